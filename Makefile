@@ -1,0 +1,33 @@
+# HueDB's entry points. Every target installs what it needs first (node modules; the test
+# infrastructure installs itself on first use), so each works on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help install start test test-unit check generate infra-up infra-down
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+install: ## Install node modules (native builds included)
+	@scripts/install.sh
+
+start: install ## Run single-node HueDB on :8000 with embedded defaults
+	@echo "make start: single-node HueDB is not implemented yet (issue 5); see README.md" >&2; exit 1
+
+test: install ## Run every test suite against real Postgres, Kafka and S3; prints "N passed, N failed"
+	@scripts/test.sh
+
+test-unit: install ## Run only the unit specs (no infrastructure)
+	@scripts/test.sh --project unit
+
+check: install ## Formatting, lint, types, and generated code up to date
+	@scripts/check.sh
+
+generate: install ## Regenerate packages/proto from proto/
+	@"$$(scripts/ensure-pnpm.sh)" run generate
+
+infra-up: ## Start the local Postgres, Kafka and MinIO the tests use
+	@deploy/local/infra.sh up "$${HUEDB_TEST_INFRA_DIR:-$(CURDIR)/.data/test-infra}"
+
+infra-down: ## Stop them
+	@deploy/local/infra.sh down "$${HUEDB_TEST_INFRA_DIR:-$(CURDIR)/.data/test-infra}"

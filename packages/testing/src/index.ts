@@ -1,0 +1,32 @@
+/**
+ * Real infrastructure for HueDB's integration tests: Postgres, Kafka and S3 from the environment
+ * (TEST_INFRA=external), from testcontainers where a Docker engine answers, or otherwise from
+ * deploy/local's processes. A test that needs a component that cannot be provided fails.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { TestInfra } from './infra.js';
+
+export type { TestInfra, S3Endpoint, ProviderName } from './infra.js';
+export { INFRA_ENV, infraFromVariables, parseKeyValueLines } from './infra.js';
+export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    huedbInfra: TestInfra;
+  }
+}
+
+/** The run's infrastructure, inside a test of the integration project. */
+export function getInfra(): TestInfra {
+  const infra = inject('huedbInfra');
+  if (!infra) {
+    throw new Error('no infrastructure: run this test in the "integration" vitest project');
+  }
+  return infra;
+}
+
+/** A name no other test uses (lowercase, safe for topics, databases and key prefixes). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make check: formatting, lint, types, proto lint, and generated code matching proto/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+pnpm=$("$root/scripts/ensure-pnpm.sh")
+echo "== prettier"; "$pnpm" exec prettier --check --log-level warn .
+echo "== eslint"; "$pnpm" exec eslint --max-warnings 0 .
+echo "== tsc"; "$pnpm" exec tsc -p tsconfig.json --noEmit
+echo "== buf lint + generate"; "$pnpm" run --silent generate
+if ! git diff --quiet --exit-code -- packages/proto/src/gen || [ -n "$(git status --porcelain -- packages/proto/src/gen)" ]; then
+  git status --short -- packages/proto/src/gen
+  echo "packages/proto/src/gen is stale: run 'make generate' and commit the result" >&2
+  exit 1
+fi
+echo "check: clean"
