@@ -13,12 +13,15 @@ code=$?
 node -e '
   const fs = require("fs");
   const file = process.argv[1];
-  if (!fs.existsSync(file)) { console.log("Tests: 0 passed, 1 failed (vitest wrote no report)"); process.exit(0); }
+  if (!fs.existsSync(file)) { console.log("Tests: 0 passed, 1 failed"); process.exit(0); }
   const r = JSON.parse(fs.readFileSync(file, "utf8"));
   // A suite that failed to load (e.g. its setup threw) has no tests but is a failure.
   const brokenFiles = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
-  const failed = r.numFailedTests + brokenFiles;
+  let failed = r.numFailedTests + brokenFiles;
+  // A run that failed outside any test (global setup, no infrastructure) is one failure, not none.
+  const code = Number(process.argv[2]);
+  if (code !== 0 && failed === 0) failed = 1;
   const skipped = r.numPendingTests + r.numTodoTests;
   console.log(`Tests: ${r.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$report"
+' "$report" "$code"
 exit $code

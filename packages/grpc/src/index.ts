@@ -7,3 +7,4 @@ export { RpcError, Code } from './rpc-error.js';
 export { createGrpcServer, addService, listen, type GrpcServerOptions } from './server.js';
 export type { ServiceHandlers, ServiceClient, CallOptions, CallContext } from './types.js';
 export { createClient, type ClientOptions } from './client.js';
+export { inProcessClient } from './in-process.js';

@@ -3,12 +3,14 @@
  * (TEST_INFRA=external), from testcontainers where a Docker engine answers, or otherwise from
  * deploy/local's processes. A test that needs a component that cannot be provided fails.
  */
-import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { TestInfra } from './infra.js';
 
 export type { TestInfra, S3Endpoint, ProviderName } from './infra.js';
 export { INFRA_ENV, infraFromVariables, parseKeyValueLines } from './infra.js';
+export { uniqueName } from './names.js';
+export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
+export { freePort, answers } from './ports.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
 
 declare module 'vitest' {
@@ -24,9 +26,4 @@ export function getInfra(): TestInfra {
     throw new Error('no infrastructure: run this test in the "integration" vitest project');
   }
   return infra;
-}
-
-/** A name no other test uses (lowercase, safe for topics, databases and key prefixes). */
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }

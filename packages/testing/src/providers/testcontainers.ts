@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { TestInfra } from '../infra.js';
+import { freePort } from '../ports.js';
 
 /** Images matching what deploy/local runs: Postgres 15+, Kafka 4.x KRaft, MinIO. */
 const IMAGES = {
@@ -93,15 +93,4 @@ export async function containerInfra(): Promise<ContainerInfra> {
       await Promise.all([postgres.stop(), kafka.stop(), minio.stop()]);
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

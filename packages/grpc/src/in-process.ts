@@ -1,0 +1,38 @@
+import { create, type DescService } from '@bufbuild/protobuf';
+import { status } from '@grpc/grpc-js';
+import { RpcError } from './rpc-error.js';
+import type { CallOptions, ServiceClient, ServiceHandlers } from './types.js';
+
+/**
+ * A client that calls `handlers` directly, with the same contract as a gRPC client: requests and
+ * responses are normalized through the schemas, and every failure is an RpcError (non-RpcErrors
+ * become INTERNAL, as over the wire). Single-node mode wires services with it: no network hop,
+ * no behaviour that only one of the two paths has.
+ */
+export function inProcessClient<S extends DescService>(
+  service: S,
+  handlers: ServiceHandlers<S>,
+): ServiceClient<S> {
+  const api: Record<string, unknown> = { close: () => {} };
+  for (const method of service.methods) {
+    const handler = (handlers as Record<string, ServiceHandlers<S>[keyof ServiceHandlers<S>]>)[
+      method.localName
+    ];
+    if (!handler) throw new Error(`no handler for ${service.typeName}.${method.name}`);
+    api[method.localName] = async (request: unknown, options: CallOptions = {}) => {
+      const signal = options.signal ?? new AbortController().signal;
+      try {
+        const response = await handler(create(method.input, request as never) as never, {
+          signal,
+          peer: 'in-process',
+        });
+        return create(method.output, response as never);
+      } catch (err) {
+        if (err instanceof RpcError) throw err;
+        const message = err instanceof Error ? err.message : String(err);
+        throw new RpcError(status.INTERNAL, `${service.typeName}.${method.name}: ${message}`);
+      }
+    };
+  }
+  return api as ServiceClient<S>;
+}
