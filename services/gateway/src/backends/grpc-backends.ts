@@ -1,0 +1,66 @@
+import { CatalogService } from '@huedb/proto/catalog';
+import { LogService } from '@huedb/proto/log';
+import { QueryService } from '@huedb/proto/query';
+import { createClient, type ServiceClient } from '@huedb/grpc';
+import { rendezvousPick } from '@huedb/core';
+import type { GatewayConfig } from '../config.js';
+import type { Backends } from './backends.js';
+
+/** How long the list of live query nodes is reused before asking the catalog again. */
+const MEMBERS_TTL_MS = 1_000;
+
+/** Backends reached over gRPC: the catalog, a static set of log instances, live query nodes. */
+export class GrpcBackends implements Backends {
+  readonly catalog: ServiceClient<typeof CatalogService>;
+  private readonly logs = new Map<string, ServiceClient<typeof LogService>>();
+  private readonly queryClients = new Map<string, ServiceClient<typeof QueryService>>();
+  private members: { addresses: string[]; fetchedAt: number } | undefined;
+  private membersInFlight: Promise<string[]> | undefined;
+
+  constructor(private readonly config: GatewayConfig) {
+    const options = { timeoutMs: config.rpcTimeoutMs };
+    this.catalog = createClient(CatalogService, config.catalogAddress, options);
+    for (const address of config.logAddresses) {
+      this.logs.set(address, createClient(LogService, address, options));
+    }
+  }
+
+  logsFor(collectionId: string): ServiceClient<typeof LogService>[] {
+    const addresses = [...this.logs.keys()];
+    return rendezvousPick(collectionId, addresses, addresses.length).map((a) => this.logs.get(a)!);
+  }
+
+  async queryNodesFor(collectionId: string): Promise<ServiceClient<typeof QueryService>[]> {
+    const addresses = await this.liveQueryNodes();
+    return rendezvousPick(collectionId, addresses, addresses.length).map((address) => {
+      let client = this.queryClients.get(address);
+      if (!client) {
+        client = createClient(QueryService, address, { timeoutMs: this.config.rpcTimeoutMs });
+        this.queryClients.set(address, client);
+      }
+      return client;
+    });
+  }
+
+  close(): void {
+    this.catalog.close();
+    for (const client of this.logs.values()) client.close();
+    for (const client of this.queryClients.values()) client.close();
+  }
+
+  private async liveQueryNodes(): Promise<string[]> {
+    if (this.members && Date.now() - this.members.fetchedAt < MEMBERS_TTL_MS) {
+      return this.members.addresses;
+    }
+    // One catalog call however many requests arrive while it is in flight.
+    this.membersInFlight ??= this.catalog
+      .listMembers({ role: 'query', maxAgeMs: BigInt(this.config.memberMaxAgeMs) })
+      .then((res) => {
+        const addresses = res.members.map((m) => m.address).filter(Boolean);
+        this.members = { addresses, fetchedAt: Date.now() };
+        return addresses;
+      })
+      .finally(() => (this.membersInFlight = undefined));
+    return this.membersInFlight;
+  }
+}

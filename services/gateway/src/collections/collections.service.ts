@@ -1,0 +1,195 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Collection } from '@huedb/proto/catalog';
+import {
+  InvalidArgumentError,
+  metadataToProto,
+  validateCollectionMetadata,
+  validateCollectionName,
+  validateDatabaseName,
+  validateTenantName,
+} from '@huedb/core';
+import { BACKENDS, type Backends } from '../backends/backends.js';
+import { bodyValidator } from '../http/body-schema.js';
+import {
+  createCollectionSchema,
+  createDatabaseSchema,
+  createTenantSchema,
+  updateCollectionSchema,
+  updateTenantSchema,
+  type CreateCollectionBody,
+  type UpdateCollectionBody,
+} from '../http/schemas.js';
+import { configurationOf, toCollectionJson, type CollectionJson } from './collection.mapper.js';
+import { normalizeConfiguration, updateConfiguration } from './configuration.js';
+
+const parseCreateTenant = bodyValidator<{ name: string }>(createTenantSchema);
+const parseUpdateTenant = bodyValidator<{ resource_name: string }>(updateTenantSchema);
+const parseCreateDatabase = bodyValidator<{ name: string }>(createDatabaseSchema);
+const parseCreateCollection = bodyValidator<CreateCollectionBody>(createCollectionSchema);
+const parseUpdateCollection = bodyValidator<UpdateCollectionBody>(updateCollectionSchema);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Checks a collection id from a path: Chroma answers 400 for anything but a UUID. */
+export function checkCollectionId(id: string): string {
+  if (!UUID.test(id)) throw new InvalidArgumentError('Collection ID is not a valid UUIDv4');
+  return id.toLowerCase();
+}
+
+/** Tenants, databases and collections: validation here, state in the catalog. */
+@Injectable()
+export class CollectionsService {
+  constructor(@Inject(BACKENDS) private readonly backends: Backends) {}
+
+  private get catalog() {
+    return this.backends.catalog;
+  }
+
+  async createTenant(body: unknown): Promise<Record<string, never>> {
+    const { name } = parseCreateTenant(body);
+    validateTenantName(name);
+    await this.catalog.createTenant({ name });
+    return {};
+  }
+
+  async getTenant(name: string): Promise<{ name: string; resource_name: string | null }> {
+    const { tenant } = await this.catalog.getTenant({ name });
+    return { name: tenant!.name, resource_name: tenant!.resourceName ?? null };
+  }
+
+  async updateTenant(name: string, body: unknown): Promise<Record<string, never>> {
+    const { resource_name } = parseUpdateTenant(body);
+    await this.catalog.updateTenant({ name, resourceName: resource_name });
+    return {};
+  }
+
+  async createDatabase(tenant: string, body: unknown): Promise<Record<string, never>> {
+    const { name } = parseCreateDatabase(body);
+    validateDatabaseName(name);
+    await this.catalog.createDatabase({ tenant, name });
+    return {};
+  }
+
+  async getDatabase(tenant: string, name: string) {
+    const { database } = await this.catalog.getDatabase({ tenant, name });
+    return { id: database!.id, name: database!.name, tenant: database!.tenant };
+  }
+
+  async listDatabases(tenant: string, limit?: number, offset?: number) {
+    const { databases } = await this.catalog.listDatabases({ tenant, limit, offset: offset ?? 0 });
+    return databases.map((d) => ({ id: d.id, name: d.name, tenant: d.tenant }));
+  }
+
+  async deleteDatabase(tenant: string, name: string): Promise<Record<string, never>> {
+    const { deletedCollectionIds } = await this.catalog.deleteDatabase({ tenant, name });
+    await Promise.all(deletedCollectionIds.map((id) => this.purgeLog(id)));
+    return {};
+  }
+
+  async createCollection(tenant: string, database: string, body: unknown): Promise<CollectionJson> {
+    const input = parseCreateCollection(body);
+    validateCollectionName(input.name);
+    if (input.metadata) validateCollectionMetadata(input.metadata);
+    const configuration = normalizeConfiguration(input.configuration, input.metadata);
+    const { collection } = await this.catalog.createCollection({
+      tenant,
+      database,
+      name: input.name,
+      metadata: input.metadata ? metadataToProto(input.metadata) : undefined,
+      configurationJson: JSON.stringify(configuration),
+      schemaJson: input.schema ? JSON.stringify(input.schema) : '',
+      getOrCreate: input.get_or_create ?? false,
+    });
+    return toCollectionJson(collection!);
+  }
+
+  async listCollections(tenant: string, database: string, limit?: number, offset?: number) {
+    const { collections } = await this.catalog.listCollections({
+      tenant,
+      database,
+      limit,
+      offset: offset ?? 0,
+    });
+    return collections.map(toCollectionJson);
+  }
+
+  async countCollections(tenant: string, database: string): Promise<number> {
+    const { count } = await this.catalog.countCollections({ tenant, database });
+    return Number(count);
+  }
+
+  async getByName(tenant: string, database: string, name: string): Promise<CollectionJson> {
+    const { collection } = await this.catalog.getCollection({
+      tenant,
+      database,
+      selector: { case: 'name', value: name },
+    });
+    return toCollectionJson(collection!);
+  }
+
+  async getById(tenant: string, database: string, id: string): Promise<CollectionJson> {
+    return toCollectionJson(await this.getRow(tenant, database, id));
+  }
+
+  /** The catalog row of a collection addressed by id, scoped to its tenant and database. */
+  async getRow(tenant: string, database: string, id: string): Promise<Collection> {
+    const { collection } = await this.catalog.getCollection({
+      tenant,
+      database,
+      selector: { case: 'id', value: checkCollectionId(id) },
+    });
+    return collection!;
+  }
+
+  async update(
+    tenant: string,
+    database: string,
+    id: string,
+    body: unknown,
+  ): Promise<Record<string, never>> {
+    const input = parseUpdateCollection(body);
+    if (input.new_name != null) validateCollectionName(input.new_name);
+    if (input.new_metadata != null) validateCollectionMetadata(input.new_metadata);
+    let newConfigurationJson: string | undefined;
+    if (input.new_configuration != null) {
+      const current = await this.getRow(tenant, database, id);
+      newConfigurationJson = JSON.stringify(
+        updateConfiguration(configurationOf(current), input.new_configuration),
+      );
+    }
+    await this.catalog.updateCollection({
+      tenant,
+      database,
+      id: checkCollectionId(id),
+      newName: input.new_name ?? undefined,
+      newMetadata: input.new_metadata != null ? metadataToProto(input.new_metadata) : undefined,
+      newConfigurationJson,
+    });
+    return {};
+  }
+
+  async deleteByName(
+    tenant: string,
+    database: string,
+    name: string,
+  ): Promise<Record<string, never>> {
+    const { id } = await this.catalog.deleteCollection({ tenant, database, name });
+    await this.purgeLog(id);
+    return {};
+  }
+
+  /**
+   * Tells the log to forget a deleted collection's tail. Best effort: the catalog delete already
+   * happened, and a tail nobody reads only holds back Kafka truncation until the next purge.
+   */
+  private async purgeLog(collectionId: string): Promise<void> {
+    for (const log of this.backends.logsFor(collectionId)) {
+      try {
+        await log.purgeCollection({ collectionId });
+        return;
+      } catch {
+        // try the next instance
+      }
+    }
+  }
+}

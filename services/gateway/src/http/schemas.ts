@@ -1,0 +1,171 @@
+/**
+ * JSON Schemas of the Chroma v2 request bodies: the gateway validates shapes with them (422 on
+ * mismatch) and /openapi.json publishes them. Semantics are checked after, with @huedb/core.
+ */
+const scalar = { type: ['string', 'number', 'boolean'] };
+const metadataValue = {
+  anyOf: [
+    scalar,
+    { type: 'array', items: { type: 'string' } },
+    { type: 'array', items: { type: 'number' } },
+    { type: 'array', items: { type: 'boolean' } },
+  ],
+};
+export const metadataSchema = { type: 'object', additionalProperties: metadataValue };
+const updateMetadataSchema = {
+  type: 'object',
+  additionalProperties: { anyOf: [metadataValue, { type: 'null' }] },
+};
+const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
+/** An embedding: numbers, or base64 of little-endian float32 (what the Python client sends). */
+const embedding = { anyOf: [{ type: 'array', items: { type: 'number' } }, { type: 'string' }] };
+const includeSchema = {
+  type: 'array',
+  items: { type: 'string', enum: ['documents', 'embeddings', 'metadatas', 'distances', 'uris'] },
+};
+const where = { type: 'object' };
+const nonNegativeInt = { type: 'integer', minimum: 0 };
+
+export const createTenantSchema = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string' } },
+};
+export const updateTenantSchema = {
+  type: 'object',
+  required: ['resource_name'],
+  properties: { resource_name: { type: 'string' } },
+};
+export const createDatabaseSchema = createTenantSchema;
+
+export const createCollectionSchema = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { type: 'string' },
+    metadata: nullable(metadataSchema),
+    configuration: nullable({ type: 'object' }),
+    schema: nullable({ type: 'object' }),
+    get_or_create: { type: 'boolean' },
+  },
+};
+export const updateCollectionSchema = {
+  type: 'object',
+  properties: {
+    new_name: nullable({ type: 'string' }),
+    new_metadata: nullable(metadataSchema),
+    new_configuration: nullable({ type: 'object' }),
+  },
+};
+
+const recordsBase = {
+  ids: { type: 'array', items: { type: 'string' } },
+  documents: nullable({ type: 'array', items: nullable({ type: 'string' }) }),
+  uris: nullable({ type: 'array', items: nullable({ type: 'string' }) }),
+};
+export const addSchema = {
+  type: 'object',
+  required: ['ids', 'embeddings'],
+  properties: {
+    ...recordsBase,
+    embeddings: { anyOf: [{ type: 'array', items: embedding }] },
+    metadatas: nullable({ type: 'array', items: nullable(metadataSchema) }),
+  },
+};
+export const upsertSchema = {
+  type: 'object',
+  required: ['ids', 'embeddings'],
+  properties: {
+    ...recordsBase,
+    embeddings: { type: 'array', items: embedding },
+    metadatas: nullable({ type: 'array', items: nullable(updateMetadataSchema) }),
+  },
+};
+export const updateSchema = {
+  type: 'object',
+  required: ['ids'],
+  properties: {
+    ...recordsBase,
+    embeddings: nullable({ type: 'array', items: nullable(embedding) }),
+    metadatas: nullable({ type: 'array', items: nullable(updateMetadataSchema) }),
+  },
+};
+export const deleteSchema = {
+  type: 'object',
+  properties: {
+    ids: nullable({ type: 'array', items: { type: 'string' } }),
+    where: nullable(where),
+    where_document: nullable(where),
+    limit: nullable(nonNegativeInt),
+  },
+};
+export const getSchema = {
+  type: 'object',
+  properties: {
+    ids: nullable({ type: 'array', items: { type: 'string' } }),
+    where: nullable(where),
+    where_document: nullable(where),
+    limit: nullable(nonNegativeInt),
+    offset: nullable(nonNegativeInt),
+    include: includeSchema,
+  },
+};
+export const querySchema = {
+  type: 'object',
+  required: ['query_embeddings'],
+  properties: {
+    query_embeddings: { type: 'array', items: embedding },
+    n_results: nullable(nonNegativeInt),
+    ids: nullable({ type: 'array', items: { type: 'string' } }),
+    where: nullable(where),
+    where_document: nullable(where),
+    include: includeSchema,
+  },
+};
+
+type Nullable<T> = T | null | undefined;
+export type JsonMetadata = Record<
+  string,
+  string | number | boolean | string[] | number[] | boolean[]
+>;
+export type JsonUpdateMetadata = Record<string, JsonMetadata[string] | null>;
+export type JsonEmbedding = number[] | string;
+
+export interface CreateCollectionBody {
+  name: string;
+  metadata?: Nullable<JsonMetadata>;
+  configuration?: Nullable<Record<string, unknown>>;
+  schema?: Nullable<Record<string, unknown>>;
+  get_or_create?: boolean;
+}
+export interface UpdateCollectionBody {
+  new_name?: Nullable<string>;
+  new_metadata?: Nullable<JsonMetadata>;
+  new_configuration?: Nullable<Record<string, unknown>>;
+}
+export interface RecordsBody {
+  ids: string[];
+  embeddings?: Nullable<Nullable<JsonEmbedding>[]>;
+  documents?: Nullable<Nullable<string>[]>;
+  uris?: Nullable<Nullable<string>[]>;
+  metadatas?: Nullable<Nullable<JsonUpdateMetadata>[]>;
+}
+export interface DeleteBody {
+  ids?: Nullable<string[]>;
+  where?: Nullable<object>;
+  where_document?: Nullable<object>;
+  limit?: Nullable<number>;
+}
+export type IncludeValue = 'documents' | 'embeddings' | 'metadatas' | 'distances' | 'uris';
+export interface GetBody extends DeleteBody {
+  offset?: Nullable<number>;
+  include?: IncludeValue[];
+}
+export interface QueryBody {
+  query_embeddings: JsonEmbedding[];
+  n_results?: Nullable<number>;
+  ids?: Nullable<string[]>;
+  where?: Nullable<object>;
+  where_document?: Nullable<object>;
+  include?: IncludeValue[];
+}

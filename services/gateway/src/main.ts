@@ -1,0 +1,17 @@
+import { DEFAULT_LIMITS } from '@huedb/core';
+import { createGatewayApp } from './app.js';
+import { GrpcBackends } from './backends/grpc-backends.js';
+import { loadGatewayConfig } from './config.js';
+
+const config = loadGatewayConfig();
+const backends = new GrpcBackends(config);
+const app = await createGatewayApp(backends, config, DEFAULT_LIMITS);
+await app.listen(config.port, config.host);
+console.log(`huedb gateway listening on http://${config.host}:${config.port}`);
+
+// Nest closes the HTTP server on SIGTERM/SIGINT (enableShutdownHooks); the gRPC channels go last.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    void app.close().finally(() => backends.close());
+  });
+}

@@ -1,0 +1,372 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Collection } from '@huedb/proto/catalog';
+import { Operation, type LogRecordSchema } from '@huedb/proto/log';
+import type {
+  FilterSchema,
+  IncludeSchema,
+  QueryService,
+  ReadScopeSchema,
+} from '@huedb/proto/query';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { ServiceClient } from '@huedb/grpc';
+import { Code, RpcError } from '@huedb/grpc';
+import {
+  countWhereDocumentPredicates,
+  countWherePredicates,
+  decodeEmbedding,
+  embeddingToBytes,
+  InvalidArgumentError,
+  metadataToProto,
+  parseWhere,
+  parseWhereDocument,
+  QuotaExceededError,
+  UnavailableError,
+  updateMetadataToProto,
+  validateDocument,
+  validateMetadata,
+  validateRecordId,
+  validateUpdateMetadata,
+  validateEmbeddingDimensions,
+  type Limits,
+  type Metadata,
+} from '@huedb/core';
+import { BACKENDS, type Backends } from '../backends/backends.js';
+import { CollectionsService } from '../collections/collections.service.js';
+import { bodyValidator } from '../http/body-schema.js';
+import {
+  addSchema,
+  deleteSchema,
+  getSchema,
+  querySchema,
+  updateSchema,
+  upsertSchema,
+  type DeleteBody,
+  type GetBody,
+  type IncludeValue,
+  type QueryBody,
+  type RecordsBody,
+} from '../http/schemas.js';
+import { LIMITS } from '../limits.js';
+import {
+  toGetResult,
+  toQueryResult,
+  type GetResultJson,
+  type QueryResultJson,
+} from './record.mapper.js';
+
+const parseAdd = bodyValidator<RecordsBody>(addSchema);
+const parseUpsert = bodyValidator<RecordsBody>(upsertSchema);
+const parseUpdate = bodyValidator<RecordsBody>(updateSchema);
+const parseDelete = bodyValidator<DeleteBody>(deleteSchema);
+const parseGet = bodyValidator<GetBody>(getSchema);
+const parseQuery = bodyValidator<QueryBody>(querySchema);
+
+const DEFAULT_GET_INCLUDE: IncludeValue[] = ['documents', 'metadatas'];
+const DEFAULT_QUERY_INCLUDE: IncludeValue[] = ['documents', 'metadatas', 'distances'];
+const DEFAULT_N_RESULTS = 10;
+
+type WriteOperation = Operation.ADD | Operation.UPSERT | Operation.UPDATE;
+
+/**
+ * Record operations. Writes are validated here completely (nothing invalid reaches the log) and
+ * acknowledged once the log made them durable. Reads go to the collection's query node with the
+ * log's current bound, so they see every write acknowledged before they started.
+ */
+@Injectable()
+export class RecordsService {
+  constructor(
+    @Inject(BACKENDS) private readonly backends: Backends,
+    @Inject(CollectionsService) private readonly collections: CollectionsService,
+    @Inject(LIMITS) private readonly limits: Limits,
+  ) {}
+
+  async add(
+    tenant: string,
+    database: string,
+    id: string,
+    body: unknown,
+  ): Promise<Record<string, never>> {
+    return this.write(tenant, database, id, Operation.ADD, parseAdd(body));
+  }
+
+  async upsert(
+    tenant: string,
+    database: string,
+    id: string,
+    body: unknown,
+  ): Promise<Record<string, never>> {
+    return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body));
+  }
+
+  async update(
+    tenant: string,
+    database: string,
+    id: string,
+    body: unknown,
+  ): Promise<Record<string, never>> {
+    return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body));
+  }
+
+  async delete(
+    tenant: string,
+    database: string,
+    id: string,
+    body: unknown,
+  ): Promise<{ deleted: number }> {
+    const input = parseDelete(body);
+    const collection = await this.collections.getRow(tenant, database, id);
+    if (input.ids == null && input.where == null && input.where_document == null) {
+      throw new InvalidArgumentError(
+        'Deleting collection records requires ids, where or where_document',
+      );
+    }
+    const filter = this.filter(input);
+    // Resolve the filter at the current read point, then delete exactly those ids.
+    const matched = await this.read(collection, (node, scope) =>
+      node.get({ scope, filter, offset: 0, limit: input.limit ?? undefined, include: {} }),
+    );
+    const ids = matched.records.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += this.limits.maxBatchSize) {
+      const chunk = ids.slice(i, i + this.limits.maxBatchSize);
+      await this.push(
+        collection,
+        chunk.map((rid) => ({ id: rid, operation: Operation.DELETE })),
+      );
+    }
+    return { deleted: ids.length };
+  }
+
+  async get(tenant: string, database: string, id: string, body: unknown): Promise<GetResultJson> {
+    const input = parseGet(body);
+    const include = input.include ?? DEFAULT_GET_INCLUDE;
+    const collection = await this.collections.getRow(tenant, database, id);
+    const filter = this.filter(input);
+    const response = await this.read(collection, (node, scope) =>
+      node.get({
+        scope,
+        filter,
+        offset: input.offset ?? 0,
+        limit: input.limit ?? undefined,
+        include: includeMessage(include),
+      }),
+    );
+    return toGetResult(response.records, include);
+  }
+
+  async query(
+    tenant: string,
+    database: string,
+    id: string,
+    body: unknown,
+  ): Promise<QueryResultJson> {
+    const input = parseQuery(body);
+    const include = input.include ?? DEFAULT_QUERY_INCLUDE;
+    const nResults = input.n_results ?? DEFAULT_N_RESULTS;
+    if (nResults > this.limits.maxQueryResults) {
+      throw new QuotaExceededError(
+        `n_results ${nResults} exceeds the limit of ${this.limits.maxQueryResults} results per query`,
+      );
+    }
+    const collection = await this.collections.getRow(tenant, database, id);
+    const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
+    validateEmbeddingDimensions(vectors, collection.dimension ?? null);
+    if (vectors.length === 0) return toQueryResult([], include);
+    const filter = this.filter(input);
+    const response = await this.read(collection, (node, scope) =>
+      node.query({
+        scope,
+        filter,
+        queryEmbeddings: vectors.map(embeddingToBytes),
+        nResults,
+        include: includeMessage(include),
+      }),
+    );
+    return toQueryResult(
+      response.results.map((r) => r.records),
+      include,
+    );
+  }
+
+  async count(tenant: string, database: string, id: string): Promise<number> {
+    const collection = await this.collections.getRow(tenant, database, id);
+    const response = await this.read(collection, (node, scope) => node.count({ scope }));
+    return Number(response.count);
+  }
+
+  private async write(
+    tenant: string,
+    database: string,
+    id: string,
+    operation: WriteOperation,
+    input: RecordsBody,
+  ): Promise<Record<string, never>> {
+    const collection = await this.collections.getRow(tenant, database, id);
+    const { records, dimension } = this.toLogRecords(operation, input, collection);
+    if (records.length === 0) return {};
+    // Fixing the dimension is a compare-and-set in the catalog: two first writes with different
+    // dimensions cannot both win. Done before the append, so nothing of the wrong size is logged.
+    if (dimension !== null && collection.dimension == null) {
+      const { dimension: fixed } = await this.backends.catalog.setCollectionDimension({
+        id: collection.id,
+        dimension,
+      });
+      if (fixed !== dimension) {
+        throw new InvalidArgumentError(
+          `Collection expecting embedding with dimension of ${fixed}, got ${dimension}`,
+        );
+      }
+    }
+    await this.push(collection, records);
+    return {};
+  }
+
+  /** Validates a write completely and turns it into log records. */
+  private toLogRecords(
+    operation: WriteOperation,
+    input: RecordsBody,
+    collection: Collection,
+  ): { records: LogRecordInit[]; dimension: number | null } {
+    const n = input.ids.length;
+    if (n > this.limits.maxBatchSize) {
+      throw new QuotaExceededError(
+        `Cannot submit ${n} records at once: the maximum batch size is ${this.limits.maxBatchSize}`,
+      );
+    }
+    for (const field of [input.embeddings, input.documents, input.uris, input.metadatas]) {
+      if (field != null && field.length !== n) {
+        throw new InvalidArgumentError(
+          'Inconsistent number of IDs, embeddings, documents, URIs and metadatas',
+        );
+      }
+    }
+    for (const rid of input.ids) validateRecordId(rid);
+    const vectors = (input.embeddings ?? []).map((e, i) =>
+      e == null ? null : decodeEmbedding(e, i),
+    );
+    if (
+      operation !== Operation.UPDATE &&
+      (input.embeddings == null || vectors.some((v) => v === null))
+    ) {
+      throw new InvalidArgumentError('Embeddings are required for add and upsert');
+    }
+    const dimension = validateEmbeddingDimensions(vectors, collection.dimension ?? null);
+    for (const document of input.documents ?? []) {
+      if (document != null) validateDocument(document, this.limits);
+    }
+    for (const metadata of input.metadatas ?? []) {
+      if (metadata == null) continue;
+      if (operation === Operation.ADD) validateMetadata(metadata, this.limits);
+      else validateUpdateMetadata(metadata, this.limits);
+    }
+    const records = input.ids.map((rid, i): LogRecordInit => {
+      const vector = vectors[i];
+      const metadata = input.metadatas?.[i];
+      return {
+        id: rid,
+        operation,
+        embedding: vector ? embeddingToBytes(vector) : undefined,
+        document: input.documents?.[i] ?? undefined,
+        uri: input.uris?.[i] ?? undefined,
+        // An empty metadata on add stores none (it reads back as null, as in Chroma); on
+        // update/upsert it changes nothing.
+        metadata:
+          metadata == null || Object.keys(metadata).length === 0
+            ? undefined
+            : operation === Operation.ADD
+              ? metadataToProto(metadata as Metadata)
+              : updateMetadataToProto(metadata),
+      };
+    });
+    return { records, dimension };
+  }
+
+  /** Appends one atomic batch, moving to the next log instance only when one is unreachable. */
+  private async push(collection: Collection, records: LogRecordInit[]): Promise<void> {
+    await firstAvailable(this.backends.logsFor(collection.id), (log) =>
+      log.pushLogs({ collectionId: collection.id, records }),
+    );
+  }
+
+  /**
+   * Runs a read on the collection's query node at the log's current end. If the node says the
+   * segment version it was given is gone (compaction moved on), the collection row is refreshed
+   * and the read retried once.
+   */
+  private async read<T>(
+    collection: Collection,
+    call: (node: ServiceClient<typeof QueryService>, scope: ReadScopeInit) => Promise<T>,
+  ): Promise<T> {
+    const attempt = async (row: Collection): Promise<T> => {
+      const { toPosition } = await firstAvailable(this.backends.logsFor(row.id), (log) =>
+        log.scoutLogs({ collectionId: row.id }),
+      );
+      const nodes = await this.backends.queryNodesFor(row.id);
+      if (nodes.length === 0) throw new UnavailableError('No query node is available');
+      return firstAvailable(nodes, (node) => call(node, { collection: row, toPosition }));
+    };
+    try {
+      return await attempt(collection);
+    } catch (err) {
+      if (!RpcError.is(err, Code.NOT_FOUND)) throw err;
+      const { collection: fresh } = await this.backends.catalog.getCollection({
+        tenant: collection.tenant,
+        database: collection.database,
+        selector: { case: 'id', value: collection.id },
+      });
+      return attempt(fresh!);
+    }
+  }
+
+  /** Validates `ids`, `where` and `where_document` and packs them for the query node. */
+  private filter(input: {
+    ids?: string[] | null;
+    where?: object | null;
+    where_document?: object | null;
+  }): FilterInit {
+    let predicates = 0;
+    let whereJson = '';
+    let whereDocumentJson = '';
+    if (input.where != null) {
+      predicates += countWherePredicates(parseWhere(input.where));
+      whereJson = JSON.stringify(input.where);
+    }
+    if (input.where_document != null) {
+      predicates += countWhereDocumentPredicates(parseWhereDocument(input.where_document));
+      whereDocumentJson = JSON.stringify(input.where_document);
+    }
+    if (predicates > this.limits.maxWherePredicates) {
+      throw new QuotaExceededError(
+        `Filters have ${predicates} predicates; the limit is ${this.limits.maxWherePredicates}`,
+      );
+    }
+    return { ids: input.ids ?? [], whereJson, whereDocumentJson };
+  }
+}
+
+type LogRecordInit = MessageInitShape<typeof LogRecordSchema>;
+type ReadScopeInit = MessageInitShape<typeof ReadScopeSchema>;
+type FilterInit = MessageInitShape<typeof FilterSchema>;
+
+function includeMessage(include: readonly IncludeValue[]): MessageInitShape<typeof IncludeSchema> {
+  return {
+    embeddings: include.includes('embeddings'),
+    documents: include.includes('documents'),
+    metadatas: include.includes('metadatas'),
+    uris: include.includes('uris'),
+    distances: include.includes('distances'),
+  };
+}
+
+/** Calls `fn` on each candidate in order until one is reachable; other errors end the search. */
+async function firstAvailable<C, T>(candidates: C[], fn: (candidate: C) => Promise<T>): Promise<T> {
+  let last: unknown = new UnavailableError('No backend instance is available');
+  for (const candidate of candidates) {
+    try {
+      return await fn(candidate);
+    } catch (err) {
+      if (!RpcError.is(err, Code.UNAVAILABLE)) throw err;
+      last = err;
+    }
+  }
+  throw last;
+}

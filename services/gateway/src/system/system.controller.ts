@@ -1,0 +1,63 @@
+import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { PermissionDeniedError, UnavailableError, type Limits } from '@huedb/core';
+import { BACKENDS, type Backends } from '../backends/backends.js';
+import { GATEWAY_CONFIG } from '../gateway.tokens.js';
+import type { GatewayConfig } from '../config.js';
+import { LIMITS } from '../limits.js';
+
+/** The API version clients see (Chroma's clients only check that the call succeeds). */
+export const API_VERSION = '1.0.0';
+
+/** Heartbeat, readiness, version, pre-flight checks, identity and reset. */
+@Controller('api/v2')
+export class SystemController {
+  constructor(
+    @Inject(BACKENDS) private readonly backends: Backends,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LIMITS) private readonly limits: Limits,
+  ) {}
+
+  @Get('heartbeat')
+  heartbeat() {
+    return { 'nanosecond heartbeat': Number(process.hrtime.bigint()) };
+  }
+
+  /** Ready when the catalog answers and at least one query node is live. */
+  @Get('healthcheck')
+  async healthcheck() {
+    try {
+      const { members } = await this.backends.catalog.listMembers(
+        { role: 'query', maxAgeMs: BigInt(this.config.memberMaxAgeMs) },
+        { timeoutMs: 2_000 },
+      );
+      if (members.length === 0) throw new UnavailableError('No query node is live');
+    } catch (err) {
+      if (err instanceof UnavailableError) throw err;
+      throw new UnavailableError('The catalog is not reachable');
+    }
+    return { is_executor_ready: true, is_log_client_ready: true };
+  }
+
+  @Get('version')
+  version() {
+    return API_VERSION;
+  }
+
+  @Get('pre-flight-checks')
+  preflight() {
+    return { max_batch_size: this.limits.maxBatchSize, supports_base64_encoding: true };
+  }
+
+  @Get('auth/identity')
+  identity() {
+    return { user_id: '', tenant: 'default_tenant', databases: ['default_database'] };
+  }
+
+  @Post('reset')
+  @HttpCode(200)
+  async reset() {
+    if (!this.config.allowReset) throw new PermissionDeniedError('Reset is disabled by config');
+    await this.backends.catalog.reset({});
+    return true;
+  }
+}

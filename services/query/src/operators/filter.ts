@@ -1,0 +1,30 @@
+import {
+  matchesFilters,
+  parseWhere,
+  parseWhereDocument,
+  type WhereDocumentNode,
+  type WhereNode,
+} from '@huedb/core';
+import type { Filter } from '@huedb/proto/query';
+import type { MaterializedRecord } from './record-set.js';
+
+/** A compiled filter: ids, `where` and `where_document`, combined with AND. */
+export type RecordPredicate = (record: MaterializedRecord) => boolean;
+
+/**
+ * Compiles a request's filter once per request. The JSON was validated by the gateway; parsing
+ * again here (microseconds) keeps the node safe from any caller. Throws InvalidArgument.
+ */
+export function compileFilter(filter: Filter | undefined): RecordPredicate {
+  const ids = filter && filter.ids.length > 0 ? new Set(filter.ids) : undefined;
+  const where: WhereNode | undefined = filter?.whereJson
+    ? parseWhere(JSON.parse(filter.whereJson))
+    : undefined;
+  const whereDocument: WhereDocumentNode | undefined = filter?.whereDocumentJson
+    ? parseWhereDocument(JSON.parse(filter.whereDocumentJson))
+    : undefined;
+  if (!ids && !where && !whereDocument) return () => true;
+  return (record) =>
+    (!ids || ids.has(record.id)) &&
+    matchesFilters(where, whereDocument, record.metadata, record.document);
+}

@@ -1,0 +1,55 @@
+import type { LogService, PositionedBatch } from '@huedb/proto/log';
+import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
+import { UnavailableError } from '@huedb/core';
+
+/** Records per PullLogs call: keeps each response well under the gRPC message limit. */
+const PULL_PAGE_RECORDS = 5_000;
+
+/** Where the query node reads collections' tails from. */
+export interface TailSource {
+  /** The collection's batches in [from, to), ascending. */
+  pull(collectionId: string, from: bigint, to: bigint): Promise<PositionedBatch[]>;
+}
+
+/**
+ * Reads tails from the log service, in pages, from the collection's preferred log instance and
+ * the next one when an instance is unreachable.
+ */
+export class LogTailSource implements TailSource {
+  constructor(
+    private readonly logsFor: (collectionId: string) => ServiceClient<typeof LogService>[],
+  ) {}
+
+  async pull(collectionId: string, from: bigint, to: bigint): Promise<PositionedBatch[]> {
+    const batches: PositionedBatch[] = [];
+    let next = from;
+    while (next < to) {
+      const page = await this.page(collectionId, next, to);
+      if (page.length === 0) break;
+      batches.push(...page);
+      // Positions are integers that grow along the log, so nothing of this collection lies
+      // between the last batch and the next integer; no density is assumed.
+      next = page[page.length - 1]!.logPosition + 1n;
+    }
+    return batches;
+  }
+
+  private async page(collectionId: string, from: bigint, to: bigint): Promise<PositionedBatch[]> {
+    let last: unknown = new UnavailableError('No log instance is available');
+    for (const log of this.logsFor(collectionId)) {
+      try {
+        const { batches } = await log.pullLogs({
+          collectionId,
+          fromPosition: from,
+          toPosition: to,
+          maxRecords: PULL_PAGE_RECORDS,
+        });
+        return batches;
+      } catch (err) {
+        if (!RpcError.is(err, Code.UNAVAILABLE)) throw err;
+        last = err;
+      }
+    }
+    throw last;
+  }
+}
