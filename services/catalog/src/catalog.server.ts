@@ -1,0 +1,50 @@
+import { addService, createGrpcServer, listen } from '@huedb/grpc';
+import { CatalogService as CatalogServiceDescriptor } from '@huedb/proto/catalog';
+import { createCatalogHandlers } from './catalog.grpc.js';
+import { CatalogRepository } from './catalog.repository.js';
+import { CatalogService, type CatalogServiceOptions } from './catalog.service.js';
+import type { SqlDriver } from './sql/sql-driver.js';
+
+/** The catalog's rules on a driver (whose schema is migrated): what a process wires up. */
+export function createCatalogService(
+  driver: SqlDriver,
+  options: CatalogServiceOptions,
+): CatalogService {
+  return new CatalogService(new CatalogRepository(driver), options);
+}
+
+/** A running catalog gRPC server. */
+export interface CatalogServer {
+  /** The bound port (useful with port 0). */
+  port: number;
+  /**
+   * Stops accepting calls, lets in-flight ones finish for up to `graceMs` (default 10 s), then
+   * cuts the rest. Does not close the driver.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Serves `service` over gRPC at `address` ("host:port"; port 0 picks a free one). */
+export async function startCatalogServer(
+  service: CatalogService,
+  address: string,
+  options: { onInternalError?: (method: string, err: unknown) => void } = {},
+): Promise<CatalogServer> {
+  const server = createGrpcServer();
+  addService(server, CatalogServiceDescriptor, createCatalogHandlers(service), options);
+  const port = await listen(server, address);
+  return {
+    port,
+    close: (graceMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

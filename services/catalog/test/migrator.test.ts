@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_DATABASE_ID,
+  loadMigrations,
+  migrate,
+  PgSqlDriver,
+  type Migration,
+} from '../src/index.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+
+describe('migrations on real Postgres', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  let migrations: Migration[];
+
+  async function freshDriver(prefix: string): Promise<{ db: TestDatabase; driver: PgSqlDriver }> {
+    const db = await createTestDatabase(prefix);
+    const driver = new PgSqlDriver({ connectionString: db.url, maxConnections: 2 });
+    cleanups.push(async () => {
+      await driver.close();
+      await db.drop();
+    });
+    return { db, driver };
+  }
+
+  beforeAll(async () => {
+    migrations = await loadMigrations();
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('loads the numbered files in order', () => {
+    expect(migrations.map((m) => `${m.version}_${m.name}`)).toEqual([
+      '1_catalog_schema',
+      '2_seed_defaults',
+    ]);
+  });
+
+  it('applies every migration once; a second run is a no-op', async () => {
+    const { driver } = await freshDriver('catalog_migrate');
+    const first = await migrate(driver, migrations);
+    expect(first).toEqual({ applied: [1, 2], current: 2 });
+    const second = await migrate(driver, migrations);
+    expect(second).toEqual({ applied: [], current: 2 });
+
+    const tables = await driver.query<{ name: string }>(
+      `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
+    );
+    expect(tables.map((t) => t.name)).toEqual([
+      'collections',
+      'databases',
+      'huedb_schema_migrations',
+      'members',
+      'segment_versions',
+      'tenants',
+    ]);
+    expect(await driver.query(`SELECT name, resource_name FROM tenants`)).toEqual([
+      { name: 'default_tenant', resource_name: null },
+    ]);
+    expect(await driver.query(`SELECT id::text AS id, tenant, name FROM databases`)).toEqual([
+      { id: DEFAULT_DATABASE_ID, tenant: 'default_tenant', name: 'default_database' },
+    ]);
+  });
+
+  it('lets concurrent migrators (separate pools, as replicas) apply each migration exactly once', async () => {
+    const { db } = await freshDriver('catalog_migrate_race');
+    const drivers = Array.from(
+      { length: 5 },
+      () => new PgSqlDriver({ connectionString: db.url, maxConnections: 2 }),
+    );
+    try {
+      const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
+      expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
+      expect(reports.every((r) => r.current === 2)).toBe(true);
+      const recorded = await drivers[0]!.query<{ version: number }>(
+        `SELECT version FROM huedb_schema_migrations ORDER BY version`,
+      );
+      expect(recorded).toEqual([{ version: 1 }, { version: 2 }]);
+      expect(await drivers[0]!.query(`SELECT count(*)::int AS n FROM databases`)).toEqual([
+        { n: 1 },
+      ]);
+    } finally {
+      await Promise.all(drivers.map((d) => d.close()));
+    }
+  });
+
+  it('refuses to run when an applied migration was edited', async () => {
+    const { driver } = await freshDriver('catalog_migrate_edit');
+    await migrate(driver, migrations);
+    const edited = migrations.map((m) =>
+      m.version === 2 ? { ...m, sql: `${m.sql}\n-- edit` } : m,
+    );
+    await expect(migrate(driver, edited)).rejects.toThrow(/2_seed_defaults was changed/);
+  });
+
+  it('rolls a failing migration back entirely and resumes after a fix', async () => {
+    const { driver } = await freshDriver('catalog_migrate_fail');
+    const broken: Migration = {
+      version: 3,
+      name: 'broken',
+      sql: `CREATE TABLE half_done (id int); SELECT no_such_function();`,
+    };
+    await expect(migrate(driver, [...migrations, broken])).rejects.toThrow(/no_such_function/);
+    // 1 and 2 stay applied; 3 left no trace.
+    expect(
+      await driver.query(`SELECT version FROM huedb_schema_migrations ORDER BY version`),
+    ).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await driver.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
+
+    const fixed = { ...broken, sql: `CREATE TABLE half_done (id int);` };
+    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [3], current: 3 });
+  });
+});

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDataException, isUniqueViolation, sqlState, type SqlDriver } from '../src/index.js';
+
+/** How a conformance run gets a driver on an empty database, and gives it back. */
+export interface DriverFixture {
+  driver: SqlDriver;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The behaviour the catalog relies on from every SqlDriver (pg now, PGlite later): one suite,
+ * run against each implementation.
+ */
+export function describeSqlDriverConformance(
+  name: string,
+  open: () => Promise<DriverFixture>,
+): void {
+  describe(`SqlDriver conformance: ${name}`, () => {
+    let fixture: DriverFixture;
+    let db: SqlDriver;
+
+    beforeAll(async () => {
+      fixture = await open();
+      db = fixture.driver;
+      await db.exec(`
+        CREATE TABLE items (id text PRIMARY KEY, n bigint NOT NULL, doc jsonb);
+        CREATE TABLE counters (id int PRIMARY KEY, value int NOT NULL);
+        INSERT INTO counters VALUES (1, 0);
+      `);
+    });
+
+    afterAll(async () => {
+      await fixture?.dispose();
+    });
+
+    it('runs a multi-statement script with exec', async () => {
+      await db.exec(
+        `INSERT INTO items VALUES ('s1', 1, NULL); INSERT INTO items VALUES ('s2', 2, NULL);`,
+      );
+      const rows = await db.query<{ id: string }>(
+        `SELECT id FROM items WHERE id LIKE 's%' ORDER BY id`,
+      );
+      expect(rows.map((r) => r.id)).toEqual(['s1', 's2']);
+    });
+
+    it('binds every SqlParam type and returns rows', async () => {
+      const rows = await db.query<{
+        s: string;
+        i: number;
+        b: boolean;
+        n: string | null;
+        big: string;
+      }>(
+        `SELECT $1::text AS s, $2::int AS i, $3::boolean AS b, $4::text AS n,
+                ($5::int8 + 1)::text AS big`,
+        ['x', 42, true, null, '9223372036854775806'],
+      );
+      expect(rows).toEqual([{ s: 'x', i: 42, b: true, n: null, big: '9223372036854775807' }]);
+    });
+
+    it('keeps jsonb numbers exactly as written when selected as text', async () => {
+      await db.query(`INSERT INTO items VALUES ('j', 0, $1::jsonb)`, [
+        '{"f":1.0,"i":9223372036854775807,"e":1e-7}',
+      ]);
+      const rows = await db.query<{ doc: string }>(
+        `SELECT doc::text AS doc FROM items WHERE id = 'j'`,
+      );
+      expect(rows[0]!.doc).toBe('{"e": 0.0000001, "f": 1.0, "i": 9223372036854775807}');
+    });
+
+    it('commits a transaction that resolves', async () => {
+      const out = await db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO items VALUES ('t1', 1, NULL)`);
+        return 'done';
+      });
+      expect(out).toBe('done');
+      expect(await db.query(`SELECT 1 FROM items WHERE id = 't1'`)).toHaveLength(1);
+    });
+
+    it('rolls back a transaction that rejects and rethrows its error', async () => {
+      const boom = new Error('boom');
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO items VALUES ('t2', 1, NULL)`);
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await db.query(`SELECT 1 FROM items WHERE id = 't2'`)).toHaveLength(0);
+    });
+
+    it('rolls back after a failed statement and stays usable', async () => {
+      const err = await db
+        .transaction(async (tx) => {
+          await tx.query(`INSERT INTO items VALUES ('t3', 1, NULL)`);
+          await tx.query(`INSERT INTO items VALUES ('t3', 1, NULL)`);
+        })
+        .catch((e: unknown) => e);
+      expect(isUniqueViolation(err)).toBe(true);
+      expect(sqlState(err)).toBe('23505');
+      expect(await db.query(`SELECT 1 FROM items WHERE id = 't3'`)).toHaveLength(0);
+      expect(await db.query(`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+    });
+
+    it('reports data exceptions with their SQLSTATE class', async () => {
+      const err = await db.query(`SELECT $1::int AS n`, ['not a number']).catch((e: unknown) => e);
+      expect(isDataException(err)).toBe(true);
+      const nul = await db
+        .query(`INSERT INTO items VALUES ($1, 1, NULL)`, ['a\u0000b'])
+        .catch((e: unknown) => e);
+      expect(isDataException(nul)).toBe(true);
+    });
+
+    it('serializes concurrent read-modify-write transactions under a row lock', async () => {
+      await Promise.all(
+        Array.from({ length: 8 }, () =>
+          db.transaction(async (tx) => {
+            const [row] = await tx.query<{ value: number }>(
+              `SELECT value FROM counters WHERE id = 1 FOR UPDATE`,
+            );
+            await tx.query(`UPDATE counters SET value = $1 WHERE id = 1`, [row!.value + 1]);
+          }),
+        ),
+      );
+      expect(await db.query(`SELECT value FROM counters WHERE id = 1`)).toEqual([{ value: 8 }]);
+    });
+
+    it('holds a transaction-scoped advisory lock until commit', async () => {
+      const order: string[] = [];
+      await Promise.all(
+        ['a', 'b', 'c'].map((who) =>
+          db.transaction(async (tx) => {
+            await tx.query(`SELECT pg_advisory_xact_lock(4242)`);
+            order.push(`${who}+`);
+            await tx.query(`SELECT pg_sleep(0.02)`);
+            order.push(`${who}-`);
+          }),
+        ),
+      );
+      // Each holder finishes before the next one starts.
+      for (let i = 0; i < order.length; i += 2) {
+        expect(order[i]!.slice(0, 1)).toBe(order[i + 1]!.slice(0, 1));
+      }
+    });
+  });
+}
