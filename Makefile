@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help install start test test-unit check generate infra-up infra-down
+.PHONY: help install start test test-unit check generate infra-up infra-down cluster-up cluster-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -31,3 +31,9 @@ infra-up: ## Start the local Postgres, Kafka and MinIO the tests use
 
 infra-down: ## Stop them
 	@deploy/local/infra.sh down "$${HUEDB_TEST_INFRA_DIR:-$(CURDIR)/.data/test-infra}"
+
+cluster-up: install ## Start a local HueDB cluster (separate processes; Chroma API on :8000)
+	@deploy/local/cluster.sh up
+
+cluster-down: ## Stop it (and the infrastructure, if cluster-up started it)
+	@deploy/local/cluster.sh down
