@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit specs beside the code (no infrastructure), and integration
-// tests that get real Postgres, Kafka and S3 from @huedb/testing's global setup.
+// Three projects: unit specs beside the code (no infrastructure); integration tests that get
+// real Postgres, Kafka and S3 from @huedb/testing's global setup; and e2e suites that also get a
+// HueDB cluster of separate processes on them.
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
   ssr: { resolve: { conditions: ['@huedb/source'] } },
@@ -28,6 +29,17 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // The same e2e suites against each deployment shape (see test/e2e/setup/).
+      ...[['e2e', 'test/e2e/setup/cluster.ts']].map(([name, setup]) => ({
+        extends: true as const,
+        test: {
+          name,
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: [setup!],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      })),
     ],
   },
 });

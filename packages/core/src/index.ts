@@ -138,3 +138,11 @@ export {
   type ModelGetResult,
   type ModelQueryResult,
 } from './reference-model.js';
+export {
+  applyLogBatches,
+  applyLogRecord,
+  mergeLogRecord,
+  recordFromLog,
+  type LiveRecord,
+} from './log-apply.js';
+export { startHeartbeat, type HeartbeatTarget } from './membership.js';

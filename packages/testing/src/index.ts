@@ -10,12 +10,14 @@ export type { TestInfra, S3Endpoint, ProviderName } from './infra.js';
 export { INFRA_ENV, infraFromVariables, parseKeyValueLines } from './infra.js';
 export { uniqueName } from './names.js';
 export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
+export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     huedbInfra: TestInfra;
+    huedbGateways: string[];
   }
 }
 
@@ -26,4 +28,13 @@ export function getInfra(): TestInfra {
     throw new Error('no infrastructure: run this test in the "integration" vitest project');
   }
   return infra;
+}
+
+/** Base URLs of the e2e cluster's gateways (e2e project only). */
+export function getGatewayUrls(): string[] {
+  const urls = inject('huedbGateways');
+  if (!urls || urls.length === 0) {
+    throw new Error('no cluster: run this test in the "e2e" vitest project');
+  }
+  return urls;
 }

@@ -22,6 +22,7 @@ export function createCatalogHandlers(
     }),
     createCollection: async (req) => service.createCollection(req),
     getCollection: async (req) => ({ collection: await service.getCollection(req) }),
+    getCollectionById: async (req) => ({ collection: await service.getCollectionById(req.id) }),
     listCollections: async (req) => ({ collections: await service.listCollections(req) }),
     countCollections: async (req) => ({ count: await service.countCollections(req) }),
     updateCollection: async (req) => ({ collection: await service.updateCollection(req) }),

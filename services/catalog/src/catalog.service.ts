@@ -187,6 +187,14 @@ export class CatalogService {
     }
   }
 
+  /** A live collection by id alone (internal callers only; see the proto). */
+  async getCollectionById(id: string): Promise<Collection> {
+    requireUuid('collection', id);
+    const row = await this.repository.findCollectionById(id);
+    if (!row) throw collectionNotFound(id);
+    return collectionFromRow(row);
+  }
+
   async listCollections(req: Input<ListCollectionsRequest>): Promise<Collection[]> {
     const page = pagination(req.limit, req.offset);
     const database = await this.database(this.repository, req.tenant, req.database);

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file huedb/catalog/v1/catalog.proto.
  */
 export const file_huedb_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("Ch5odWVkYi9jYXRhbG9nL3YxL2NhdGFsb2cucHJvdG8SEGh1ZWRiLmNhdGFsb2cudjEiRAoGVGVuYW50EgwKBG5hbWUYASABKAkSGgoNcmVzb3VyY2VfbmFtZRgCIAEoCUgAiAEBQhAKDl9yZXNvdXJjZV9uYW1lIjQKCERhdGFiYXNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJIs8CCgpDb2xsZWN0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJEhAKCGRhdGFiYXNlGAQgASgJEhMKC2RhdGFiYXNlX2lkGAUgASgJEjAKCG1ldGFkYXRhGAYgASgLMhkuaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhSACIAQESGgoSY29uZmlndXJhdGlvbl9qc29uGAcgASgJEhMKC3NjaGVtYV9qc29uGAggASgJEhYKCWRpbWVuc2lvbhgJIAEoBUgBiAEBEhQKDGxvZ19wb3NpdGlvbhgKIAEoAxIPCgd2ZXJzaW9uGAsgASgDEhwKFHNlZ21lbnRfbWFuaWZlc3Rfa2V5GAwgASgJEhUKDWNyZWF0ZWRfYXRfbXMYDSABKANCCwoJX21ldGFkYXRhQgwKCl9kaW1lbnNpb24ikQEKDlNlZ21lbnRWZXJzaW9uEhUKDWNvbGxlY3Rpb25faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoAxIUCgxsb2dfcG9zaXRpb24YAyABKAMSFAoMbWFuaWZlc3Rfa2V5GAQgASgJEhQKDHJlY29yZF9jb3VudBgFIAEoAxIVCg1jcmVhdGVkX2F0X21zGAYgASgDIkwKBk1lbWJlchIKCgJpZBgBIAEoCRIMCgRyb2xlGAIgASgJEg8KB2FkZHJlc3MYAyABKAkSFwoPaGVhcnRiZWF0X2F0X21zGAQgASgDIiMKE0NyZWF0ZVRlbmFudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJAChRDcmVhdGVUZW5hbnRSZXNwb25zZRIoCgZ0ZW5hbnQYASABKAsyGC5odWVkYi5jYXRhbG9nLnYxLlRlbmFudCIgChBHZXRUZW5hbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkiPQoRR2V0VGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5UZW5hbnQiOgoTVXBkYXRlVGVuYW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEhUKDXJlc291cmNlX25hbWUYAiABKAkiQAoUVXBkYXRlVGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5UZW5hbnQiNQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIMCgRuYW1lGAIgASgJIkYKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USLAoIZGF0YWJhc2UYASABKAsyGi5odWVkYi5jYXRhbG9nLnYxLkRhdGFiYXNlIjIKEkdldERhdGFiYXNlUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDAoEbmFtZRgCIAEoCSJDChNHZXREYXRhYmFzZVJlc3BvbnNlEiwKCGRhdGFiYXNlGAEgASgLMhouaHVlZGIuY2F0YWxvZy52MS5EYXRhYmFzZSJUChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEgoFbGltaXQYAiABKAVIAIgBARIOCgZvZmZzZXQYAyABKAVCCAoGX2xpbWl0IkYKFUxpc3REYXRhYmFzZXNSZXNwb25zZRItCglkYXRhYmFzZXMYASADKAsyGi5odWVkYi5jYXRhbG9nLnYxLkRhdGFiYXNlIjUKFURlbGV0ZURhdGFiYXNlUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDAoEbmFtZRgCIAEoCSI4ChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlEh4KFmRlbGV0ZWRfY29sbGVjdGlvbl9pZHMYASADKAki3AEKF0NyZWF0ZUNvbGxlY3Rpb25SZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCRIMCgRuYW1lGAMgASgJEjAKCG1ldGFkYXRhGAQgASgLMhkuaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhSACIAQESGgoSY29uZmlndXJhdGlvbl9qc29uGAUgASgJEhMKC3NjaGVtYV9qc29uGAYgASgJEhUKDWdldF9vcl9jcmVhdGUYByABKAgSCgoCaWQYCCABKAlCCwoJX21ldGFkYXRhIl0KGENyZWF0ZUNvbGxlY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uEg8KB2NyZWF0ZWQYAiABKAgiYgoUR2V0Q29sbGVjdGlvblJlcXVlc3QSDgoGdGVuYW50GAEgASgJEhAKCGRhdGFiYXNlGAIgASgJEg4KBG5hbWUYAyABKAlIABIMCgJpZBgEIAEoCUgAQgoKCHNlbGVjdG9yIkkKFUdldENvbGxlY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uImgKFkxpc3RDb2xsZWN0aW9uc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEhAKCGRhdGFiYXNlGAIgASgJEhIKBWxpbWl0GAMgASgFSACIAQESDgoGb2Zmc2V0GAQgASgFQggKBl9saW1pdCJMChdMaXN0Q29sbGVjdGlvbnNSZXNwb25zZRIxCgtjb2xsZWN0aW9ucxgBIAMoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbiI7ChdDb3VudENvbGxlY3Rpb25zUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkiKQoYQ291bnRDb2xsZWN0aW9uc1Jlc3BvbnNlEg0KBWNvdW50GAEgASgDIvIBChdVcGRhdGVDb2xsZWN0aW9uUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSCgoCaWQYAyABKAkSFQoIbmV3X25hbWUYBCABKAlIAIgBARI0CgxuZXdfbWV0YWRhdGEYBSABKAsyGS5odWVkYi5jb21tb24udjEuTWV0YWRhdGFIAYgBARIjChZuZXdfY29uZmlndXJhdGlvbl9qc29uGAYgASgJSAKIAQFCCwoJX25ld19uYW1lQg8KDV9uZXdfbWV0YWRhdGFCGQoXX25ld19jb25maWd1cmF0aW9uX2pzb24iTAoYVXBkYXRlQ29sbGVjdGlvblJlc3BvbnNlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24iSQoXRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QSDgoGdGVuYW50GAEgASgJEhAKCGRhdGFiYXNlGAIgASgJEgwKBG5hbWUYAyABKAkiJgoYRGVsZXRlQ29sbGVjdGlvblJlc3BvbnNlEgoKAmlkGAEgASgJIj4KHVNldENvbGxlY3Rpb25EaW1lbnNpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhEKCWRpbWVuc2lvbhgCIAEoBSIzCh5TZXRDb2xsZWN0aW9uRGltZW5zaW9uUmVzcG9uc2USEQoJZGltZW5zaW9uGAEgASgFIo4BChlSZWdpc3RlckNvbXBhY3Rpb25SZXF1ZXN0EhUKDWNvbGxlY3Rpb25faWQYASABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgCIAEoAxIUCgxsb2dfcG9zaXRpb24YAyABKAMSFAoMbWFuaWZlc3Rfa2V5GAQgASgJEhQKDHJlY29yZF9jb3VudBgFIAEoAyJOChpSZWdpc3RlckNvbXBhY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIjMKGkxpc3RTZWdtZW50VmVyc2lvbnNSZXF1ZXN0EhUKDWNvbGxlY3Rpb25faWQYASABKAkiUQobTGlzdFNlZ21lbnRWZXJzaW9uc1Jlc3BvbnNlEjIKCHZlcnNpb25zGAEgAygLMiAuaHVlZGIuY2F0YWxvZy52MS5TZWdtZW50VmVyc2lvbiJMChxEZWxldGVTZWdtZW50VmVyc2lvbnNSZXF1ZXN0EhUKDWNvbGxlY3Rpb25faWQYASABKAkSFQoNYmVsb3dfdmVyc2lvbhgCIAEoAyIwCh1EZWxldGVTZWdtZW50VmVyc2lvbnNSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDIjwKEEhlYXJ0YmVhdFJlcXVlc3QSKAoGbWVtYmVyGAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5NZW1iZXIiIwoRSGVhcnRiZWF0UmVzcG9uc2USDgoGbm93X21zGAEgASgDIjYKEkxpc3RNZW1iZXJzUmVxdWVzdBIMCgRyb2xlGAEgASgJEhIKCm1heF9hZ2VfbXMYAiABKAMiQAoTTGlzdE1lbWJlcnNSZXNwb25zZRIpCgdtZW1iZXJzGAEgAygLMhguaHVlZGIuY2F0YWxvZy52MS5NZW1iZXIiDgoMUmVzZXRSZXF1ZXN0Ig8KDVJlc2V0UmVzcG9uc2Uy+g8KDkNhdGFsb2dTZXJ2aWNlEl0KDENyZWF0ZVRlbmFudBIlLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlVGVuYW50UmVxdWVzdBomLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlVGVuYW50UmVzcG9uc2USVAoJR2V0VGVuYW50EiIuaHVlZGIuY2F0YWxvZy52MS5HZXRUZW5hbnRSZXF1ZXN0GiMuaHVlZGIuY2F0YWxvZy52MS5HZXRUZW5hbnRSZXNwb25zZRJdCgxVcGRhdGVUZW5hbnQSJS5odWVkYi5jYXRhbG9nLnYxLlVwZGF0ZVRlbmFudFJlcXVlc3QaJi5odWVkYi5jYXRhbG9nLnYxLlVwZGF0ZVRlbmFudFJlc3BvbnNlEmMKDkNyZWF0ZURhdGFiYXNlEicuaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVEYXRhYmFzZVJlcXVlc3QaKC5odWVkYi5jYXRhbG9nLnYxLkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USWgoLR2V0RGF0YWJhc2USJC5odWVkYi5jYXRhbG9nLnYxLkdldERhdGFiYXNlUmVxdWVzdBolLmh1ZWRiLmNhdGFsb2cudjEuR2V0RGF0YWJhc2VSZXNwb25zZRJgCg1MaXN0RGF0YWJhc2VzEiYuaHVlZGIuY2F0YWxvZy52MS5MaXN0RGF0YWJhc2VzUmVxdWVzdBonLmh1ZWRiLmNhdGFsb2cudjEuTGlzdERhdGFiYXNlc1Jlc3BvbnNlEmMKDkRlbGV0ZURhdGFiYXNlEicuaHVlZGIuY2F0YWxvZy52MS5EZWxldGVEYXRhYmFzZVJlcXVlc3QaKC5odWVkYi5jYXRhbG9nLnYxLkRlbGV0ZURhdGFiYXNlUmVzcG9uc2USaQoQQ3JlYXRlQ29sbGVjdGlvbhIpLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlQ29sbGVjdGlvblJlcXVlc3QaKi5odWVkYi5jYXRhbG9nLnYxLkNyZWF0ZUNvbGxlY3Rpb25SZXNwb25zZRJgCg1HZXRDb2xsZWN0aW9uEiYuaHVlZGIuY2F0YWxvZy52MS5HZXRDb2xsZWN0aW9uUmVxdWVzdBonLmh1ZWRiLmNhdGFsb2cudjEuR2V0Q29sbGVjdGlvblJlc3BvbnNlEmYKD0xpc3RDb2xsZWN0aW9ucxIoLmh1ZWRiLmNhdGFsb2cudjEuTGlzdENvbGxlY3Rpb25zUmVxdWVzdBopLmh1ZWRiLmNhdGFsb2cudjEuTGlzdENvbGxlY3Rpb25zUmVzcG9uc2USaQoQQ291bnRDb2xsZWN0aW9ucxIpLmh1ZWRiLmNhdGFsb2cudjEuQ291bnRDb2xsZWN0aW9uc1JlcXVlc3QaKi5odWVkYi5jYXRhbG9nLnYxLkNvdW50Q29sbGVjdGlvbnNSZXNwb25zZRJpChBVcGRhdGVDb2xsZWN0aW9uEikuaHVlZGIuY2F0YWxvZy52MS5VcGRhdGVDb2xsZWN0aW9uUmVxdWVzdBoqLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlQ29sbGVjdGlvblJlc3BvbnNlEmkKEERlbGV0ZUNvbGxlY3Rpb24SKS5odWVkYi5jYXRhbG9nLnYxLkRlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0GiouaHVlZGIuY2F0YWxvZy52MS5EZWxldGVDb2xsZWN0aW9uUmVzcG9uc2USewoWU2V0Q29sbGVjdGlvbkRpbWVuc2lvbhIvLmh1ZWRiLmNhdGFsb2cudjEuU2V0Q29sbGVjdGlvbkRpbWVuc2lvblJlcXVlc3QaMC5odWVkYi5jYXRhbG9nLnYxLlNldENvbGxlY3Rpb25EaW1lbnNpb25SZXNwb25zZRJvChJSZWdpc3RlckNvbXBhY3Rpb24SKy5odWVkYi5jYXRhbG9nLnYxLlJlZ2lzdGVyQ29tcGFjdGlvblJlcXVlc3QaLC5odWVkYi5jYXRhbG9nLnYxLlJlZ2lzdGVyQ29tcGFjdGlvblJlc3BvbnNlEnIKE0xpc3RTZWdtZW50VmVyc2lvbnMSLC5odWVkYi5jYXRhbG9nLnYxLkxpc3RTZWdtZW50VmVyc2lvbnNSZXF1ZXN0Gi0uaHVlZGIuY2F0YWxvZy52MS5MaXN0U2VnbWVudFZlcnNpb25zUmVzcG9uc2USeAoVRGVsZXRlU2VnbWVudFZlcnNpb25zEi4uaHVlZGIuY2F0YWxvZy52MS5EZWxldGVTZWdtZW50VmVyc2lvbnNSZXF1ZXN0Gi8uaHVlZGIuY2F0YWxvZy52MS5EZWxldGVTZWdtZW50VmVyc2lvbnNSZXNwb25zZRJUCglIZWFydGJlYXQSIi5odWVkYi5jYXRhbG9nLnYxLkhlYXJ0YmVhdFJlcXVlc3QaIy5odWVkYi5jYXRhbG9nLnYxLkhlYXJ0YmVhdFJlc3BvbnNlEloKC0xpc3RNZW1iZXJzEiQuaHVlZGIuY2F0YWxvZy52MS5MaXN0TWVtYmVyc1JlcXVlc3QaJS5odWVkYi5jYXRhbG9nLnYxLkxpc3RNZW1iZXJzUmVzcG9uc2USSAoFUmVzZXQSHi5odWVkYi5jYXRhbG9nLnYxLlJlc2V0UmVxdWVzdBofLmh1ZWRiLmNhdGFsb2cudjEuUmVzZXRSZXNwb25zZWIGcHJvdG8z", [file_huedb_common_v1_metadata]);
+  fileDesc("Ch5odWVkYi9jYXRhbG9nL3YxL2NhdGFsb2cucHJvdG8SEGh1ZWRiLmNhdGFsb2cudjEiRAoGVGVuYW50EgwKBG5hbWUYASABKAkSGgoNcmVzb3VyY2VfbmFtZRgCIAEoCUgAiAEBQhAKDl9yZXNvdXJjZV9uYW1lIjQKCERhdGFiYXNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJIs8CCgpDb2xsZWN0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJEhAKCGRhdGFiYXNlGAQgASgJEhMKC2RhdGFiYXNlX2lkGAUgASgJEjAKCG1ldGFkYXRhGAYgASgLMhkuaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhSACIAQESGgoSY29uZmlndXJhdGlvbl9qc29uGAcgASgJEhMKC3NjaGVtYV9qc29uGAggASgJEhYKCWRpbWVuc2lvbhgJIAEoBUgBiAEBEhQKDGxvZ19wb3NpdGlvbhgKIAEoAxIPCgd2ZXJzaW9uGAsgASgDEhwKFHNlZ21lbnRfbWFuaWZlc3Rfa2V5GAwgASgJEhUKDWNyZWF0ZWRfYXRfbXMYDSABKANCCwoJX21ldGFkYXRhQgwKCl9kaW1lbnNpb24ikQEKDlNlZ21lbnRWZXJzaW9uEhUKDWNvbGxlY3Rpb25faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoAxIUCgxsb2dfcG9zaXRpb24YAyABKAMSFAoMbWFuaWZlc3Rfa2V5GAQgASgJEhQKDHJlY29yZF9jb3VudBgFIAEoAxIVCg1jcmVhdGVkX2F0X21zGAYgASgDIkwKBk1lbWJlchIKCgJpZBgBIAEoCRIMCgRyb2xlGAIgASgJEg8KB2FkZHJlc3MYAyABKAkSFwoPaGVhcnRiZWF0X2F0X21zGAQgASgDIiMKE0NyZWF0ZVRlbmFudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJAChRDcmVhdGVUZW5hbnRSZXNwb25zZRIoCgZ0ZW5hbnQYASABKAsyGC5odWVkYi5jYXRhbG9nLnYxLlRlbmFudCIgChBHZXRUZW5hbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkiPQoRR2V0VGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5UZW5hbnQiOgoTVXBkYXRlVGVuYW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEhUKDXJlc291cmNlX25hbWUYAiABKAkiQAoUVXBkYXRlVGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5UZW5hbnQiNQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIMCgRuYW1lGAIgASgJIkYKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USLAoIZGF0YWJhc2UYASABKAsyGi5odWVkYi5jYXRhbG9nLnYxLkRhdGFiYXNlIjIKEkdldERhdGFiYXNlUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDAoEbmFtZRgCIAEoCSJDChNHZXREYXRhYmFzZVJlc3BvbnNlEiwKCGRhdGFiYXNlGAEgASgLMhouaHVlZGIuY2F0YWxvZy52MS5EYXRhYmFzZSJUChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEgoFbGltaXQYAiABKAVIAIgBARIOCgZvZmZzZXQYAyABKAVCCAoGX2xpbWl0IkYKFUxpc3REYXRhYmFzZXNSZXNwb25zZRItCglkYXRhYmFzZXMYASADKAsyGi5odWVkYi5jYXRhbG9nLnYxLkRhdGFiYXNlIjUKFURlbGV0ZURhdGFiYXNlUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDAoEbmFtZRgCIAEoCSI4ChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlEh4KFmRlbGV0ZWRfY29sbGVjdGlvbl9pZHMYASADKAki3AEKF0NyZWF0ZUNvbGxlY3Rpb25SZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCRIMCgRuYW1lGAMgASgJEjAKCG1ldGFkYXRhGAQgASgLMhkuaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhSACIAQESGgoSY29uZmlndXJhdGlvbl9qc29uGAUgASgJEhMKC3NjaGVtYV9qc29uGAYgASgJEhUKDWdldF9vcl9jcmVhdGUYByABKAgSCgoCaWQYCCABKAlCCwoJX21ldGFkYXRhIl0KGENyZWF0ZUNvbGxlY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uEg8KB2NyZWF0ZWQYAiABKAgiYgoUR2V0Q29sbGVjdGlvblJlcXVlc3QSDgoGdGVuYW50GAEgASgJEhAKCGRhdGFiYXNlGAIgASgJEg4KBG5hbWUYAyABKAlIABIMCgJpZBgEIAEoCUgAQgoKCHNlbGVjdG9yIkkKFUdldENvbGxlY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIiYKGEdldENvbGxlY3Rpb25CeUlkUmVxdWVzdBIKCgJpZBgBIAEoCSJNChlHZXRDb2xsZWN0aW9uQnlJZFJlc3BvbnNlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24iaAoWTGlzdENvbGxlY3Rpb25zUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSEgoFbGltaXQYAyABKAVIAIgBARIOCgZvZmZzZXQYBCABKAVCCAoGX2xpbWl0IkwKF0xpc3RDb2xsZWN0aW9uc1Jlc3BvbnNlEjEKC2NvbGxlY3Rpb25zGAEgAygLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIjsKF0NvdW50Q29sbGVjdGlvbnNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCSIpChhDb3VudENvbGxlY3Rpb25zUmVzcG9uc2USDQoFY291bnQYASABKAMi8gEKF1VwZGF0ZUNvbGxlY3Rpb25SZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCRIKCgJpZBgDIAEoCRIVCghuZXdfbmFtZRgEIAEoCUgAiAEBEjQKDG5ld19tZXRhZGF0YRgFIAEoCzIZLmh1ZWRiLmNvbW1vbi52MS5NZXRhZGF0YUgBiAEBEiMKFm5ld19jb25maWd1cmF0aW9uX2pzb24YBiABKAlIAogBAUILCglfbmV3X25hbWVCDwoNX25ld19tZXRhZGF0YUIZChdfbmV3X2NvbmZpZ3VyYXRpb25fanNvbiJMChhVcGRhdGVDb2xsZWN0aW9uUmVzcG9uc2USMAoKY29sbGVjdGlvbhgBIAEoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbiJJChdEZWxldGVDb2xsZWN0aW9uUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSDAoEbmFtZRgDIAEoCSImChhEZWxldGVDb2xsZWN0aW9uUmVzcG9uc2USCgoCaWQYASABKAkiPgodU2V0Q29sbGVjdGlvbkRpbWVuc2lvblJlcXVlc3QSCgoCaWQYASABKAkSEQoJZGltZW5zaW9uGAIgASgFIjMKHlNldENvbGxlY3Rpb25EaW1lbnNpb25SZXNwb25zZRIRCglkaW1lbnNpb24YASABKAUijgEKGVJlZ2lzdGVyQ29tcGFjdGlvblJlcXVlc3QSFQoNY29sbGVjdGlvbl9pZBgBIAEoCRIYChBleHBlY3RlZF92ZXJzaW9uGAIgASgDEhQKDGxvZ19wb3NpdGlvbhgDIAEoAxIUCgxtYW5pZmVzdF9rZXkYBCABKAkSFAoMcmVjb3JkX2NvdW50GAUgASgDIk4KGlJlZ2lzdGVyQ29tcGFjdGlvblJlc3BvbnNlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24iMwoaTGlzdFNlZ21lbnRWZXJzaW9uc1JlcXVlc3QSFQoNY29sbGVjdGlvbl9pZBgBIAEoCSJRChtMaXN0U2VnbWVudFZlcnNpb25zUmVzcG9uc2USMgoIdmVyc2lvbnMYASADKAsyIC5odWVkYi5jYXRhbG9nLnYxLlNlZ21lbnRWZXJzaW9uIkwKHERlbGV0ZVNlZ21lbnRWZXJzaW9uc1JlcXVlc3QSFQoNY29sbGVjdGlvbl9pZBgBIAEoCRIVCg1iZWxvd192ZXJzaW9uGAIgASgDIjAKHURlbGV0ZVNlZ21lbnRWZXJzaW9uc1Jlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAMiPAoQSGVhcnRiZWF0UmVxdWVzdBIoCgZtZW1iZXIYASABKAsyGC5odWVkYi5jYXRhbG9nLnYxLk1lbWJlciIjChFIZWFydGJlYXRSZXNwb25zZRIOCgZub3dfbXMYASABKAMiNgoSTGlzdE1lbWJlcnNSZXF1ZXN0EgwKBHJvbGUYASABKAkSEgoKbWF4X2FnZV9tcxgCIAEoAyJAChNMaXN0TWVtYmVyc1Jlc3BvbnNlEikKB21lbWJlcnMYASADKAsyGC5odWVkYi5jYXRhbG9nLnYxLk1lbWJlciIOCgxSZXNldFJlcXVlc3QiDwoNUmVzZXRSZXNwb25zZTLoEAoOQ2F0YWxvZ1NlcnZpY2USXQoMQ3JlYXRlVGVuYW50EiUuaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVUZW5hbnRSZXF1ZXN0GiYuaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJUCglHZXRUZW5hbnQSIi5odWVkYi5jYXRhbG9nLnYxLkdldFRlbmFudFJlcXVlc3QaIy5odWVkYi5jYXRhbG9nLnYxLkdldFRlbmFudFJlc3BvbnNlEl0KDFVwZGF0ZVRlbmFudBIlLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlVGVuYW50UmVxdWVzdBomLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlVGVuYW50UmVzcG9uc2USYwoOQ3JlYXRlRGF0YWJhc2USJy5odWVkYi5jYXRhbG9nLnYxLkNyZWF0ZURhdGFiYXNlUmVxdWVzdBooLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlRGF0YWJhc2VSZXNwb25zZRJaCgtHZXREYXRhYmFzZRIkLmh1ZWRiLmNhdGFsb2cudjEuR2V0RGF0YWJhc2VSZXF1ZXN0GiUuaHVlZGIuY2F0YWxvZy52MS5HZXREYXRhYmFzZVJlc3BvbnNlEmAKDUxpc3REYXRhYmFzZXMSJi5odWVkYi5jYXRhbG9nLnYxLkxpc3REYXRhYmFzZXNSZXF1ZXN0GicuaHVlZGIuY2F0YWxvZy52MS5MaXN0RGF0YWJhc2VzUmVzcG9uc2USYwoORGVsZXRlRGF0YWJhc2USJy5odWVkYi5jYXRhbG9nLnYxLkRlbGV0ZURhdGFiYXNlUmVxdWVzdBooLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlRGF0YWJhc2VSZXNwb25zZRJpChBDcmVhdGVDb2xsZWN0aW9uEikuaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVDb2xsZWN0aW9uUmVxdWVzdBoqLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlQ29sbGVjdGlvblJlc3BvbnNlEmAKDUdldENvbGxlY3Rpb24SJi5odWVkYi5jYXRhbG9nLnYxLkdldENvbGxlY3Rpb25SZXF1ZXN0GicuaHVlZGIuY2F0YWxvZy52MS5HZXRDb2xsZWN0aW9uUmVzcG9uc2USbAoRR2V0Q29sbGVjdGlvbkJ5SWQSKi5odWVkYi5jYXRhbG9nLnYxLkdldENvbGxlY3Rpb25CeUlkUmVxdWVzdBorLmh1ZWRiLmNhdGFsb2cudjEuR2V0Q29sbGVjdGlvbkJ5SWRSZXNwb25zZRJmCg9MaXN0Q29sbGVjdGlvbnMSKC5odWVkYi5jYXRhbG9nLnYxLkxpc3RDb2xsZWN0aW9uc1JlcXVlc3QaKS5odWVkYi5jYXRhbG9nLnYxLkxpc3RDb2xsZWN0aW9uc1Jlc3BvbnNlEmkKEENvdW50Q29sbGVjdGlvbnMSKS5odWVkYi5jYXRhbG9nLnYxLkNvdW50Q29sbGVjdGlvbnNSZXF1ZXN0GiouaHVlZGIuY2F0YWxvZy52MS5Db3VudENvbGxlY3Rpb25zUmVzcG9uc2USaQoQVXBkYXRlQ29sbGVjdGlvbhIpLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlQ29sbGVjdGlvblJlcXVlc3QaKi5odWVkYi5jYXRhbG9nLnYxLlVwZGF0ZUNvbGxlY3Rpb25SZXNwb25zZRJpChBEZWxldGVDb2xsZWN0aW9uEikuaHVlZGIuY2F0YWxvZy52MS5EZWxldGVDb2xsZWN0aW9uUmVxdWVzdBoqLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlQ29sbGVjdGlvblJlc3BvbnNlEnsKFlNldENvbGxlY3Rpb25EaW1lbnNpb24SLy5odWVkYi5jYXRhbG9nLnYxLlNldENvbGxlY3Rpb25EaW1lbnNpb25SZXF1ZXN0GjAuaHVlZGIuY2F0YWxvZy52MS5TZXRDb2xsZWN0aW9uRGltZW5zaW9uUmVzcG9uc2USbwoSUmVnaXN0ZXJDb21wYWN0aW9uEisuaHVlZGIuY2F0YWxvZy52MS5SZWdpc3RlckNvbXBhY3Rpb25SZXF1ZXN0GiwuaHVlZGIuY2F0YWxvZy52MS5SZWdpc3RlckNvbXBhY3Rpb25SZXNwb25zZRJyChNMaXN0U2VnbWVudFZlcnNpb25zEiwuaHVlZGIuY2F0YWxvZy52MS5MaXN0U2VnbWVudFZlcnNpb25zUmVxdWVzdBotLmh1ZWRiLmNhdGFsb2cudjEuTGlzdFNlZ21lbnRWZXJzaW9uc1Jlc3BvbnNlEngKFURlbGV0ZVNlZ21lbnRWZXJzaW9ucxIuLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlU2VnbWVudFZlcnNpb25zUmVxdWVzdBovLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlU2VnbWVudFZlcnNpb25zUmVzcG9uc2USVAoJSGVhcnRiZWF0EiIuaHVlZGIuY2F0YWxvZy52MS5IZWFydGJlYXRSZXF1ZXN0GiMuaHVlZGIuY2F0YWxvZy52MS5IZWFydGJlYXRSZXNwb25zZRJaCgtMaXN0TWVtYmVycxIkLmh1ZWRiLmNhdGFsb2cudjEuTGlzdE1lbWJlcnNSZXF1ZXN0GiUuaHVlZGIuY2F0YWxvZy52MS5MaXN0TWVtYmVyc1Jlc3BvbnNlEkgKBVJlc2V0Eh4uaHVlZGIuY2F0YWxvZy52MS5SZXNldFJlcXVlc3QaHy5odWVkYi5jYXRhbG9nLnYxLlJlc2V0UmVzcG9uc2ViBnByb3RvMw", [file_huedb_common_v1_metadata]);
 
 /**
  * A tenant: the unit of isolation and billing.
@@ -793,6 +793,48 @@ export const GetCollectionResponseSchema: GenMessage<GetCollectionResponse> = /*
   messageDesc(file_huedb_catalog_v1_catalog, 22);
 
 /**
+ * The arguments of GetCollectionById.
+ *
+ * @generated from message huedb.catalog.v1.GetCollectionByIdRequest
+ */
+export type GetCollectionByIdRequest = Message<"huedb.catalog.v1.GetCollectionByIdRequest"> & {
+  /**
+   * The collection's id (UUID text).
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.GetCollectionByIdRequest.
+ * Use `create(GetCollectionByIdRequestSchema)` to create a new message.
+ */
+export const GetCollectionByIdRequestSchema: GenMessage<GetCollectionByIdRequest> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 23);
+
+/**
+ * The result of GetCollectionById.
+ *
+ * @generated from message huedb.catalog.v1.GetCollectionByIdResponse
+ */
+export type GetCollectionByIdResponse = Message<"huedb.catalog.v1.GetCollectionByIdResponse"> & {
+  /**
+   * The live collection.
+   *
+   * @generated from field: huedb.catalog.v1.Collection collection = 1;
+   */
+  collection?: Collection | undefined;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.GetCollectionByIdResponse.
+ * Use `create(GetCollectionByIdResponseSchema)` to create a new message.
+ */
+export const GetCollectionByIdResponseSchema: GenMessage<GetCollectionByIdResponse> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 24);
+
+/**
  * The arguments of ListCollections.
  *
  * @generated from message huedb.catalog.v1.ListCollectionsRequest
@@ -832,7 +874,7 @@ export type ListCollectionsRequest = Message<"huedb.catalog.v1.ListCollectionsRe
  * Use `create(ListCollectionsRequestSchema)` to create a new message.
  */
 export const ListCollectionsRequestSchema: GenMessage<ListCollectionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 23);
+  messageDesc(file_huedb_catalog_v1_catalog, 25);
 
 /**
  * The result of ListCollections.
@@ -853,7 +895,7 @@ export type ListCollectionsResponse = Message<"huedb.catalog.v1.ListCollectionsR
  * Use `create(ListCollectionsResponseSchema)` to create a new message.
  */
 export const ListCollectionsResponseSchema: GenMessage<ListCollectionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 24);
+  messageDesc(file_huedb_catalog_v1_catalog, 26);
 
 /**
  * The arguments of CountCollections.
@@ -881,7 +923,7 @@ export type CountCollectionsRequest = Message<"huedb.catalog.v1.CountCollections
  * Use `create(CountCollectionsRequestSchema)` to create a new message.
  */
 export const CountCollectionsRequestSchema: GenMessage<CountCollectionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 25);
+  messageDesc(file_huedb_catalog_v1_catalog, 27);
 
 /**
  * The result of CountCollections.
@@ -902,7 +944,7 @@ export type CountCollectionsResponse = Message<"huedb.catalog.v1.CountCollection
  * Use `create(CountCollectionsResponseSchema)` to create a new message.
  */
 export const CountCollectionsResponseSchema: GenMessage<CountCollectionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 26);
+  messageDesc(file_huedb_catalog_v1_catalog, 28);
 
 /**
  * The arguments of UpdateCollection.
@@ -958,7 +1000,7 @@ export type UpdateCollectionRequest = Message<"huedb.catalog.v1.UpdateCollection
  * Use `create(UpdateCollectionRequestSchema)` to create a new message.
  */
 export const UpdateCollectionRequestSchema: GenMessage<UpdateCollectionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 27);
+  messageDesc(file_huedb_catalog_v1_catalog, 29);
 
 /**
  * The result of UpdateCollection.
@@ -979,7 +1021,7 @@ export type UpdateCollectionResponse = Message<"huedb.catalog.v1.UpdateCollectio
  * Use `create(UpdateCollectionResponseSchema)` to create a new message.
  */
 export const UpdateCollectionResponseSchema: GenMessage<UpdateCollectionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 28);
+  messageDesc(file_huedb_catalog_v1_catalog, 30);
 
 /**
  * The arguments of DeleteCollection.
@@ -1014,7 +1056,7 @@ export type DeleteCollectionRequest = Message<"huedb.catalog.v1.DeleteCollection
  * Use `create(DeleteCollectionRequestSchema)` to create a new message.
  */
 export const DeleteCollectionRequestSchema: GenMessage<DeleteCollectionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 29);
+  messageDesc(file_huedb_catalog_v1_catalog, 31);
 
 /**
  * The result of DeleteCollection.
@@ -1035,7 +1077,7 @@ export type DeleteCollectionResponse = Message<"huedb.catalog.v1.DeleteCollectio
  * Use `create(DeleteCollectionResponseSchema)` to create a new message.
  */
 export const DeleteCollectionResponseSchema: GenMessage<DeleteCollectionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 30);
+  messageDesc(file_huedb_catalog_v1_catalog, 32);
 
 /**
  * The arguments of SetCollectionDimension.
@@ -1063,7 +1105,7 @@ export type SetCollectionDimensionRequest = Message<"huedb.catalog.v1.SetCollect
  * Use `create(SetCollectionDimensionRequestSchema)` to create a new message.
  */
 export const SetCollectionDimensionRequestSchema: GenMessage<SetCollectionDimensionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 31);
+  messageDesc(file_huedb_catalog_v1_catalog, 33);
 
 /**
  * The result of SetCollectionDimension.
@@ -1085,7 +1127,7 @@ export type SetCollectionDimensionResponse = Message<"huedb.catalog.v1.SetCollec
  * Use `create(SetCollectionDimensionResponseSchema)` to create a new message.
  */
 export const SetCollectionDimensionResponseSchema: GenMessage<SetCollectionDimensionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 32);
+  messageDesc(file_huedb_catalog_v1_catalog, 34);
 
 /**
  * The arguments of RegisterCompaction.
@@ -1134,7 +1176,7 @@ export type RegisterCompactionRequest = Message<"huedb.catalog.v1.RegisterCompac
  * Use `create(RegisterCompactionRequestSchema)` to create a new message.
  */
 export const RegisterCompactionRequestSchema: GenMessage<RegisterCompactionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 33);
+  messageDesc(file_huedb_catalog_v1_catalog, 35);
 
 /**
  * The result of RegisterCompaction.
@@ -1155,7 +1197,7 @@ export type RegisterCompactionResponse = Message<"huedb.catalog.v1.RegisterCompa
  * Use `create(RegisterCompactionResponseSchema)` to create a new message.
  */
 export const RegisterCompactionResponseSchema: GenMessage<RegisterCompactionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 34);
+  messageDesc(file_huedb_catalog_v1_catalog, 36);
 
 /**
  * The arguments of ListSegmentVersions.
@@ -1176,7 +1218,7 @@ export type ListSegmentVersionsRequest = Message<"huedb.catalog.v1.ListSegmentVe
  * Use `create(ListSegmentVersionsRequestSchema)` to create a new message.
  */
 export const ListSegmentVersionsRequestSchema: GenMessage<ListSegmentVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 35);
+  messageDesc(file_huedb_catalog_v1_catalog, 37);
 
 /**
  * The result of ListSegmentVersions.
@@ -1197,7 +1239,7 @@ export type ListSegmentVersionsResponse = Message<"huedb.catalog.v1.ListSegmentV
  * Use `create(ListSegmentVersionsResponseSchema)` to create a new message.
  */
 export const ListSegmentVersionsResponseSchema: GenMessage<ListSegmentVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 36);
+  messageDesc(file_huedb_catalog_v1_catalog, 38);
 
 /**
  * The arguments of DeleteSegmentVersions.
@@ -1225,7 +1267,7 @@ export type DeleteSegmentVersionsRequest = Message<"huedb.catalog.v1.DeleteSegme
  * Use `create(DeleteSegmentVersionsRequestSchema)` to create a new message.
  */
 export const DeleteSegmentVersionsRequestSchema: GenMessage<DeleteSegmentVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 37);
+  messageDesc(file_huedb_catalog_v1_catalog, 39);
 
 /**
  * The result of DeleteSegmentVersions.
@@ -1246,7 +1288,7 @@ export type DeleteSegmentVersionsResponse = Message<"huedb.catalog.v1.DeleteSegm
  * Use `create(DeleteSegmentVersionsResponseSchema)` to create a new message.
  */
 export const DeleteSegmentVersionsResponseSchema: GenMessage<DeleteSegmentVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 38);
+  messageDesc(file_huedb_catalog_v1_catalog, 40);
 
 /**
  * The arguments of Heartbeat.
@@ -1267,7 +1309,7 @@ export type HeartbeatRequest = Message<"huedb.catalog.v1.HeartbeatRequest"> & {
  * Use `create(HeartbeatRequestSchema)` to create a new message.
  */
 export const HeartbeatRequestSchema: GenMessage<HeartbeatRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 39);
+  messageDesc(file_huedb_catalog_v1_catalog, 41);
 
 /**
  * The result of Heartbeat.
@@ -1288,7 +1330,7 @@ export type HeartbeatResponse = Message<"huedb.catalog.v1.HeartbeatResponse"> & 
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export const HeartbeatResponseSchema: GenMessage<HeartbeatResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 40);
+  messageDesc(file_huedb_catalog_v1_catalog, 42);
 
 /**
  * The arguments of ListMembers.
@@ -1316,7 +1358,7 @@ export type ListMembersRequest = Message<"huedb.catalog.v1.ListMembersRequest"> 
  * Use `create(ListMembersRequestSchema)` to create a new message.
  */
 export const ListMembersRequestSchema: GenMessage<ListMembersRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 41);
+  messageDesc(file_huedb_catalog_v1_catalog, 43);
 
 /**
  * The result of ListMembers.
@@ -1337,7 +1379,7 @@ export type ListMembersResponse = Message<"huedb.catalog.v1.ListMembersResponse"
  * Use `create(ListMembersResponseSchema)` to create a new message.
  */
 export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 42);
+  messageDesc(file_huedb_catalog_v1_catalog, 44);
 
 /**
  * The arguments of Reset.
@@ -1352,7 +1394,7 @@ export type ResetRequest = Message<"huedb.catalog.v1.ResetRequest"> & {
  * Use `create(ResetRequestSchema)` to create a new message.
  */
 export const ResetRequestSchema: GenMessage<ResetRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 43);
+  messageDesc(file_huedb_catalog_v1_catalog, 45);
 
 /**
  * The result of Reset.
@@ -1367,7 +1409,7 @@ export type ResetResponse = Message<"huedb.catalog.v1.ResetResponse"> & {
  * Use `create(ResetResponseSchema)` to create a new message.
  */
 export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 44);
+  messageDesc(file_huedb_catalog_v1_catalog, 46);
 
 /**
  * The system catalog.
@@ -1464,6 +1506,17 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof GetCollectionRequestSchema;
     output: typeof GetCollectionResponseSchema;
+  },
+  /**
+   * A live collection by id alone, for internal services that know no tenant (the compactor).
+   * The gateway never calls it: user requests are always scoped to a tenant and database.
+   *
+   * @generated from rpc huedb.catalog.v1.CatalogService.GetCollectionById
+   */
+  getCollectionById: {
+    methodKind: "unary";
+    input: typeof GetCollectionByIdRequestSchema;
+    output: typeof GetCollectionByIdResponseSchema;
   },
   /**
    * A database's collections in creation order, paginated.

@@ -1,0 +1,96 @@
+import { Operation, type LogRecord, type PositionedBatch } from '@huedb/proto/log';
+import { embeddingFromBytes } from './embeddings.js';
+import { updateMetadataFromProto } from './metadata-codec.js';
+import type { Metadata } from './types.js';
+
+/** A live record as the log's operations leave it: every field known, embedding required. */
+export interface LiveRecord {
+  id: string;
+  embedding: Float32Array;
+  document: string | null;
+  uri: string | null;
+  /** Null when the record has no metadata keys (Chroma returns null then, never `{}`). */
+  metadata: Metadata | null;
+}
+
+/**
+ * The record an ADD (or an inserting UPSERT) creates; null when the log record has no embedding
+ * (the gateway never writes one, so it can only be corrupt: it cannot be indexed, so it is skipped).
+ */
+export function recordFromLog(record: LogRecord): LiveRecord | null {
+  if (!record.embedding) return null;
+  return {
+    id: record.id,
+    embedding: embeddingFromBytes(record.embedding),
+    document: record.document ?? null,
+    uri: record.uri ?? null,
+    metadata: record.metadata ? mergeMetadata(null, record.metadata) : null,
+  };
+}
+
+/**
+ * `target` with an UPDATE/UPSERT merged in: unset fields are unchanged, metadata merges key by key
+ * and a `deleted` value removes its key. Returns a new object: callers may hold `target` in an
+ * immutable segment.
+ */
+export function mergeLogRecord(target: LiveRecord, record: LogRecord): LiveRecord {
+  return {
+    id: target.id,
+    embedding: record.embedding ? embeddingFromBytes(record.embedding) : target.embedding,
+    document: record.document !== undefined ? record.document : target.document,
+    uri: record.uri !== undefined ? record.uri : target.uri,
+    metadata: record.metadata ? mergeMetadata(target.metadata, record.metadata) : target.metadata,
+  };
+}
+
+/**
+ * Applies one log record to an insertion-ordered map of live records with Chroma's semantics:
+ * add of an existing id is a no-op; update of a missing id is a no-op; upsert inserts or merges;
+ * delete removes. A Map keeps a key's position when overwritten and appends a re-added key at the
+ * end: exactly Chroma's first-insertion order.
+ */
+export function applyLogRecord(records: Map<string, LiveRecord>, record: LogRecord): void {
+  const existing = records.get(record.id);
+  switch (record.operation) {
+    case Operation.ADD:
+    case Operation.UPSERT: {
+      if (existing) {
+        if (record.operation === Operation.UPSERT)
+          records.set(record.id, mergeLogRecord(existing, record));
+        return;
+      }
+      const created = recordFromLog(record);
+      if (created) records.set(record.id, created);
+      return;
+    }
+    case Operation.UPDATE:
+      if (existing) records.set(record.id, mergeLogRecord(existing, record));
+      return;
+    case Operation.DELETE:
+      records.delete(record.id);
+      return;
+    case Operation.UNSPECIFIED:
+      // The log rejects these; one here is corrupt, and skipping it is the only safe move.
+      return;
+  }
+}
+
+/** Applies batches in order (see {@link applyLogRecord}). */
+export function applyLogBatches(
+  records: Map<string, LiveRecord>,
+  batches: readonly PositionedBatch[],
+): void {
+  for (const batch of batches) for (const record of batch.records) applyLogRecord(records, record);
+}
+
+function mergeMetadata(
+  current: Metadata | null,
+  update: NonNullable<LogRecord['metadata']>,
+): Metadata | null {
+  const next: Metadata = { ...(current ?? {}) };
+  for (const [key, value] of Object.entries(updateMetadataFromProto(update))) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return Object.keys(next).length > 0 ? next : null;
+}

@@ -1,0 +1,45 @@
+import type { TestProject } from 'vitest/node';
+import { LocalCluster } from './cluster.js';
+import { provideInfra } from './provide.js';
+
+/** Compactor settings of an e2e target. */
+export type CompactionMode = 'off' | 'aggressive';
+
+/** Environment of a compactor that compacts almost every write, for tests. */
+export const AGGRESSIVE_COMPACTION: Record<string, string> = {
+  HUEDB_COMPACTION_MIN_RECORDS: '3',
+  HUEDB_COMPACTION_MAX_AGE_MS: '300',
+  HUEDB_COMPACTION_POLL_MS: '200',
+  HUEDB_SEGMENT_GC_GRACE_MS: '5000',
+};
+
+/**
+ * Vitest global setup of an e2e project: real infrastructure plus one HueDB cluster of separate
+ * processes (2 gateways, 2 query nodes, 1 log, 1 catalog, and a compactor unless compaction is
+ * off) shared by the suite's files, which isolate themselves by collection and tenant names.
+ * Gateway URLs reach tests through `getGatewayUrls()`.
+ */
+export async function setupClusterTarget(
+  project: TestProject,
+  options: { compaction: CompactionMode },
+): Promise<() => Promise<void>> {
+  const { infra, release } = await provideInfra();
+  project.provide('huedbInfra', infra);
+  const started = Date.now();
+  const cluster = await LocalCluster.start({
+    infra,
+    gateways: 2,
+    queryNodes: 2,
+    compactors: options.compaction === 'off' ? 0 : 1,
+    env: { compactor: AGGRESSIVE_COMPACTION },
+  });
+  console.log(
+    `[huedb/testing] cluster ${cluster.name} (compaction ${options.compaction}) up in ${Date.now() - started} ms: ` +
+      `gateways ${cluster.gatewayUrls.join(', ')} (logs in ${cluster.dir})`,
+  );
+  project.provide('huedbGateways', cluster.gatewayUrls);
+  return async () => {
+    await cluster.stop();
+    await release();
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * HueDB's write-ahead log: the {@link WriteAheadLog} interface every implementation provides and
+ * the errors they reject with. Implementations: `@huedb/wal/kafka` (clusters); the local-file WAL
+ * of single-node mode. Their shared test suite: `@huedb/wal/conformance`.
+ */
+export {
+  DEFAULT_TAIL_LIMITS,
+  type LogRecordInit,
+  type PullOptions,
+  type TailLimits,
+  type WriteAheadLog,
+} from './wal.js';
+export {
+  BackoffError,
+  PartitionNotServedError,
+  WalArgumentError,
+  WalClosedError,
+  WalError,
+  WalTimeoutError,
+  WalUnavailableError,
+} from './errors.js';
+export { partitionForCollection } from './partitioner.js';

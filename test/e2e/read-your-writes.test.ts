@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { chromaClient, collectionName } from './support.js';
+
+/**
+ * A read sees every write acknowledged before it started, whichever gateway took the write:
+ * the second gateway's query node pulls the log up to the bound ScoutLogs gives it.
+ */
+describe('read-your-writes across gateways', () => {
+  it('a write acknowledged by gateway 0 is visible at once through gateway 1', async () => {
+    const writer = chromaClient(0);
+    const reader = chromaClient(1);
+    const name = collectionName('ryw');
+    await writer.createCollection({ name, embeddingFunction: null });
+    const w = await writer.getCollection({ name, embeddingFunction: undefined });
+    const r = await reader.getCollection({ name, embeddingFunction: undefined });
+    for (let i = 0; i < 25; i++) {
+      const id = `r${i}`;
+      const vector = [i, i + 1, i + 2];
+      await w.add({ ids: [id], embeddings: [vector], metadatas: [{ i }] });
+      // No wait, no retry: the very next reads must see it.
+      expect(await r.count()).toBe(i + 1);
+      const got = await r.get({ ids: [id] });
+      expect(got.metadatas).toEqual([{ i }]);
+      const nearest = await r.query({ queryEmbeddings: [vector], nResults: 1 });
+      expect(nearest.ids).toEqual([[id]]);
+      // And the other way round for updates.
+      await r.update({ ids: [id], metadatas: [{ i, seen: true }] });
+      expect((await w.get({ ids: [id] })).metadatas).toEqual([{ i, seen: true }]);
+    }
+  });
+});

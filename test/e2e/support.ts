@@ -1,0 +1,41 @@
+import { ChromaClient } from 'chromadb';
+import { getGatewayUrls, uniqueName } from '@huedb/testing';
+
+/** The official JS client against gateway `i` of the e2e cluster. */
+export function chromaClient(
+  i = 0,
+  options: { tenant?: string; database?: string } = {},
+): ChromaClient {
+  const url = new URL(getGatewayUrls()[i % getGatewayUrls().length]!);
+  return new ChromaClient({ host: url.hostname, port: Number(url.port), ssl: false, ...options });
+}
+
+/** A raw HTTP call to gateway `i`, for wire-level checks (status codes, error names). */
+export async function http(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { gateway?: number; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const base = getGatewayUrls()[(options.gateway ?? 0) % getGatewayUrls().length]!;
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** A collection name no other test uses. */
+export function collectionName(prefix = 'c'): string {
+  return uniqueName(prefix).replace(/_/g, '-');
+}
+
+export const DB = '/api/v2/tenants/default_tenant/databases/default_database';
