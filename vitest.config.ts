@@ -29,8 +29,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      // The same e2e suites against each deployment shape (see test/e2e/setup/).
-      ...[['e2e', 'test/e2e/setup/cluster.ts']].map(([name, setup]) => ({
+      // The same e2e suites against each deployment shape (global setups in packages/testing/src/setup/).
+      ...[['e2e', 'packages/testing/src/setup/cluster.ts']].map(([name, setup]) => ({
         extends: true as const,
         test: {
           name,
