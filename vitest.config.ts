@@ -24,6 +24,8 @@ export default defineConfig({
             'services/*/test/**/*.test.ts',
             'test/**/*.test.ts',
           ],
+          // The e2e suites need a HueDB deployment: they run in the e2e projects below.
+          exclude: ['test/e2e/**', '**/node_modules/**'],
           globalSetup: ['packages/testing/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
