@@ -1,7 +1,7 @@
 /**
  * The catalog as a library, for processes that host it in-process (single-node mode) and for
- * tests: the rules, the transport handlers, the SQL driver interface with its pg implementation,
- * and the migrator.
+ * tests: the rules, the transport handlers, the SQL driver interface with its pg and PGlite
+ * implementations, the migrator, and openPGliteCatalog (all of single-node mode's catalog).
  */
 export { CatalogService, type CatalogServiceOptions, type Input } from './catalog.service.js';
 export {
@@ -12,6 +12,11 @@ export {
 } from './catalog.repository.js';
 export { createCatalogHandlers } from './catalog.grpc.js';
 export { createCatalogService, startCatalogServer, type CatalogServer } from './catalog.server.js';
+export {
+  openPGliteCatalog,
+  type PGliteCatalog,
+  type PGliteCatalogOptions,
+} from './catalog.embedded.js';
 export { loadConfig, type CatalogConfig } from './config.js';
 export {
   isDataException,
@@ -22,6 +27,11 @@ export {
   type SqlParam,
 } from './sql/sql-driver.js';
 export { PgSqlDriver, type PgSqlDriverOptions } from './sql/pg-sql-driver.js';
+export {
+  PGLITE_LOCK_FILE,
+  PGliteSqlDriver,
+  type PGliteSqlDriverOptions,
+} from './sql/pglite-sql-driver.js';
 export {
   loadMigrations,
   migrate,

@@ -1,6 +1,7 @@
 import { Code, RpcError } from '@huedb/grpc';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCatalog, type CatalogClient, type RunningCatalog } from './support/catalog.js';
+import { DRIVER_KINDS } from './support/drivers.js';
 
 /** Splits settled results into values and the codes of RpcErrors (anything else fails). */
 function outcomes<T>(results: PromiseSettledResult<T>[]): { won: T[]; codes: string[] } {
@@ -14,7 +15,7 @@ function outcomes<T>(results: PromiseSettledResult<T>[]): { won: T[]; codes: str
   return { won, codes };
 }
 
-describe('catalog under concurrent callers', () => {
+describe.each(DRIVER_KINDS)('catalog under concurrent callers on %s', (kind) => {
   let catalog: RunningCatalog;
   let client: CatalogClient;
   let n = 0;
@@ -27,7 +28,7 @@ describe('catalog under concurrent callers', () => {
   }
 
   beforeAll(async () => {
-    catalog = await startTestCatalog('catalog_race');
+    catalog = await startTestCatalog(kind, 'catalog_race');
     client = catalog.client;
   });
 

@@ -3,9 +3,10 @@ import { Code } from '@huedb/grpc';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_ID } from '../src/index.js';
 import { startTestCatalog, type CatalogClient, type RunningCatalog } from './support/catalog.js';
+import { DRIVER_KINDS } from './support/drivers.js';
 import { expectCode, meta } from './support/rpc.js';
 
-describe('catalog over gRPC on real Postgres', () => {
+describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
   let catalog: RunningCatalog;
   let client: CatalogClient;
   let n = 0;
@@ -22,7 +23,7 @@ describe('catalog over gRPC on real Postgres', () => {
   }
 
   beforeAll(async () => {
-    catalog = await startTestCatalog('catalog_grpc');
+    catalog = await startTestCatalog(kind, 'catalog_grpc');
     client = catalog.client;
   });
 

@@ -2,13 +2,14 @@ import { Code } from '@huedb/grpc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_ID } from '../src/index.js';
 import { startTestCatalog, type RunningCatalog } from './support/catalog.js';
+import { DRIVER_KINDS } from './support/drivers.js';
 import { expectCode } from './support/rpc.js';
 
-describe('Reset on a catalog that allows it', () => {
+describe.each(DRIVER_KINDS)('Reset on a catalog that allows it, on %s', (kind) => {
   let catalog: RunningCatalog;
 
   beforeAll(async () => {
-    catalog = await startTestCatalog('catalog_reset', { allowReset: true });
+    catalog = await startTestCatalog(kind, 'catalog_reset', { allowReset: true });
   });
 
   afterAll(async () => {

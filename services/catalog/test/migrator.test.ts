@@ -1,33 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_DATABASE_ID,
-  loadMigrations,
-  migrate,
-  PgSqlDriver,
-  type Migration,
-} from '../src/index.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { DEFAULT_DATABASE_ID, loadMigrations, migrate, type Migration } from '../src/index.js';
+import { DRIVER_KINDS, testDatabases, type TestDriver } from './support/drivers.js';
 
-describe('migrations on real Postgres', () => {
-  const cleanups: (() => Promise<void>)[] = [];
+describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
+  const databases = testDatabases(kind);
   let migrations: Migration[];
 
-  async function freshDriver(prefix: string): Promise<{ db: TestDatabase; driver: PgSqlDriver }> {
-    const db = await createTestDatabase(prefix);
-    const driver = new PgSqlDriver({ connectionString: db.url, maxConnections: 2 });
-    cleanups.push(async () => {
-      await driver.close();
-      await db.drop();
-    });
-    return { db, driver };
-  }
+  const freshDriver = (prefix: string): Promise<TestDriver> => databases.fresh(prefix);
 
   beforeAll(async () => {
     migrations = await loadMigrations();
   });
 
   afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    await databases.dispose();
   });
 
   it('loads the numbered files in order', () => {
@@ -63,26 +49,18 @@ describe('migrations on real Postgres', () => {
     ]);
   });
 
-  it('lets concurrent migrators (separate pools, as replicas) apply each migration exactly once', async () => {
-    const { db } = await freshDriver('catalog_migrate_race');
-    const drivers = Array.from(
-      { length: 5 },
-      () => new PgSqlDriver({ connectionString: db.url, maxConnections: 2 }),
+  // On pg each replica is a pool of its own; PGlite's replicas share its one connection.
+  it('lets concurrent migrators (as replicas) apply each migration exactly once', async () => {
+    const database = await freshDriver('catalog_migrate_race');
+    const drivers = Array.from({ length: 5 }, () => database.replica());
+    const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
+    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
+    expect(reports.every((r) => r.current === 2)).toBe(true);
+    const recorded = await drivers[0]!.query<{ version: number }>(
+      `SELECT version FROM huedb_schema_migrations ORDER BY version`,
     );
-    try {
-      const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
-      expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
-      expect(reports.every((r) => r.current === 2)).toBe(true);
-      const recorded = await drivers[0]!.query<{ version: number }>(
-        `SELECT version FROM huedb_schema_migrations ORDER BY version`,
-      );
-      expect(recorded).toEqual([{ version: 1 }, { version: 2 }]);
-      expect(await drivers[0]!.query(`SELECT count(*)::int AS n FROM databases`)).toEqual([
-        { n: 1 },
-      ]);
-    } finally {
-      await Promise.all(drivers.map((d) => d.close()));
-    }
+    expect(recorded).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(await drivers[0]!.query(`SELECT count(*)::int AS n FROM databases`)).toEqual([{ n: 1 }]);
   });
 
   it('refuses to run when an applied migration was edited', async () => {

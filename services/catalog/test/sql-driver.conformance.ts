@@ -8,8 +8,8 @@ export interface DriverFixture {
 }
 
 /**
- * The behaviour the catalog relies on from every SqlDriver (pg now, PGlite later): one suite,
- * run against each implementation.
+ * The behaviour the catalog relies on from every SqlDriver (pg, PGlite): one suite, run against
+ * each implementation.
  */
 export function describeSqlDriverConformance(
   name: string,
@@ -58,6 +58,61 @@ export function describeSqlDriverConformance(
       expect(rows).toEqual([{ s: 'x', i: 42, b: true, n: null, big: '9223372036854775807' }]);
     });
 
+    it('parses result columns as pg does', async () => {
+      const [row] = await db.query(
+        `SELECT 1::int2 AS i2, 2::int4 AS i4, 9007199254740993::int8 AS i8, 1.50::numeric AS num,
+                0.5::float4 AS f4, 0.25::float8 AS f8, true AS b, 'x'::text AS t,
+                '5b3f2a52-9d1e-4c4e-8f0a-2d1c3b4a5e6f'::uuid AS u, '{"a":[1,2.0]}'::jsonb AS jb,
+                '{"a":1}'::json AS j, '2024-01-02T03:04:05.678Z'::timestamptz AS ts,
+                ARRAY[1,2]::int8[] AS i8s, ARRAY['a','b'] AS texts, NULL::int AS nothing,
+                '\\x0102'::bytea AS bytes, '1 day'::interval::text AS iv`,
+      );
+      const { bytes, ...rest } = row!;
+      expect(rest).toEqual({
+        i2: 1,
+        i4: 2,
+        // int8 and numeric as text: a JS number would lose precision.
+        i8: '9007199254740993',
+        num: '1.50',
+        f4: 0.5,
+        f8: 0.25,
+        b: true,
+        t: 'x',
+        u: '5b3f2a52-9d1e-4c4e-8f0a-2d1c3b4a5e6f',
+        jb: { a: [1, 2] },
+        j: { a: 1 },
+        ts: new Date('2024-01-02T03:04:05.678Z'),
+        i8s: ['1', '2'],
+        texts: ['a', 'b'],
+        nothing: null,
+        iv: '1 day',
+      });
+      expect(Buffer.isBuffer(bytes)).toBe(true);
+      expect([...(bytes as Buffer)]).toEqual([1, 2]);
+    });
+
+    it('sends parameters as text for Postgres to parse, as pg does', async () => {
+      const rows = await db.query(
+        `SELECT $1::boolean AS yes, $2::boolean AS prefix, $3::boolean AS one, $4::bytea::text AS bytes,
+                $5::text AS num, $6::jsonb::text AS doc, $7::text AS flag, $8::float8 AS f`,
+        [true, 'tru', 1, '\\x0a0b', 1.5, 7, false, '-0.25'],
+      );
+      expect(rows).toEqual([
+        {
+          yes: true,
+          prefix: true,
+          one: true,
+          bytes: '\\x0a0b',
+          num: '1.5',
+          doc: '7',
+          flag: 'false',
+          f: -0.25,
+        },
+      ]);
+      const err = await db.query(`SELECT $1::boolean`, [2]).catch((e: unknown) => e);
+      expect(sqlState(err)).toBe('22P02');
+    });
+
     it('keeps jsonb numbers exactly as written when selected as text', async () => {
       await db.query(`INSERT INTO items VALUES ('j', 0, $1::jsonb)`, [
         '{"f":1.0,"i":9223372036854775807,"e":1e-7}',
@@ -99,6 +154,38 @@ export function describeSqlDriverConformance(
       expect(sqlState(err)).toBe('23505');
       expect(await db.query(`SELECT 1 FROM items WHERE id = 't3'`)).toHaveLength(0);
       expect(await db.query(`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+    });
+
+    it('rejects with 25P02 when a statement failed in a transaction that then resolved', async () => {
+      const err = await db
+        .transaction(async (tx) => {
+          await tx.query(`INSERT INTO items VALUES ('t4', 1, NULL)`);
+          await tx.query(`INSERT INTO items VALUES ('t4', 1, NULL)`).catch(() => undefined);
+          return 'swallowed';
+        })
+        .catch((e: unknown) => e);
+      expect(sqlState(err)).toBe('25P02');
+      expect(await db.query(`SELECT 1 FROM items WHERE id = 't4'`)).toHaveLength(0);
+    });
+
+    it("never shows another caller a transaction's uncommitted writes", async () => {
+      let inserted!: () => void;
+      const afterInsert = new Promise<void>((resolve) => (inserted = resolve));
+      const tx = db
+        .transaction(async (t) => {
+          await t.query(`INSERT INTO items VALUES ('t5', 1, NULL)`);
+          inserted();
+          // Give the outside reader a chance to run now (a pool runs it on another connection;
+          // a single connection must hold it back until this transaction is over).
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          throw new Error('roll back');
+        })
+        .catch((e: unknown) => e);
+      await afterInsert;
+      const seen = await db.query(`SELECT 1 FROM items WHERE id = 't5'`);
+      expect(seen).toHaveLength(0);
+      expect(await tx).toBeInstanceOf(Error);
+      expect(await db.query(`SELECT 1 FROM items WHERE id = 't5'`)).toHaveLength(0);
     });
 
     it('reports data exceptions with their SQLSTATE class', async () => {

@@ -44,7 +44,11 @@ export class PgSqlDriver implements SqlDriver {
     try {
       await client.query('BEGIN');
       const result = await fn(clientExecutor(client));
-      await client.query('COMMIT');
+      const commit = await client.query('COMMIT');
+      // In a transaction that a failed statement aborted (and `fn` swallowed the error), Postgres
+      // answers COMMIT by rolling back, without an error: report it as PGlite does, or the caller
+      // would take work that was rolled back for committed.
+      if (commit.command === 'ROLLBACK') throw transactionAborted();
       return result;
     } catch (err) {
       try {
@@ -63,6 +67,12 @@ export class PgSqlDriver implements SqlDriver {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+function transactionAborted(): Error {
+  return Object.assign(new Error('Transaction was rolled back instead of committed'), {
+    code: '25P02',
+  });
 }
 
 function clientExecutor(client: pg.PoolClient): SqlExecutor {

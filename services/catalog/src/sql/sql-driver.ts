@@ -1,9 +1,10 @@
 /**
- * The catalog's only way to reach SQL. Two implementations are planned: `pg` (a connection pool,
- * for the distributed deployment) and PGlite (embedded Postgres in WASM with ONE connection, for
- * single-node mode). To keep them interchangeable the interface carries no session state: every
- * call outside `transaction` may run on a different connection, and nothing relies on LISTEN/NOTIFY,
- * session-level advisory locks, temporary tables or prepared statements surviving a call.
+ * The catalog's only way to reach SQL. Two implementations: `pg` (a connection pool, for the
+ * distributed deployment) and PGlite (embedded Postgres in WASM with ONE connection, for
+ * single-node mode); test/sql-driver.conformance.ts is what both must do alike. To keep them
+ * interchangeable the interface carries no session state: every call outside `transaction` may
+ * run on a different connection, and nothing relies on LISTEN/NOTIFY, session-level advisory
+ * locks, temporary tables or prepared statements surviving a call.
  */
 
 /**
@@ -31,11 +32,13 @@ export interface SqlExecutor {
 export interface SqlDriver extends SqlExecutor {
   /**
    * Runs `fn` inside one transaction (READ COMMITTED) on one connection: commits when it resolves,
-   * rolls back and rethrows when it rejects. `fn` must use only the executor it is given; calls
-   * on the driver itself from inside `fn` may deadlock a single-connection driver.
+   * rolls back and rethrows when it rejects. When a statement failed inside and `fn` resolved
+   * anyway, Postgres rolls back instead of committing and this rejects with SQLSTATE 25P02.
+   * `fn` must use only the executor it is given; a single-connection driver refuses calls on
+   * the driver itself from inside `fn` (they would wait for `fn` forever).
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
-  /** Releases every connection. Pending calls fail. */
+  /** Releases every connection once the calls in progress are done. Later calls fail. */
   close(): Promise<void>;
 }
 

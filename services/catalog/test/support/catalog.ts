@@ -5,19 +5,17 @@ import {
   createCatalogService,
   loadMigrations,
   migrate,
-  PgSqlDriver,
   startCatalogServer,
   type CatalogServer,
   type SqlDriver,
 } from '../../src/index.js';
-import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { openTestDriver, type DriverKind } from './drivers.js';
 
 /** The catalog's gRPC client. */
 export type CatalogClient = ServiceClient<typeof CatalogServiceDescriptor>;
 
 /** A migrated catalog on a fresh database, served over real gRPC on 127.0.0.1. */
 export interface RunningCatalog {
-  database: TestDatabase;
   driver: SqlDriver;
   server: CatalogServer;
   client: CatalogClient;
@@ -26,13 +24,14 @@ export interface RunningCatalog {
   stop(): Promise<void>;
 }
 
-/** Starts a catalog for one test file. */
+/** Starts a catalog for one test file on a fresh database of the `kind` driver. */
 export async function startTestCatalog(
+  kind: DriverKind,
   prefix: string,
   options: { allowReset?: boolean } = {},
 ): Promise<RunningCatalog> {
-  const database = await createTestDatabase(prefix);
-  const driver = new PgSqlDriver({ connectionString: database.url, maxConnections: 8 });
+  const database = await openTestDriver(kind, prefix, { maxConnections: 8 });
+  const driver = database.driver;
   await migrate(driver, await loadMigrations());
   const internalErrors: unknown[] = [];
   const service = createCatalogService(driver, { allowReset: options.allowReset ?? false });
@@ -43,7 +42,6 @@ export async function startTestCatalog(
     timeoutMs: 20_000,
   });
   return {
-    database,
     driver,
     server,
     client,
@@ -51,8 +49,7 @@ export async function startTestCatalog(
     async stop() {
       client.close();
       await server.close(1_000);
-      await driver.close();
-      await database.drop();
+      await database.dispose();
     },
   };
 }
