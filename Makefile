@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help install start test test-unit check generate infra-up infra-down cluster-up cluster-down
+.PHONY: help install start test test-unit check generate infra-up infra-down cluster-up cluster-down bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -11,8 +11,8 @@ help: ## List the targets
 install: ## Install node modules (native builds included)
 	@scripts/install.sh
 
-start: install ## Run single-node HueDB on :8000 with embedded defaults
-	@echo "make start: single-node HueDB is not implemented yet (issue 5); see README.md" >&2; exit 1
+start: install ## Run single-node HueDB on :8000 with embedded defaults (data in ./data)
+	@node --conditions=@huedb/source --import tsx services/single-node/src/cli.ts run --path "$${HUEDB_DATA:-./data}" --port "$${HUEDB_PORT:-8000}"
 
 test: install ## Run every test suite against real Postgres, Kafka and S3; prints "N passed, N failed"
 	@scripts/test.sh
@@ -37,3 +37,6 @@ cluster-up: install ## Start a local HueDB cluster (separate processes; Chroma A
 
 cluster-down: ## Stop it (and the infrastructure, if cluster-up started it)
 	@deploy/local/cluster.sh down
+
+bench: install ## Benchmarks beside hnswlib and Chroma: table + bench/results/latest.json (ARGS="--quick")
+	@node --conditions=@huedb/source --import tsx bench/src/cli.ts $(ARGS)

@@ -32,11 +32,20 @@ export default defineConfig({
         },
       },
       // The same e2e suites against each deployment shape (global setups in packages/testing/src/setup/).
-      ...[['e2e', 'packages/testing/src/setup/cluster.ts']].map(([name, setup]) => ({
+      ...[
+        ['e2e', 'packages/testing/src/setup/cluster.ts'],
+        ['e2e-compacting', 'packages/testing/src/setup/cluster-compacting.ts'],
+        ['e2e-single-node', 'packages/testing/src/setup/single-node.ts'],
+      ].map(([name, setup]) => ({
         extends: true as const,
         test: {
           name,
           include: ['test/e2e/**/*.test.ts'],
+          // Suites that run their own cluster (crashes, log limits) only make sense for clusters.
+          exclude:
+            name === 'e2e-single-node'
+              ? ['test/e2e/restart.test.ts', 'test/e2e/backpressure.test.ts']
+              : [],
           globalSetup: [setup!],
           testTimeout: 120_000,
           hookTimeout: 180_000,

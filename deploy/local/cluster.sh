@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A HueDB cluster on this machine: Postgres, Kafka and MinIO (infra.sh) plus every HueDB service
-# as its own process — catalog, log, query nodes, gateways — all on loopback.
+# as its own process — catalog, log, query nodes, compactor, gateways — all on loopback.
 #
 #   cluster.sh up [DIR]      start what is not running; print the gateway URLs (KEY=VALUE)
 #   cluster.sh down [DIR]    stop the services `up` started, and the infrastructure if `up`
@@ -10,7 +10,9 @@
 # DIR (default <repo>/.data/cluster) holds pidfiles, logs (DIR/logs/<service>.log) and the
 # infrastructure's data (DIR/infra). Sizes and ports: HUEDB_CLUSTER_GATEWAYS (2),
 # HUEDB_CLUSTER_QUERY_NODES (2), HUEDB_GATEWAY_PORT (8000; the next gateways take the next
-# ports), HUEDB_CATALOG_PORT (50051), HUEDB_LOG_PORT (50052), HUEDB_QUERY_PORT (50061, then up).
+# ports), HUEDB_CATALOG_PORT (50051), HUEDB_LOG_PORT (50052), HUEDB_QUERY_PORT (50061, then up),
+# HUEDB_COMPACTOR_PORT (50071). Compaction thresholds: HUEDB_COMPACTION_MIN_RECORDS (5000),
+# HUEDB_COMPACTION_MAX_AGE_MS (30000).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -25,6 +27,7 @@ gateway_port=${HUEDB_GATEWAY_PORT:-8000}
 catalog_port=${HUEDB_CATALOG_PORT:-50051}
 log_port=${HUEDB_LOG_PORT:-50052}
 query_port=${HUEDB_QUERY_PORT:-50061}
+compactor_port=${HUEDB_COMPACTOR_PORT:-50071}
 
 usage() {
   echo "usage: $0 up|down|status [DIR]   (DIR defaults to $root/.data/cluster)" >&2
@@ -37,6 +40,7 @@ instances() {
   echo "log log $log_port"
   local i
   for ((i = 0; i < query_nodes; i++)); do echo "query-$i query $((query_port + i))"; done
+  echo "compactor compactor $compactor_port"
   for ((i = 0; i < gateways; i++)); do echo "gateway-$i gateway $((gateway_port + i))"; done
 }
 
@@ -61,6 +65,7 @@ start_instance() {
   (
     cd "$root"
     export "HUEDB_${role_upper}_LISTEN=127.0.0.1:$port" HUEDB_MEMBER_ID="$name"
+    export HUEDB_COMPACTOR_DIR="$DIR/work/$name" HUEDB_SEGMENT_CACHE_DIR="$DIR/work/$name/segments"
     spawn_daemon "$logfile" "$pidfile" node --conditions=@huedb/source --import tsx "$(entry "$role")"
   )
   pid=$(read_pidfile "$pidfile")

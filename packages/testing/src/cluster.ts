@@ -106,6 +106,8 @@ export class LocalCluster {
       instance.env = {
         ...common,
         HUEDB_MEMBER_ID: `${instance.role}-${instance.index}`,
+        HUEDB_COMPACTOR_DIR: path.join(dir, `${instance.role}-${instance.index}-work`),
+        HUEDB_SEGMENT_CACHE_DIR: path.join(dir, `${instance.role}-${instance.index}-segments`),
         [`HUEDB_${instance.role.toUpperCase()}_LISTEN`]: listen,
         ...(options.env?.[instance.role] ?? {}),
       };

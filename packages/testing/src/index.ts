@@ -10,6 +10,7 @@ export type { TestInfra, S3Endpoint, ProviderName } from './infra.js';
 export { INFRA_ENV, infraFromVariables, parseKeyValueLines } from './infra.js';
 export { uniqueName } from './names.js';
 export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
+export { SingleNodeProcess } from './single-node.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';

@@ -63,6 +63,23 @@ export class WalUnavailableError extends WalError {
   }
 }
 
+/**
+ * The log's files fail their integrity checks somewhere a crash cannot explain (anywhere but in
+ * the last, unacknowledged write): opening refuses rather than drop acknowledged data. An operator
+ * must look at `file` near `offset` (restore it from a backup, or cut the file there knowingly).
+ */
+export class WalCorruptionError extends WalUnavailableError {
+  constructor(
+    message: string,
+    /** The damaged file. */
+    readonly file: string,
+    /** Where in it the damage starts (bytes). */
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A request that can never succeed as asked (empty or oversized batch, bad range or position). */
 export class WalArgumentError extends WalError {}
 

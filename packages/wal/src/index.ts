@@ -1,13 +1,15 @@
 /**
  * HueDB's write-ahead log: the {@link WriteAheadLog} interface every implementation provides and
- * the errors they reject with. Implementations: `@huedb/wal/kafka` (clusters); the local-file WAL
- * of single-node mode. Their shared test suite: `@huedb/wal/conformance`.
+ * the errors they reject with. Implementations: `@huedb/wal/kafka` (clusters) and
+ * `@huedb/wal/local` (the local-file WAL of single-node mode). Their shared test suite:
+ * `@huedb/wal/conformance`.
  */
 export {
   DEFAULT_TAIL_LIMITS,
   type LogRecordInit,
   type PullOptions,
   type TailLimits,
+  type WalLogger,
   type WriteAheadLog,
 } from './wal.js';
 export {
@@ -15,6 +17,7 @@ export {
   PartitionNotServedError,
   WalArgumentError,
   WalClosedError,
+  WalCorruptionError,
   WalError,
   WalTimeoutError,
   WalUnavailableError,

@@ -36,14 +36,11 @@ import {
   type LogRecordInit,
   type PullOptions,
   type TailLimits,
+  type WalLogger,
   type WriteAheadLog,
 } from './wal.js';
 
-/** Where the Kafka WAL reports what it does and what goes wrong. */
-export interface WalLogger {
-  info(message: string): void;
-  warn(message: string, err?: unknown): void;
-}
+export type { WalLogger };
 
 /** Options of {@link KafkaWal.open}. Durations are milliseconds. */
 export interface KafkaWalOptions extends Partial<TailLimits> {

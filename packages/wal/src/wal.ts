@@ -38,14 +38,20 @@ export const DEFAULT_TAIL_LIMITS: Readonly<TailLimits> = Object.freeze({
   maxTailBytes: 256 * 1024 * 1024,
 });
 
+/** Where a WAL implementation reports what it does and what goes wrong. */
+export interface WalLogger {
+  info(message: string): void;
+  warn(message: string, err?: unknown): void;
+}
+
 /**
  * HueDB's write-ahead log: per collection, an ordered sequence of atomic batches, each at a log
  * position. Positions increase per collection but are NOT dense (collections share the underlying
  * log, and the log stores its own bookkeeping there too): never compute a position as another
  * position + 1. Ranges are half-open, [from, to).
  *
- * Implementations: Kafka (`@huedb/wal/kafka`) for clusters; an append-only local file for
- * single-node mode. Both pass `describeWalConformance` (`@huedb/wal/conformance`).
+ * Implementations: Kafka (`@huedb/wal/kafka`) for clusters; append-only local files for
+ * single-node mode (`@huedb/wal/local`). Both pass `describeWalConformance` (`@huedb/wal/conformance`).
  *
  * Errors are the classes of `./errors.ts`: BackoffError (tail over its limits), WalTimeoutError
  * (a deadline passed), WalUnavailableError (the storage failed), WalArgumentError (a request that

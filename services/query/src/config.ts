@@ -8,6 +8,10 @@ export interface QueryConfig {
   logAddresses: string[];
   /** Memory budget of materialized tails (bytes). */
   cacheBytes: number;
+  /** Where downloaded segment versions are kept on local disk. */
+  segmentCacheDir: string;
+  /** Memory budget of open segments (bytes). */
+  segmentCacheBytes: number;
   heartbeatIntervalMs: number;
 }
 
@@ -22,6 +26,9 @@ export function loadQueryConfig(env: NodeJS.ProcessEnv = process.env): QueryConf
       .map((a) => a.trim())
       .filter(Boolean),
     cacheBytes: Number(env.HUEDB_QUERY_CACHE_BYTES ?? 512 * 1024 * 1024),
+    segmentCacheDir:
+      env.HUEDB_SEGMENT_CACHE_DIR ?? `/tmp/huedb-query-${listen.replace(/[^\w]/g, '_')}`,
+    segmentCacheBytes: Number(env.HUEDB_SEGMENT_CACHE_BYTES ?? 2 * 1024 * 1024 * 1024),
     heartbeatIntervalMs: Number(env.HUEDB_HEARTBEAT_INTERVAL_MS ?? 2_000),
   };
 }

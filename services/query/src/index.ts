@@ -6,4 +6,3 @@ export { QueryEngine } from './query.service.js';
 export { CollectionStateCache } from './collection-state.js';
 export { LogTailSource, type TailSource } from './tail-reader.js';
 export { createQueryHandlers } from './query.grpc.js';
-export { startHeartbeat } from './membership.js';

@@ -2,10 +2,12 @@ import { CatalogService } from '@huedb/proto/catalog';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
 import { addService, createClient, createGrpcServer, listen } from '@huedb/grpc';
-import { rendezvousPick } from '@huedb/core';
+import { rendezvousPick, startHeartbeat } from '@huedb/core';
+import { SegmentCache } from '@huedb/index';
+import { objectStoreFromEnv } from '@huedb/storage';
 import { CollectionStateCache } from './collection-state.js';
 import { loadQueryConfig } from './config.js';
-import { startHeartbeat } from './membership.js';
+
 import { createQueryHandlers } from './query.grpc.js';
 import { QueryEngine } from './query.service.js';
 import { LogTailSource } from './tail-reader.js';
@@ -16,7 +18,15 @@ const logs = new Map(config.logAddresses.map((a) => [a, createClient(LogService,
 const tails = new LogTailSource((collectionId) =>
   rendezvousPick(collectionId, [...logs.keys()], logs.size).map((a) => logs.get(a)!),
 );
-const engine = new QueryEngine(new CollectionStateCache(tails, config.cacheBytes));
+// Query nodes without an object store configured serve tails only (no compactor deployed).
+const store =
+  process.env.HUEDB_S3_BUCKET || process.env.HUEDB_OBJECT_STORE_DIR
+    ? objectStoreFromEnv()
+    : undefined;
+const segments = store
+  ? new SegmentCache(store, config.segmentCacheDir, config.segmentCacheBytes)
+  : undefined;
+const engine = new QueryEngine(new CollectionStateCache(tails, segments, config.cacheBytes));
 
 const server = createGrpcServer();
 addService(server, QueryService, createQueryHandlers(engine), {
@@ -39,6 +49,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     server.tryShutdown(() => {
       catalog.close();
       for (const log of logs.values()) log.close();
+      store?.close();
       process.exit(0);
     });
   });

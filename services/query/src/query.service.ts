@@ -11,64 +11,100 @@ import type {
 } from '@huedb/proto/query';
 import { embeddingFromBytes, InvalidArgumentError, type Space } from '@huedb/core';
 import type { CollectionStateCache } from './collection-state.js';
-import { compileFilter } from './operators/filter.js';
-import { bruteForceKnn } from './operators/knn.js';
+import type { CollectionView } from './operators/collection-view.js';
+import { compileFilter, type RecordPredicate } from './operators/filter.js';
+import { bruteForceKnn, compareNeighbours, type Neighbour } from './operators/knn.js';
 import { project } from './operators/project.js';
-import type { RecordSet } from './operators/record-set.js';
 
 /**
- * Reads over a collection = its compacted segment (none yet: issue 4) + its log tail.
+ * Reads over a collection = its compacted segment + its log tail:
  *
- *   scope ─▶ state cache (pull tail [log_position, bound) ─▶ materialize) ─▶ filter ─▶ knn/page ─▶ project
+ *   scope ─▶ view (segment V ⊕ tail [log_position, bound)) ─▶ filter ─▶ page | knn ─▶ project
+ *
+ * knn searches the segment's HNSW index, excluding every record the tail touched, and brute-forces
+ * the tail's records; the two are merged by distance (ties by insertion order).
  */
 export class QueryEngine {
   constructor(private readonly states: CollectionStateCache) {}
 
   async get(request: GetRequest): Promise<MessageInitShape<typeof GetResponseSchema>> {
-    const records = await this.recordsOf(request.scope);
+    const view = await this.viewOf(request.scope);
     const matches = compileFilter(request.filter);
-    const offset = request.offset;
     const limit = request.limit ?? Number.POSITIVE_INFINITY;
     const out: MessageInitShape<typeof RecordSchema>[] = [];
+    if (limit <= 0) return { records: out };
     let skipped = 0;
-    if (limit > 0) {
-      for (const record of records.values()) {
-        if (!matches(record)) continue;
-        if (skipped < offset) {
-          skipped++;
-          continue;
-        }
-        out.push(project(record, request.include));
-        if (out.length >= limit) break;
+    for (const record of view.records()) {
+      if (matches && !matches(record)) continue;
+      if (skipped < request.offset) {
+        skipped++;
+        continue;
       }
+      out.push(project(record, request.include));
+      if (out.length >= limit) break;
     }
     return { records: out };
   }
 
   async query(request: QueryRequest): Promise<MessageInitShape<typeof QueryResponseSchema>> {
     const scope = requireScope(request.scope);
-    const records = await this.recordsOf(scope);
+    const view = await this.viewOf(scope);
     const matches = compileFilter(request.filter);
-    const candidates = [...records.values()].filter(matches);
-    const space = spaceOf(scope);
+    const { space, efSearch } = searchSettings(scope);
+    const k = request.nResults;
+    const overlay = [...view.overlay()].filter(({ record }) => !matches || matches(record));
+    const segmentFilter = this.segmentFilter(view, matches);
     return {
       results: request.queryEmbeddings.map((bytes) => {
-        const vector = embeddingFromBytes(bytes);
-        const neighbours = bruteForceKnn(vector, candidates, request.nResults, space);
-        return { records: neighbours.map((n) => project(n.record, request.include, n.distance)) };
+        const query = embeddingFromBytes(bytes);
+        const candidates: Neighbour[] = bruteForceKnn(query, overlay, k, space);
+        const segment = view.segment;
+        if (segment && segment.size > 0 && segmentFilter.admittedCount !== 0) {
+          for (const hit of segment.search(query, k, { efSearch, ...segmentFilter })) {
+            candidates.push({
+              record: segment.record(hit.position),
+              rank: hit.position,
+              distance: hit.distance,
+            });
+          }
+        }
+        const nearest = candidates.sort(compareNeighbours).slice(0, k);
+        return { records: nearest.map((n) => project(n.record, request.include, n.distance)) };
       }),
     };
   }
 
   async count(request: CountRequest): Promise<MessageInitShape<typeof CountResponseSchema>> {
-    const records = await this.recordsOf(request.scope);
-    return { count: BigInt(records.size) };
+    const view = await this.viewOf(request.scope);
+    return { count: BigInt(view.size) };
   }
 
-  private async recordsOf(scope: ReadScope | undefined): Promise<RecordSet> {
+  /**
+   * Which segment positions a search may return: untouched by the tail and passing the filter.
+   * With a filter, the mask is computed once per request (not per query vector), and its count
+   * lets the segment pick HNSW or brute force.
+   */
+  private segmentFilter(
+    view: CollectionView,
+    matches: RecordPredicate | undefined,
+  ): { admits?: (position: number) => boolean; admittedCount?: number } {
+    const segment = view.segment;
+    if (!segment || (!matches && !view.touchesSegment)) return {};
+    if (!matches) return { admits: (position) => view.segmentPositionUntouched(position) };
+    const mask = new Uint8Array(segment.size);
+    let admittedCount = 0;
+    for (let position = 0; position < segment.size; position++) {
+      if (view.segmentPositionUntouched(position) && matches(segment.record(position))) {
+        mask[position] = 1;
+        admittedCount++;
+      }
+    }
+    return { admits: (position) => mask[position] === 1, admittedCount };
+  }
+
+  private async viewOf(scope: ReadScope | undefined): Promise<CollectionView> {
     const { collection, toPosition, indexOnly } = requireScope(scope);
-    if (indexOnly) return new Map(); // no compacted segment before issue 4
-    return this.states.read(collection!.id, collection!.logPosition, toPosition);
+    return this.states.read(collection!, toPosition, indexOnly);
   }
 }
 
@@ -78,11 +114,14 @@ function requireScope(scope: ReadScope | undefined): ReadScope {
   return scope;
 }
 
-/** The collection's distance space, from its normalized configuration. */
-function spaceOf(scope: ReadScope): Space {
+/** The collection's distance space and ef_search, from its normalized configuration. */
+function searchSettings(scope: ReadScope): { space: Space; efSearch: number } {
   const configuration = JSON.parse(scope.collection!.configurationJson || '{}') as {
-    hnsw?: { space?: Space } | null;
-    spann?: { space?: Space } | null;
+    hnsw?: { space?: Space; ef_search?: number } | null;
+    spann?: { space?: Space; search_nprobe?: number } | null;
   };
-  return configuration.hnsw?.space ?? configuration.spann?.space ?? 'l2';
+  return {
+    space: configuration.hnsw?.space ?? configuration.spann?.space ?? 'l2',
+    efSearch: configuration.hnsw?.ef_search ?? 100,
+  };
 }

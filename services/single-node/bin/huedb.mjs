@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process */
 // Runs the CLI from TypeScript source with tsx and the workspace's source condition. Signals are
 // passed on, so `kill <this pid>` shuts HueDB down gracefully.
 import { spawn } from 'node:child_process';
@@ -10,7 +11,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx');
 const child = spawn(
   process.execPath,
-  ['--conditions=@huedb/source', '--import', tsx, path.join(here, '..', 'src', 'cli.ts'), ...process.argv.slice(2)],
+  [
+    '--conditions=@huedb/source',
+    '--import',
+    tsx,
+    path.join(here, '..', 'src', 'cli.ts'),
+    ...process.argv.slice(2),
+  ],
   { stdio: 'inherit' },
 );
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {

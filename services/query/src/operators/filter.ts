@@ -14,8 +14,9 @@ export type RecordPredicate = (record: MaterializedRecord) => boolean;
 /**
  * Compiles a request's filter once per request. The JSON was validated by the gateway; parsing
  * again here (microseconds) keeps the node safe from any caller. Throws InvalidArgument.
+ * Undefined when the request has no filter.
  */
-export function compileFilter(filter: Filter | undefined): RecordPredicate {
+export function compileFilter(filter: Filter | undefined): RecordPredicate | undefined {
   const ids = filter && filter.ids.length > 0 ? new Set(filter.ids) : undefined;
   const where: WhereNode | undefined = filter?.whereJson
     ? parseWhere(JSON.parse(filter.whereJson))
@@ -23,7 +24,7 @@ export function compileFilter(filter: Filter | undefined): RecordPredicate {
   const whereDocument: WhereDocumentNode | undefined = filter?.whereDocumentJson
     ? parseWhereDocument(JSON.parse(filter.whereDocumentJson))
     : undefined;
-  if (!ids && !where && !whereDocument) return () => true;
+  if (!ids && !where && !whereDocument) return undefined;
   return (record) =>
     (!ids || ids.has(record.id)) &&
     matchesFilters(where, whereDocument, record.metadata, record.document);

@@ -1,31 +1,38 @@
-import { distanceFn, type Space } from '@huedb/core';
-import type { MaterializedRecord } from './record-set.js';
+import { distanceFn, type LiveRecord, type Space } from '@huedb/core';
+
+/** A record with its rank in first-insertion order (ties between equal distances go to the lower rank). */
+export interface Ranked {
+  record: LiveRecord;
+  rank: number;
+}
 
 /** A candidate and its distance to one query vector. */
-export interface Neighbour {
-  record: MaterializedRecord;
+export interface Neighbour extends Ranked {
   distance: number;
 }
 
+/** Orders neighbours as Chroma returns them: ascending distance, then insertion order. */
+export function compareNeighbours(a: Neighbour, b: Neighbour): number {
+  return a.distance - b.distance || a.rank - b.rank;
+}
+
 /**
- * Exact k nearest neighbours by brute force, ascending distance; ties keep insertion order (the
- * order of `candidates`), as Chroma's results do. O(n log k) with a bounded max-heap.
+ * Exact k nearest neighbours by brute force, ascending distance, ties in insertion order.
+ * O(n log k) with a bounded max-heap.
  */
 export function bruteForceKnn(
   query: Float32Array,
-  candidates: Iterable<MaterializedRecord>,
+  candidates: Iterable<Ranked>,
   k: number,
   space: Space,
 ): Neighbour[] {
   if (k <= 0) return [];
   const distance = distanceFn(space);
-  // Max-heap on (distance, rank): the root is the worst of the best k so far.
-  const heap: { n: Neighbour; rank: number }[] = [];
-  const worse = (a: { n: Neighbour; rank: number }, b: { n: Neighbour; rank: number }) =>
-    a.n.distance > b.n.distance || (a.n.distance === b.n.distance && a.rank > b.rank);
-  let rank = 0;
-  for (const record of candidates) {
-    const item = { n: { record, distance: distance(query, record.embedding) }, rank: rank++ };
+  // Max-heap: the root is the worst of the best k so far.
+  const heap: Neighbour[] = [];
+  const worse = (a: Neighbour, b: Neighbour) => compareNeighbours(a, b) > 0;
+  for (const { record, rank } of candidates) {
+    const item = { record, rank, distance: distance(query, record.embedding) };
     if (heap.length < k) {
       heap.push(item);
       siftUp(heap, heap.length - 1, worse);
@@ -34,7 +41,7 @@ export function bruteForceKnn(
       siftDown(heap, 0, worse);
     }
   }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : -1)).map((item) => item.n);
+  return heap.sort(compareNeighbours);
 }
 
 function siftUp<T>(heap: T[], i: number, worse: (a: T, b: T) => boolean): void {

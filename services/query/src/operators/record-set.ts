@@ -1,14 +1,7 @@
-import type { Metadata } from '@huedb/core';
+import type { LiveRecord } from '@huedb/core';
 
 /** A live record as the query node holds it. */
-export interface MaterializedRecord {
-  id: string;
-  embedding: Float32Array;
-  document: string | null;
-  uri: string | null;
-  /** Null when the record has no metadata keys (Chroma returns null then). */
-  metadata: Metadata | null;
-}
+export type MaterializedRecord = LiveRecord;
 
 /**
  * A collection's live records in first-insertion order. A Map keeps insertion order, keeps a key's

@@ -1,0 +1,551 @@
+import { mkdir } from 'node:fs/promises';
+import type { CollectionTail, PositionedBatch } from '@huedb/proto/log';
+import { OffsetWaiters } from './deadline.js';
+import { DirectoryLock } from './directory-lock.js';
+import {
+  BackoffError,
+  WalArgumentError,
+  WalClosedError,
+  WalError,
+  WalTimeoutError,
+  WalUnavailableError,
+} from './errors.js';
+import {
+  decodeEntry,
+  encodeBatchPayload,
+  encodeCursorPayload,
+  encodePurgePayload,
+  frameSize,
+  type EncodedEntry,
+  type LocalEntry,
+} from './local-frame.mapper.js';
+import { PartitionTails, type TailSize } from './partition-tails.js';
+import { WalSegmentFiles, type RecoveryReport } from './wal-segment-files.js';
+import {
+  DEFAULT_TAIL_LIMITS,
+  type LogRecordInit,
+  type PullOptions,
+  type TailLimits,
+  type WalLogger,
+  type WriteAheadLog,
+} from './wal.js';
+
+/** Options of {@link LocalWal.open}. Sizes are bytes, durations milliseconds. */
+export interface LocalWalOptions {
+  /** The directory of the log (created if missing). One process at a time may open it. */
+  dir: string;
+  /** Per-collection tail limits; each missing one is the default (100k records, 256 MiB). */
+  tailLimits?: Partial<TailLimits>;
+  /**
+   * A segment file rolls over before a write would take it beyond this size; truncation deletes
+   * whole files. Default 64 MiB. (A single batch larger than this gets a file of its own.)
+   */
+  segmentBytes?: number;
+  /** Largest encoded batch accepted. Default 32 MiB, like the Kafka WAL. */
+  maxBatchBytes?: number;
+  /** How long a pull waits for its bound. Default 30 s. */
+  pullTimeoutMs?: number;
+  /** Delete segment files the cursors no longer need. Default true. */
+  truncate?: boolean;
+  /** Default: console, prefixed "[huedb/wal]". */
+  logger?: WalLogger;
+}
+
+interface ResolvedOptions {
+  dir: string;
+  limits: TailLimits;
+  segmentBytes: number;
+  maxBatchBytes: number;
+  pullTimeoutMs: number;
+  truncate: boolean;
+  logger: WalLogger;
+}
+
+/** An entry waiting for the writer. */
+interface QueuedEntry {
+  readonly encoded: EncodedEntry;
+  /** What the log applies once the entry is durable (the same as recovery decodes). */
+  readonly entry: LocalEntry;
+  readonly frameBytes: number;
+  /** Counted against the collection's tail until applied (batches only). */
+  readonly reserved: TailSize | undefined;
+  readonly resolve: (position: bigint) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * A write holds at most this much (more only for a single larger batch). Bigger groups amortize
+ * the fsync further but delay the callers at their head.
+ */
+const MAX_GROUP_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The write-ahead log of single-node mode: append-only segment files in one directory
+ * (docs/architecture.md, "Single-node mode"; design notes in README.md, "Local WAL").
+ *
+ * Every entry — a batch, a cursor move, a purge — is a checksummed frame at the next position of
+ * one global sequence (like the offsets of a single Kafka partition), so the log's state is
+ * derived exactly as the Kafka WAL derives a partition's: a {@link PartitionTails} fed with the
+ * entries in position order, at recovery from the files and afterwards from each write.
+ *
+ * Group commit: appends queue; one writer at a time writes everything queued (up to 16 MiB) with
+ * one write and one fdatasync, applies it to the tails and only then resolves the appends. So an
+ * append is acknowledged only once durable, `scout` (the next position) covers every acknowledged
+ * append, and a pull waits only for appends not yet durable. One process owns the directory
+ * (`<dir>/LOCK`); a second instance — in this process or another — is refused.
+ */
+export class LocalWal implements WriteAheadLog {
+  /** The log's directory. */
+  readonly dir: string;
+
+  readonly #options: ResolvedOptions;
+  readonly #lock: DirectoryLock;
+  readonly #files: WalSegmentFiles;
+  readonly #tails: PartitionTails;
+  readonly #waiters = new OffsetWaiters();
+  /** Per collection: batches queued or being written, not yet applied to the tails. */
+  readonly #pending = new Map<string, TailSize>();
+  #queue: QueuedEntry[] = [];
+  /** The running writer loop, if any. */
+  #writer: Promise<void> | undefined;
+  /** The last truncation; the next one starts after it (they edit the same file list). */
+  #truncation: Promise<void> = Promise.resolve();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    options: ResolvedOptions,
+    lock: DirectoryLock,
+    files: WalSegmentFiles,
+    tails: PartitionTails,
+  ) {
+    this.dir = options.dir;
+    this.#options = options;
+    this.#lock = lock;
+    this.#files = files;
+    this.#tails = tails;
+  }
+
+  /**
+   * Locks the directory (creating it if missing), recovers the log from its files — cutting off a
+   * torn last write, rebuilding tails and cursors — and deletes files the cursors no longer need.
+   * Rejects with WalUnavailableError when another process holds the directory, and with
+   * WalCorruptionError when the files are damaged where a crash cannot explain it.
+   */
+  static async open(options: LocalWalOptions): Promise<LocalWal> {
+    const resolved = resolveOptions(options);
+    try {
+      return await LocalWal.#open(resolved);
+    } catch (err) {
+      if (err instanceof WalError) throw err;
+      throw new WalUnavailableError(
+        `opening the write-ahead log in ${resolved.dir} failed: ${describe(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  static async #open(resolved: ResolvedOptions): Promise<LocalWal> {
+    const started = Date.now();
+    await mkdir(resolved.dir, { recursive: true });
+    const lock = await DirectoryLock.acquire(resolved.dir, resolved.logger);
+    let files: WalSegmentFiles | undefined;
+    try {
+      // Positions below the first file's start were truncated: the log start implies that
+      // everything below it is compacted, whatever cursors the deleted files held.
+      let tails = new PartitionTails(0n);
+      let report: RecoveryReport;
+      ({ files, report } = await WalSegmentFiles.open(
+        { dir: resolved.dir, segmentBytes: resolved.segmentBytes, logger: resolved.logger },
+        {
+          start: (logStart) => (tails = new PartitionTails(logStart)),
+          entry: (position, appendedAtMs, entry) =>
+            applyEntry(tails, position, appendedAtMs, entry),
+        },
+      ));
+      if (tails.nextOffset !== files.nextPosition) {
+        throw new Error(
+          `recovery applied entries up to ${tails.nextOffset}, but the files end at ` +
+            `${files.nextPosition}`,
+        );
+      }
+      const wal = new LocalWal(resolved, lock, files, tails);
+      // A deletion that failed, or was cut short by a crash, is retried now.
+      if (resolved.truncate) {
+        await wal.#truncate().catch((err: unknown) => {
+          resolved.logger.warn(`deleting old segment files of ${resolved.dir} failed`, err);
+        });
+      }
+      resolved.logger.info(
+        `${resolved.dir}: recovered ${report.entries} entries (${report.bytes} bytes) from ` +
+          `${report.segments} segment files in ${Date.now() - started} ms; next position ` +
+          `${files.nextPosition}`,
+      );
+      return wal;
+    } catch (err) {
+      await files?.close().catch(() => {});
+      await lock.release().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** The segment files, oldest first. */
+  get segmentFiles(): string[] {
+    return this.#files.paths;
+  }
+
+  async append(collectionId: string, records: readonly LogRecordInit[]): Promise<bigint> {
+    this.#assertOpen();
+    assertCollectionId(collectionId);
+    if (records.length === 0) throw new WalArgumentError('a batch needs at least one record');
+    let encoded: EncodedEntry;
+    try {
+      encoded = encodeBatchPayload(collectionId, records);
+    } catch (err) {
+      throw new WalArgumentError(`the records cannot be encoded: ${describe(err)}`, {
+        cause: err,
+      });
+    }
+    if (encoded.payload.byteLength > this.#options.maxBatchBytes) {
+      throw new WalArgumentError(
+        `the batch is ${encoded.payload.byteLength} bytes encoded, over the limit of ` +
+          `${this.#options.maxBatchBytes}; split it`,
+      );
+    }
+    this.#admit(collectionId);
+    // The tail keeps the records decoded from the bytes written — exactly what a restart
+    // recovers — rather than the caller's objects, which the caller may still change.
+    const entry = decodeEntry('batch', encoded.payload);
+    const reserved: TailSize = { records: records.length, bytes: encoded.payload.byteLength };
+    this.#reserve(collectionId, reserved, 1);
+    return this.#enqueue(encoded, entry, reserved);
+  }
+
+  async scout(collectionId: string): Promise<bigint> {
+    this.#assertOpen();
+    assertCollectionId(collectionId);
+    // Appends resolve only after they were applied: the next position covers every one of them.
+    return this.#tails.nextOffset;
+  }
+
+  async pull(
+    collectionId: string,
+    from: bigint,
+    to: bigint,
+    options: PullOptions = {},
+  ): Promise<PositionedBatch[]> {
+    this.#assertOpen();
+    assertCollectionId(collectionId);
+    if (from < 0n || to < from) {
+      throw new WalArgumentError(`invalid range [${from}, ${to}): need 0 <= from <= to`);
+    }
+    const maxRecords = options.maxRecords ?? 0;
+    if (!Number.isInteger(maxRecords) || maxRecords < 0) {
+      throw new WalArgumentError(`maxRecords must be a non-negative integer, got ${maxRecords}`);
+    }
+    if (from === to) return [];
+    if (this.#tails.nextOffset < to) {
+      const timeoutMs = this.#options.pullTimeoutMs;
+      await this.#waiters.wait(
+        to,
+        timeoutMs,
+        () =>
+          new WalTimeoutError(
+            `pull: the log of ${this.dir} is at position ${this.#tails.nextOffset}, still below ` +
+              `${to} after ${timeoutMs} ms`,
+          ),
+        options.signal,
+      );
+    }
+    return this.#tails.pull(collectionId, from, to, maxRecords);
+  }
+
+  async collectionsToCompact(minRecords: number, minAgeMs: number): Promise<CollectionTail[]> {
+    this.#assertOpen();
+    if (!(minRecords >= 0) || !(minAgeMs >= 0)) {
+      throw new WalArgumentError('minRecords and minAgeMs must be >= 0');
+    }
+    const now = Date.now();
+    const result: CollectionTail[] = [];
+    for (const tail of this.#tails.tails()) {
+      if (
+        Number(tail.recordCount) >= minRecords ||
+        now - Number(tail.firstAppendedAtMs) >= minAgeMs
+      ) {
+        result.push(tail);
+      }
+    }
+    return result.sort(oldestTailFirst);
+  }
+
+  async advanceCursor(collectionId: string, position: bigint): Promise<void> {
+    this.#assertOpen();
+    assertCollectionId(collectionId);
+    if (position < 0n) throw new WalArgumentError(`invalid cursor ${position}`);
+    if (position <= this.#tails.cursorOf(collectionId)) return;
+    const end = this.#tails.nextOffset;
+    if (position > end) {
+      throw new WalArgumentError(
+        `cursor ${position} of collection ${collectionId} is beyond the end of its log (${end})`,
+      );
+    }
+    const encoded = encodeCursorPayload(collectionId, position);
+    await this.#enqueue(encoded, { kind: 'cursor', collectionId, position }, undefined);
+  }
+
+  async purge(collectionId: string): Promise<void> {
+    this.#assertOpen();
+    assertCollectionId(collectionId);
+    await this.#enqueue(
+      encodePurgePayload(collectionId),
+      { kind: 'purge', collectionId },
+      undefined,
+    );
+  }
+
+  /**
+   * Deletes the segment files the cursors no longer need, now, and returns the log start after it.
+   * (The log also does this by itself whenever a cursor moves; this is for operators and tests.)
+   */
+  async truncate(): Promise<bigint> {
+    this.#assertOpen();
+    await this.#truncate();
+    return this.#files.logStart;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    // Appends already accepted are written (and acknowledged) before the files close.
+    while (this.#writer) await this.#writer;
+    await this.#truncation;
+    this.#waiters.rejectAll(new WalClosedError());
+    try {
+      await this.#files.close();
+    } finally {
+      await this.#lock.release();
+    }
+  }
+
+  #enqueue(
+    encoded: EncodedEntry,
+    entry: LocalEntry,
+    reserved: TailSize | undefined,
+  ): Promise<bigint> {
+    return new Promise<bigint>((resolve, reject) => {
+      this.#queue.push({
+        encoded,
+        entry,
+        frameBytes: frameSize(encoded),
+        reserved,
+        resolve,
+        reject,
+      });
+      this.#writer ??= this.#drain();
+    });
+  }
+
+  /**
+   * Writes what is queued, group by group, until the queue is empty. Entries queued while a group
+   * is being written form the next group: that is the group commit. Never rejects.
+   *
+   * `#writer` is cleared in the same synchronous step that finds the queue empty, so an entry
+   * queued at any moment either is seen by this loop or starts a new one.
+   */
+  async #drain(): Promise<void> {
+    // Let the callers of this tick join the first group.
+    await Promise.resolve();
+    for (;;) {
+      if (this.#queue.length === 0) {
+        this.#writer = undefined;
+        return;
+      }
+      const group = this.#takeGroup();
+      try {
+        await this.#writeGroup(group);
+      } catch (err) {
+        // A bug, not an I/O failure (#writeGroup settles those itself): fail the group loudly.
+        this.#options.logger.warn(`the writer of ${this.dir} failed`, err);
+        const failure = new WalUnavailableError(`the writer of ${this.dir} failed`, { cause: err });
+        for (const queued of group) queued.reject(failure);
+      }
+    }
+  }
+
+  /** Writes one group, applies it, and settles its entries. */
+  async #writeGroup(group: readonly QueuedEntry[]): Promise<void> {
+    const appendedAtMs = Date.now();
+    let first: bigint;
+    try {
+      first = await this.#files.append(
+        group.map((q) => q.encoded),
+        appendedAtMs,
+      );
+    } catch (err) {
+      const failure =
+        err instanceof WalError
+          ? err
+          : new WalUnavailableError(`writing to ${this.dir} failed: ${describe(err)}`, {
+              cause: err,
+            });
+      for (const queued of group) {
+        if (queued.reserved) this.#reserve(queued.entry.collectionId, queued.reserved, -1);
+        queued.reject(failure);
+      }
+      return;
+    }
+    let cursorsMoved = false;
+    group.forEach((queued, i) => {
+      applyEntry(this.#tails, first + BigInt(i), appendedAtMs, queued.entry);
+      if (queued.reserved) this.#reserve(queued.entry.collectionId, queued.reserved, -1);
+      cursorsMoved ||= queued.entry.kind !== 'batch';
+    });
+    this.#waiters.notify(this.#tails.nextOffset);
+    group.forEach((queued, i) => queued.resolve(first + BigInt(i)));
+    if (cursorsMoved && this.#options.truncate) {
+      await this.#truncate().catch((err: unknown) => {
+        // Retried when the next cursor moves, and at every open.
+        this.#options.logger.warn(`deleting old segment files of ${this.dir} failed`, err);
+      });
+    }
+  }
+
+  /** The next group: queued entries in order, as many as one write may hold. */
+  #takeGroup(): QueuedEntry[] {
+    const budget = Math.min(MAX_GROUP_BYTES, this.#files.writeBudget(this.#queue[0]!.frameBytes));
+    let bytes = 0;
+    let count = 0;
+    for (const queued of this.#queue) {
+      if (count > 0 && bytes + queued.frameBytes > budget) break;
+      bytes += queued.frameBytes;
+      count++;
+    }
+    return this.#queue.splice(0, count);
+  }
+
+  /**
+   * Deletes whole segment files below the oldest uncompacted batch of any collection (never the
+   * active file), after any truncation still running.
+   */
+  #truncate(): Promise<void> {
+    const run = this.#truncation.then(async () => {
+      const deleted = await this.#files.deleteBelow(this.#tails.truncationTarget());
+      if (deleted > 0) this.#tails.setLogStart(this.#files.logStart);
+    });
+    this.#truncation = run.catch(() => {});
+    return run;
+  }
+
+  /** Refuses an append while the collection's tail, with what is in flight, is at its limits. */
+  #admit(collectionId: string): void {
+    const tail = this.#tails.sizeOf(collectionId);
+    const pending = this.#pending.get(collectionId);
+    const records = tail.records + (pending?.records ?? 0);
+    const bytes = tail.bytes + (pending?.bytes ?? 0);
+    const { maxTailRecords, maxTailBytes } = this.#options.limits;
+    if (records >= maxTailRecords || bytes >= maxTailBytes) {
+      throw new BackoffError(collectionId, records, bytes, maxTailRecords, maxTailBytes);
+    }
+  }
+
+  #reserve(collectionId: string, size: TailSize, sign: 1 | -1): void {
+    const current = this.#pending.get(collectionId) ?? { records: 0, bytes: 0 };
+    const next = {
+      records: current.records + sign * size.records,
+      bytes: current.bytes + sign * size.bytes,
+    };
+    if (next.records <= 0 && next.bytes <= 0) this.#pending.delete(collectionId);
+    else this.#pending.set(collectionId, next);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new WalClosedError();
+  }
+}
+
+/** Applies one entry, read back or just written, to the log's state. */
+function applyEntry(
+  tails: PartitionTails,
+  position: bigint,
+  appendedAtMs: number,
+  entry: LocalEntry,
+): void {
+  switch (entry.kind) {
+    case 'batch':
+      tails.applyBatch(position, entry.collectionId, entry.records, entry.bytes, appendedAtMs);
+      break;
+    case 'cursor':
+      tails.applyCursor(position, entry.collectionId, entry.position);
+      break;
+    case 'purge':
+      tails.applyPurge(position, entry.collectionId);
+      break;
+  }
+}
+
+function resolveOptions(options: LocalWalOptions): ResolvedOptions {
+  if (typeof options.dir !== 'string' || options.dir.length === 0) {
+    throw new WalArgumentError('a directory is required');
+  }
+  const resolved: ResolvedOptions = {
+    dir: options.dir,
+    limits: {
+      maxTailRecords: options.tailLimits?.maxTailRecords ?? DEFAULT_TAIL_LIMITS.maxTailRecords,
+      maxTailBytes: options.tailLimits?.maxTailBytes ?? DEFAULT_TAIL_LIMITS.maxTailBytes,
+    },
+    segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
+    maxBatchBytes: options.maxBatchBytes ?? 32 * 1024 * 1024,
+    pullTimeoutMs: options.pullTimeoutMs ?? 30_000,
+    truncate: options.truncate ?? true,
+    logger: options.logger ?? consoleLogger,
+  };
+  const numbers = {
+    maxTailRecords: resolved.limits.maxTailRecords,
+    maxTailBytes: resolved.limits.maxTailBytes,
+    segmentBytes: resolved.segmentBytes,
+    maxBatchBytes: resolved.maxBatchBytes,
+    pullTimeoutMs: resolved.pullTimeoutMs,
+  };
+  for (const [key, value] of Object.entries(numbers)) {
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new WalArgumentError(`${key} must be a positive integer, got ${value}`);
+    }
+  }
+  // A frame body's length is a 32-bit field (local-frame.mapper.ts).
+  if (resolved.maxBatchBytes > 1024 * 1024 * 1024) {
+    throw new WalArgumentError(
+      `maxBatchBytes must be at most 1 GiB, got ${resolved.maxBatchBytes}`,
+    );
+  }
+  return resolved;
+}
+
+const consoleLogger: WalLogger = {
+  info: (message) => console.info(`[huedb/wal] ${message}`),
+  warn: (message, err) =>
+    err === undefined
+      ? console.warn(`[huedb/wal] ${message}`)
+      : console.warn(`[huedb/wal] ${message}:`, describe(err)),
+};
+
+/** Oldest uncompacted batch first; ties by collection id, so the order is deterministic. */
+function oldestTailFirst(a: CollectionTail, b: CollectionTail): number {
+  if (a.firstAppendedAtMs !== b.firstAppendedAtMs) {
+    return a.firstAppendedAtMs < b.firstAppendedAtMs ? -1 : 1;
+  }
+  return a.collectionId < b.collectionId ? -1 : a.collectionId > b.collectionId ? 1 : 0;
+}
+
+function assertCollectionId(collectionId: string): void {
+  if (typeof collectionId !== 'string' || collectionId.length === 0) {
+    throw new WalArgumentError('a collection id is required');
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Collection, CatalogService } from '@huedb/proto/catalog';
+import type { LogService, PositionedBatch } from '@huedb/proto/log';
+import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
+import { applyLogBatches, rendezvousPick, type LiveRecord, type Space } from '@huedb/core';
+import {
+  segmentPrefix,
+  uploadSegment,
+  writeSegment,
+  type HnswParams,
+  type Segment,
+} from '@huedb/index';
+import type { ObjectStore } from '@huedb/storage';
+import type { CompactorConfig } from './config.js';
+import type { SegmentCache } from '@huedb/index';
+
+/** Where the compactor opens the current segment version from. */
+export type SegmentLoader = Pick<SegmentCache, 'load'>;
+
+/** What one compaction did. */
+export interface CompactionOutcome {
+  collectionId: string;
+  version: bigint;
+  logPosition: bigint;
+  recordCount: number;
+  recordsCompacted: number;
+}
+
+/** Everything the compactor talks to. */
+export interface CompactorDeps {
+  catalog: ServiceClient<typeof CatalogService>;
+  /** Log instances for a collection, preferred first. */
+  logsFor(collectionId: string): ServiceClient<typeof LogService>[];
+  store: ObjectStore;
+  segments: SegmentLoader;
+}
+
+/** Records per PullLogs page. */
+const PULL_PAGE_RECORDS = 5_000;
+/** Lost compare-and-swaps in a row before giving up on a collection until the next round. */
+const MAX_CAS_ATTEMPTS = 3;
+
+/**
+ * Turns collections' log tails into new immutable segment versions:
+ *
+ *   catalog row (V, L) ─▶ PullLogs [L, bound) ─▶ materialize on segment V ─▶ build V+1 (worker)
+ *     ─▶ upload under a new prefix ─▶ catalog CAS (V → V+1, L → L') ─▶ AdvanceCompactionCursor(L')
+ *
+ * Order matters: the catalog is registered before the log's cursor moves, so the catalog's
+ * position never lags the log's — a crash at any step leaves a state the next round completes
+ * (an orphaned upload at worst, which GC removes). A lost CAS (another compactor, or a retry)
+ * starts over from the new version.
+ */
+export class Compactor {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly inFlight = new Map<string, Promise<CompactionOutcome>>();
+
+  constructor(
+    private readonly deps: CompactorDeps,
+    private readonly config: CompactorConfig,
+    private readonly log: (message: string, err?: unknown) => void = (m, e) =>
+      e ? console.error(m, e) : console.log(m),
+  ) {}
+
+  /** Polls for work every pollIntervalMs until stop(). */
+  start(): void {
+    if (!this.config.enabled || this.timer) return;
+    const tick = () => {
+      this.running = this.runOnce()
+        .then(() => undefined)
+        .catch((err: unknown) => this.log('compaction round failed', err))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.config.pollIntervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.config.pollIntervalMs);
+  }
+
+  /** Stops polling and waits for the round in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  /** One round: compact every due collection this instance owns (rendezvous over live compactors). */
+  async runOnce(): Promise<CompactionOutcome[]> {
+    const [{ members }, due] = await Promise.all([
+      this.deps.catalog.listMembers({
+        role: 'compactor',
+        maxAgeMs: BigInt(this.config.memberMaxAgeMs),
+      }),
+      this.dueCollections(),
+    ]);
+    const ids = members.map((m) => m.id);
+    if (!ids.includes(this.config.memberId)) ids.push(this.config.memberId);
+    const outcomes: CompactionOutcome[] = [];
+    for (const collectionId of due) {
+      if (rendezvousPick(collectionId, ids, 1)[0] !== this.config.memberId) continue;
+      try {
+        outcomes.push(await this.compact(collectionId));
+      } catch (err) {
+        this.log(`compaction of ${collectionId} failed; retrying next round`, err);
+      }
+    }
+    return outcomes;
+  }
+
+  /** Compacts one collection now (one at a time per collection). */
+  compact(collectionId: string): Promise<CompactionOutcome> {
+    const existing = this.inFlight.get(collectionId);
+    if (existing) return existing;
+    const work = this.compactWithRetries(collectionId).finally(() =>
+      this.inFlight.delete(collectionId),
+    );
+    this.inFlight.set(collectionId, work);
+    return work;
+  }
+
+  private async dueCollections(): Promise<string[]> {
+    const [log] = this.deps.logsFor('');
+    if (!log) return [];
+    const { collections } = await log.collectionsToCompact({
+      minRecords: BigInt(this.config.minRecords),
+      minAgeMs: BigInt(this.config.maxAgeMs),
+    });
+    return collections.map((c) => c.collectionId);
+  }
+
+  private async compactWithRetries(collectionId: string): Promise<CompactionOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.compactOnce(collectionId);
+      } catch (err) {
+        if (RpcError.is(err, Code.FAILED_PRECONDITION) && attempt < MAX_CAS_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+  }
+
+  private async compactOnce(collectionId: string): Promise<CompactionOutcome> {
+    let row: Collection;
+    try {
+      row = (await this.deps.catalog.getCollectionById({ id: collectionId })).collection!;
+    } catch (err) {
+      if (!RpcError.is(err, Code.NOT_FOUND)) throw err;
+      // Deleted: its tail is garbage and must not hold back truncation.
+      await this.firstLog(collectionId, (log) => log.purgeCollection({ collectionId }));
+      return { collectionId, version: 0n, logPosition: 0n, recordCount: 0, recordsCompacted: 0 };
+    }
+    const { toPosition } = await this.firstLog(collectionId, (log) =>
+      log.scoutLogs({ collectionId }),
+    );
+    const batches = await this.pull(collectionId, row.logPosition, toPosition);
+    if (batches.length === 0) {
+      // Nothing new, but a crash between a CAS and its cursor advance may have left the log
+      // behind the catalog: advancing to the catalog's position is always safe.
+      await this.firstLog(collectionId, (log) =>
+        log.advanceCompactionCursor({ collectionId, logPosition: row.logPosition }),
+      );
+      return {
+        collectionId,
+        version: row.version,
+        logPosition: row.logPosition,
+        recordCount: 0,
+        recordsCompacted: 0,
+      };
+    }
+    const newPosition = batches[batches.length - 1]!.logPosition + 1n;
+    const previous =
+      row.version > 0n ? await this.deps.segments.load(row.segmentManifestKey) : undefined;
+
+    const records = new Map<string, LiveRecord>();
+    if (previous)
+      for (let i = 0; i < previous.size; i++) {
+        const record = previous.record(i);
+        records.set(record.id, record);
+      }
+    applyLogBatches(records, batches);
+    const recordsCompacted = batches.reduce((n, b) => n + b.records.length, 0);
+
+    await mkdir(this.config.workDir, { recursive: true });
+    const dir = await mkdtemp(path.join(this.config.workDir, `${collectionId}-`));
+    try {
+      const built = path.join(dir, 'segment');
+      await writeSegment(built, [...records.values()], hnswParams(row, previous), { previous });
+      const version = row.version + 1n;
+      const prefix = `tenants/${row.tenant}/databases/${row.databaseId}/collections/${row.id}/v${version}-${randomUUID()}`;
+      const manifestKey = await uploadSegment(this.deps.store, built, prefix);
+      try {
+        await this.deps.catalog.registerCompaction({
+          collectionId,
+          expectedVersion: row.version,
+          logPosition: newPosition,
+          manifestKey,
+          recordCount: BigInt(records.size),
+        });
+      } catch (err) {
+        // Nobody will ever read this upload: remove it now rather than waiting for GC.
+        await this.deps.store.deletePrefix(`${prefix}/`).catch(() => 0);
+        throw err;
+      }
+      // Register in the catalog before advancing the cursor: the catalog's position must never
+      // lag the log's, or a crash would lose the tail.
+      await this.firstLog(collectionId, (log) =>
+        log.advanceCompactionCursor({ collectionId, logPosition: newPosition }),
+      );
+      await this.collectGarbage(collectionId).catch((err: unknown) =>
+        this.log(`segment GC of ${collectionId} failed; retrying after the next compaction`, err),
+      );
+      return {
+        collectionId,
+        version,
+        logPosition: newPosition,
+        recordCount: records.size,
+        recordsCompacted,
+      };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Deletes segment versions superseded more than gcGraceMs ago (a reader that started on one
+   * before it was superseded has had that long to finish), then forgets them in the catalog.
+   */
+  private async collectGarbage(collectionId: string): Promise<void> {
+    const { versions } = await this.deps.catalog.listSegmentVersions({ collectionId });
+    const byVersion = [...versions].sort((a, b) => (a.version < b.version ? -1 : 1));
+    const cutoff = BigInt(Date.now() - this.config.gcGraceMs);
+    let below = 0n;
+    for (let i = 0; i + 1 < byVersion.length; i++) {
+      const superseded = byVersion[i + 1]!.createdAtMs;
+      if (superseded > cutoff) break;
+      await this.deps.store.deletePrefix(`${segmentPrefix(byVersion[i]!.manifestKey)}/`);
+      below = byVersion[i]!.version + 1n;
+    }
+    if (below > 0n)
+      await this.deps.catalog.deleteSegmentVersions({ collectionId, belowVersion: below });
+  }
+
+  private async pull(collectionId: string, from: bigint, to: bigint): Promise<PositionedBatch[]> {
+    const out: PositionedBatch[] = [];
+    let next = from;
+    while (next < to) {
+      const { batches } = await this.firstLog(collectionId, (log) =>
+        log.pullLogs({
+          collectionId,
+          fromPosition: next,
+          toPosition: to,
+          maxRecords: PULL_PAGE_RECORDS,
+        }),
+      );
+      if (batches.length === 0) break;
+      out.push(...batches);
+      next = batches[batches.length - 1]!.logPosition + 1n;
+    }
+    return out;
+  }
+
+  private async firstLog<T>(
+    collectionId: string,
+    call: (log: ServiceClient<typeof LogService>) => Promise<T>,
+  ): Promise<T> {
+    let last: unknown = new Error('no log instance configured');
+    for (const log of this.deps.logsFor(collectionId)) {
+      try {
+        return await call(log);
+      } catch (err) {
+        if (!RpcError.is(err, Code.UNAVAILABLE)) throw err;
+        last = err;
+      }
+    }
+    throw last;
+  }
+}
+
+/** HNSW parameters from the collection's configuration (fixed at creation). */
+function hnswParams(row: Collection, previous: Segment | undefined): HnswParams {
+  const configuration = JSON.parse(row.configurationJson || '{}') as {
+    hnsw?: { space?: Space; max_neighbors?: number; ef_construction?: number } | null;
+    spann?: { space?: Space } | null;
+  };
+  const dimension = row.dimension ?? previous?.manifest.dimension;
+  if (dimension === undefined) throw new Error(`collection ${row.id} has data but no dimension`);
+  return {
+    space: configuration.hnsw?.space ?? configuration.spann?.space ?? 'l2',
+    dimension,
+    maxNeighbors: configuration.hnsw?.max_neighbors ?? 16,
+    efConstruction: configuration.hnsw?.ef_construction ?? 100,
+  };
+}

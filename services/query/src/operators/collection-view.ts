@@ -1,0 +1,127 @@
+import { Operation, type LogRecord } from '@huedb/proto/log';
+import { mergeLogRecord, recordFromLog, type LiveRecord } from '@huedb/core';
+import type { Segment } from '@huedb/index';
+import { estimateBytes } from './record-set.js';
+
+/**
+ * A collection as of a log position: its compacted segment (immutable, shared) plus an overlay
+ * built from the log's tail. The overlay never copies the segment: it records which segment
+ * positions the tail deleted or rewrote, and the records the tail added.
+ *
+ * Order is Chroma's first-insertion order: segment records by position (a rewritten record keeps
+ * its place), then records first inserted in the tail, in log order (a segment record deleted and
+ * added again moves to the end).
+ */
+export class CollectionView {
+  /** Segment positions the tail deleted or rewrote (rewritten ones live in `replaced`). */
+  private readonly hidden = new Set<number>();
+  /** Segment positions whose record the tail changed, with the record as it is now. */
+  private readonly replaced = new Map<number, LiveRecord>();
+  /** Records first inserted by the tail, in insertion order. */
+  private readonly appended = new Map<string, LiveRecord>();
+  private overlayBytes = 0;
+
+  constructor(readonly segment: Segment | undefined) {}
+
+  /** Live records. */
+  get size(): number {
+    return (this.segment?.size ?? 0) - this.hidden.size + this.replaced.size + this.appended.size;
+  }
+
+  /** Approximate bytes the overlay holds (the segment is accounted by its cache). */
+  get bytes(): number {
+    return this.overlayBytes;
+  }
+
+  /** Applies one log record with Chroma's semantics (see @huedb/core applyLogRecord). */
+  apply(record: LogRecord): void {
+    const id = record.id;
+    const tailRecord = this.appended.get(id);
+    const position = tailRecord ? undefined : this.visiblePosition(id);
+    const current =
+      tailRecord ??
+      (position === undefined
+        ? undefined
+        : (this.replaced.get(position) ?? this.segment!.record(position)));
+    switch (record.operation) {
+      case Operation.ADD:
+      case Operation.UPSERT:
+        if (current) {
+          if (record.operation === Operation.UPSERT)
+            this.store(id, position, mergeLogRecord(current, record));
+        } else {
+          const created = recordFromLog(record);
+          if (created) this.store(id, undefined, created);
+        }
+        return;
+      case Operation.UPDATE:
+        if (current) this.store(id, position, mergeLogRecord(current, record));
+        return;
+      case Operation.DELETE:
+        if (tailRecord) {
+          this.overlayBytes -= estimateBytes(tailRecord);
+          this.appended.delete(id);
+        }
+        if (position !== undefined) {
+          const rewritten = this.replaced.get(position);
+          if (rewritten) this.overlayBytes -= estimateBytes(rewritten);
+          this.replaced.delete(position);
+          this.hidden.add(position);
+        }
+        return;
+      case Operation.UNSPECIFIED:
+        return;
+    }
+  }
+
+  /** Every live record in first-insertion order. */
+  *records(): Generator<LiveRecord> {
+    const segment = this.segment;
+    if (segment) {
+      for (let position = 0; position < segment.size; position++) {
+        const rewritten = this.replaced.get(position);
+        if (rewritten) yield rewritten;
+        else if (!this.hidden.has(position)) yield segment.record(position);
+      }
+    }
+    yield* this.appended.values();
+  }
+
+  /** Records the tail changed or added, each with its rank in first-insertion order. */
+  *overlay(): Generator<{ record: LiveRecord; rank: number }> {
+    for (const [position, record] of this.replaced) yield { record, rank: position };
+    let rank = this.segment?.size ?? 0;
+    for (const record of this.appended.values()) yield { record, rank: rank++ };
+  }
+
+  /** Whether a segment position still holds its original, live record (search it in the index). */
+  segmentPositionUntouched(position: number): boolean {
+    return !this.hidden.has(position) && !this.replaced.has(position);
+  }
+
+  /** Whether the tail touched any segment record (so index searches need a filter). */
+  get touchesSegment(): boolean {
+    return this.hidden.size > 0 || this.replaced.size > 0;
+  }
+
+  private visiblePosition(id: string): number | undefined {
+    const position = this.segment?.positionOf(id);
+    if (position === undefined) return undefined;
+    if (this.hidden.has(position) && !this.replaced.has(position)) return undefined;
+    return position;
+  }
+
+  private store(id: string, position: number | undefined, record: LiveRecord): void {
+    if (position !== undefined) {
+      const before = this.replaced.get(position);
+      if (before) this.overlayBytes -= estimateBytes(before);
+      this.replaced.set(position, record);
+      this.hidden.add(position);
+    } else {
+      const before = this.appended.get(id);
+      if (before) this.overlayBytes -= estimateBytes(before);
+      this.appended.set(id, record);
+    }
+    this.overlayBytes += estimateBytes(record);
+  }
+}

@@ -1,0 +1,2 @@
+/** Single-node HueDB: every service in one process, data in one directory. */
+export { startSingleNode, type SingleNode, type SingleNodeOptions } from './single-node.js';

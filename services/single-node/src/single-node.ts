@@ -1,0 +1,124 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { CatalogService } from '@huedb/proto/catalog';
+import { LogService } from '@huedb/proto/log';
+import { QueryService } from '@huedb/proto/query';
+import { inProcessClient } from '@huedb/grpc';
+import { DEFAULT_LIMITS, startHeartbeat } from '@huedb/core';
+import { createCatalogHandlers, openPGliteCatalog } from '@huedb/catalog';
+import { createLogHandlers } from '@huedb/log';
+import { LocalWal } from '@huedb/wal/local';
+import { createFsObjectStore } from '@huedb/storage';
+import { SegmentCache } from '@huedb/index';
+import {
+  CollectionStateCache,
+  createQueryHandlers,
+  LogTailSource,
+  QueryEngine,
+} from '@huedb/query';
+import { Compactor, loadCompactorConfig } from '@huedb/compactor';
+import { createGatewayApp, loadGatewayConfig, type Backends } from '@huedb/gateway';
+
+/** How to run single-node HueDB. */
+export interface SingleNodeOptions {
+  /** The data directory (created if missing). */
+  path: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Allow POST /api/v2/reset (tests). */
+  allowReset?: boolean;
+  /** Compaction thresholds, as in the compactor's environment (HUEDB_COMPACTION_*). */
+  env?: NodeJS.ProcessEnv;
+  log?: (message: string) => void;
+}
+
+/** A running single-node HueDB. */
+export interface SingleNode {
+  /** Base URL of the Chroma API, e.g. http://127.0.0.1:8000. */
+  url: string;
+  /** Stops accepting requests, finishes in-flight work, flushes and closes the data directory. */
+  close(): Promise<void>;
+}
+
+const MEMBER = { id: 'single-node', role: 'query', address: 'in-process' };
+
+/**
+ * Starts gateway, catalog, log, compactor and query in this process, wired through the same
+ * interfaces as the cluster (in-process clients instead of gRPC, so behaviour cannot diverge):
+ * catalog on PGlite, log on local files (fsync before ack), segments on the filesystem.
+ */
+export async function startSingleNode(options: SingleNodeOptions): Promise<SingleNode> {
+  const log = options.log ?? ((m: string) => console.log(m));
+  const env = options.env ?? process.env;
+  const dir = path.resolve(options.path);
+  await mkdir(dir, { recursive: true });
+  const started = Date.now();
+
+  // Open the log first: it takes the directory's lock, so a second process fails before touching
+  // the catalog.
+  const wal = await LocalWal.open({ dir: path.join(dir, 'wal') });
+  const catalogService = await openPGliteCatalog(path.join(dir, 'catalog'), {
+    allowReset: options.allowReset ?? false,
+  });
+  const catalog = inProcessClient(CatalogService, createCatalogHandlers(catalogService.service));
+  const logClient = inProcessClient(LogService, createLogHandlers(wal));
+  const store = createFsObjectStore({ root: path.join(dir, 'objects') });
+  const segments = new SegmentCache(store, path.join(dir, 'cache'), 1024 * 1024 * 1024);
+
+  const engine = new QueryEngine(
+    new CollectionStateCache(new LogTailSource(() => [logClient]), segments, 512 * 1024 * 1024),
+  );
+  const query = inProcessClient(QueryService, createQueryHandlers(engine));
+
+  const compactorConfig = {
+    ...loadCompactorConfig(env),
+    memberId: 'single-node',
+    workDir: path.join(dir, 'tmp'),
+  };
+  const compactor = new Compactor(
+    { catalog, logsFor: () => [logClient], store, segments },
+    compactorConfig,
+    (message, err) => (err ? console.error(message, err) : log(message)),
+  );
+
+  const backends: Backends = {
+    catalog,
+    logsFor: () => [logClient],
+    queryNodesFor: () => Promise.resolve([query]),
+    close: () => {},
+  };
+  const gatewayConfig = {
+    ...loadGatewayConfig({}),
+    host: options.host,
+    port: options.port,
+    allowReset: options.allowReset ?? false,
+  };
+  const app = await createGatewayApp(backends, gatewayConfig, DEFAULT_LIMITS);
+  // The gateway's readiness asks the catalog for live query nodes: the in-process one says so.
+  const stopHeartbeat = await startHeartbeat(catalog, MEMBER, 2_000, (err) =>
+    console.error('heartbeat failed', err),
+  );
+  await app.listen(options.port, options.host);
+  compactor.start();
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host}:${port}`;
+  log(
+    `huedb single-node serving the Chroma API at ${url} (data in ${dir}; started in ${Date.now() - started} ms)`,
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        stopHeartbeat();
+        await app.close();
+        await compactor.stop();
+        await wal.close();
+        await catalogService.close();
+        store.close();
+      })()),
+  };
+}
