@@ -3,6 +3,12 @@ import { defineConfig } from 'vitest/config';
 // Three projects: unit specs beside the code (no infrastructure); integration tests that get
 // real Postgres, Kafka and S3 from @huedb/testing's global setup; and e2e suites that also get a
 // HueDB cluster of separate processes on them.
+const OWN_CLUSTER_SUITES = [
+  'test/e2e/restart.test.ts',
+  'test/e2e/backpressure.test.ts',
+  'test/e2e/compaction.test.ts',
+];
+
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
   ssr: { resolve: { conditions: ['@huedb/source'] } },
@@ -41,11 +47,9 @@ export default defineConfig({
         test: {
           name,
           include: ['test/e2e/**/*.test.ts'],
-          // Suites that run their own cluster (crashes, log limits) only make sense for clusters.
-          exclude:
-            name === 'e2e-single-node'
-              ? ['test/e2e/restart.test.ts', 'test/e2e/backpressure.test.ts']
-              : [],
+          // Suites that start their own cluster (crashes, log limits, compaction on demand) do
+          // not depend on the project's target: they run once, in the first project.
+          exclude: name === 'e2e' ? [] : OWN_CLUSTER_SUITES,
           globalSetup: [setup!],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -162,6 +162,15 @@ export class LocalCluster {
     await this.launch(this.find(role, index));
   }
 
+  /** Changes an instance's environment for its next start (e.g. to arm or clear a failpoint). */
+  setEnv(role: Role, index: number, env: Record<string, string | undefined>): void {
+    const instance = this.find(role, index);
+    for (const [key, value] of Object.entries(env)) {
+      if (value === undefined) delete instance.env[key];
+      else instance.env[key] = value;
+    }
+  }
+
   /** Stops every process (gracefully, then by force) and drops the cluster's database. */
   async stop(): Promise<void> {
     const order: Role[] = ['gateway', 'compactor', 'query', 'log', 'catalog'];

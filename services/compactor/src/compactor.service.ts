@@ -188,9 +188,11 @@ export class Compactor {
     try {
       const built = path.join(dir, 'segment');
       await writeSegment(built, [...records.values()], hnswParams(row, previous), { previous });
+      failpoint('after-build');
       const version = row.version + 1n;
       const prefix = `tenants/${row.tenant}/databases/${row.databaseId}/collections/${row.id}/v${version}-${randomUUID()}`;
       const manifestKey = await uploadSegment(this.deps.store, built, prefix);
+      failpoint('after-upload');
       try {
         await this.deps.catalog.registerCompaction({
           collectionId,
@@ -204,11 +206,13 @@ export class Compactor {
         await this.deps.store.deletePrefix(`${prefix}/`).catch(() => 0);
         throw err;
       }
+      failpoint('after-register');
       // Register in the catalog before advancing the cursor: the catalog's position must never
       // lag the log's, or a crash would lose the tail.
       await this.firstLog(collectionId, (log) =>
         log.advanceCompactionCursor({ collectionId, logPosition: newPosition }),
       );
+      failpoint('after-advance');
       await this.collectGarbage(collectionId).catch((err: unknown) =>
         this.log(`segment GC of ${collectionId} failed; retrying after the next compaction`, err),
       );
@@ -293,4 +297,15 @@ function hnswParams(row: Collection, previous: Segment | undefined): HnswParams 
     maxNeighbors: configuration.hnsw?.max_neighbors ?? 16,
     efConstruction: configuration.hnsw?.ef_construction ?? 100,
   };
+}
+
+/**
+ * Crash points for fault tests: with HUEDB_COMPACTOR_FAILPOINT=<name> the process kills itself
+ * (SIGKILL: no cleanup, like a power cut) when it reaches that step, so tests can check that the
+ * next round completes whatever the crash left. Never set in production.
+ */
+function failpoint(
+  name: 'after-build' | 'after-upload' | 'after-register' | 'after-advance',
+): void {
+  if (process.env.HUEDB_COMPACTOR_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
 }
