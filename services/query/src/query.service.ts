@@ -10,11 +10,15 @@ import type {
   RecordSchema,
 } from '@huedb/proto/query';
 import { embeddingFromBytes, InvalidArgumentError, type Space } from '@huedb/core';
+import { BRUTE_FORCE_MIN_ADMITTED } from '@huedb/index';
 import type { CollectionStateCache } from './collection-state.js';
 import type { CollectionView } from './operators/collection-view.js';
 import { compileFilter, type RecordPredicate } from './operators/filter.js';
 import { bruteForceKnn, compareNeighbours, type Neighbour } from './operators/knn.js';
 import { project } from './operators/project.js';
+
+/** Extra neighbours asked of HNSW so that ties at the k-th place can be ordered. */
+const TIE_MARGIN = 8;
 
 /**
  * Reads over a collection = its compacted segment + its log tail:
@@ -60,7 +64,16 @@ export class QueryEngine {
         const candidates: Neighbour[] = bruteForceKnn(query, overlay, k, space);
         const segment = view.segment;
         if (segment && segment.size > 0 && segmentFilter.admittedCount !== 0) {
-          for (const hit of segment.search(query, k, { efSearch, ...segmentFilter })) {
+          // Small segments are searched exactly (cheaper than HNSW there, and ties at the k-th
+          // place then follow insertion order as they do for tails); HNSW is asked for a few
+          // extra neighbours so ties at the cut-off are decided by insertion order, not the graph.
+          const exact = segment.size <= BRUTE_FORCE_MIN_ADMITTED;
+          const hits = segment.search(query, exact ? k : k + TIE_MARGIN, {
+            efSearch,
+            ...segmentFilter,
+            strategy: exact ? 'brute-force' : 'auto',
+          });
+          for (const hit of hits) {
             candidates.push({
               record: segment.record(hit.position),
               rank: hit.position,
