@@ -36,6 +36,5 @@ export async function createGatewayApp(
     adapter,
     { bodyParser: false, logger: ['error', 'warn'] },
   );
-  app.enableShutdownHooks();
   return app;
 }

@@ -9,7 +9,7 @@ const app = await createGatewayApp(backends, config, DEFAULT_LIMITS);
 await app.listen(config.port, config.host);
 console.log(`huedb gateway listening on http://${config.host}:${config.port}`);
 
-// Nest closes the HTTP server on SIGTERM/SIGINT (enableShutdownHooks); the gRPC channels go last.
+// SIGTERM/SIGINT: stop accepting, finish in-flight requests, then close the gRPC channels.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     void app.close().finally(() => backends.close());
