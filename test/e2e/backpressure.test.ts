@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getInfra, LocalCluster } from '@huedb/testing';
+import { databaseApi } from './support.js';
 
 /**
  * When a collection's uncompacted tail is over the log's limit, writes get 429 `Backoff` and
@@ -7,7 +8,7 @@ import { getInfra, LocalCluster } from '@huedb/testing';
  */
 describe('log backpressure', () => {
   let cluster: LocalCluster;
-  let base: string;
+  let call: ReturnType<typeof databaseApi>;
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({
@@ -16,21 +17,12 @@ describe('log backpressure', () => {
       queryNodes: 1,
       env: { log: { HUEDB_WAL_MAX_TAIL_RECORDS: '20' } },
     });
-    base = `${cluster.gatewayUrls[0]}/api/v2/tenants/default_tenant/databases/default_database`;
+    call = databaseApi(cluster.gatewayUrls[0]!);
   });
 
   afterAll(async () => {
     await cluster?.stop();
   });
-
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
 
   it('answers 429 Backoff over the tail limit and writes nothing', async () => {
     const { id } = (await call('POST', '/collections', { name: 'pressure' })).body as {

@@ -3,6 +3,7 @@ import { CompactorService } from '@huedb/proto/compactor';
 import { createClient, RpcError } from '@huedb/grpc';
 import { CollectionModel } from '@huedb/core';
 import { getInfra, LocalCluster } from '@huedb/testing';
+import { databaseApi } from './support.js';
 
 const FAILPOINTS = ['after-build', 'after-upload', 'after-register', 'after-advance'] as const;
 
@@ -14,7 +15,7 @@ const FAILPOINTS = ['after-build', 'after-upload', 'after-register', 'after-adva
  */
 describe('compaction', () => {
   let cluster: LocalCluster;
-  let base: string;
+  let call: ReturnType<typeof databaseApi>;
   let id: string;
   const model = new CollectionModel({ space: 'l2' });
 
@@ -26,22 +27,13 @@ describe('compaction', () => {
       compactors: 1,
       env: { compactor: { HUEDB_COMPACTION: 'off', HUEDB_SEGMENT_GC_GRACE_MS: '0' } },
     });
-    base = `${cluster.gatewayUrls[0]}/api/v2/tenants/default_tenant/databases/default_database`;
+    call = databaseApi(cluster.gatewayUrls[0]!);
     id = ((await call('POST', '/collections', { name: 'compacted' })).body as { id: string }).id;
   });
 
   afterAll(async () => {
     await cluster?.stop();
   });
-
-  async function call(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  }
 
   const compact = async () => {
     const client = createClient(CompactorService, cluster.addresses('compactor')[0]!, {

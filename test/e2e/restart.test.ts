@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CollectionModel } from '@huedb/core';
 import { getInfra, LocalCluster } from '@huedb/testing';
+import { databaseApi } from './support.js';
 
 /**
  * Crash the log service and a query node (SIGKILL) in the middle of a write sequence: every
@@ -9,25 +10,16 @@ import { getInfra, LocalCluster } from '@huedb/testing';
  */
 describe('restarts lose nothing acknowledged', () => {
   let cluster: LocalCluster;
-  let base: string;
+  let call: ReturnType<typeof databaseApi>;
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ infra: getInfra(), gateways: 1, queryNodes: 2 });
-    base = `${cluster.gatewayUrls[0]}/api/v2/tenants/default_tenant/databases/default_database`;
+    call = databaseApi(cluster.gatewayUrls[0]!);
   });
 
   afterAll(async () => {
     await cluster?.stop();
   });
-
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
 
   /** Retries a write until it is acknowledged; returns how many attempts failed first. */
   const writeUntilAcked = async (path: string, body: unknown): Promise<number> => {

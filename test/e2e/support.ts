@@ -39,3 +39,24 @@ export function collectionName(prefix = 'c'): string {
 }
 
 export const DB = '/api/v2/tenants/default_tenant/databases/default_database';
+
+/** A JSON caller for one database of a gateway (suites that run their own cluster). */
+export function databaseApi(
+  gatewayUrl: string,
+  tenant = 'default_tenant',
+  database = 'default_database',
+) {
+  const base = `${gatewayUrl}/api/v2/tenants/${tenant}/databases/${database}`;
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+}

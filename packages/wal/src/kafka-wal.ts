@@ -22,6 +22,7 @@ import {
 } from './errors.js';
 import { GroupCommitProducer } from './group-commit-producer.js';
 import { describeError, isKafkaError } from './kafka-errors.js';
+import { assertCollectionId, consoleWalLogger, oldestTailFirst } from './wal-common.js';
 import {
   decodeWalMessage,
   encodeBatch,
@@ -868,24 +869,4 @@ function resolveOptions(options: KafkaWalOptions): ResolvedOptions {
   return resolved;
 }
 
-const consoleLogger: WalLogger = {
-  info: (message) => console.info(`[huedb/wal] ${message}`),
-  warn: (message, err) =>
-    err === undefined
-      ? console.warn(`[huedb/wal] ${message}`)
-      : console.warn(`[huedb/wal] ${message}:`, describeError(err)),
-};
-
-/** Oldest uncompacted batch first; ties by collection id, so the order is deterministic. */
-function oldestTailFirst(a: CollectionTail, b: CollectionTail): number {
-  if (a.firstAppendedAtMs !== b.firstAppendedAtMs) {
-    return a.firstAppendedAtMs < b.firstAppendedAtMs ? -1 : 1;
-  }
-  return a.collectionId < b.collectionId ? -1 : a.collectionId > b.collectionId ? 1 : 0;
-}
-
-function assertCollectionId(collectionId: string): void {
-  if (typeof collectionId !== 'string' || collectionId.length === 0) {
-    throw new WalArgumentError('a collection id is required');
-  }
-}
+const consoleLogger = consoleWalLogger(describeError);

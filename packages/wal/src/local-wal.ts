@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { assertCollectionId, consoleWalLogger, oldestTailFirst } from './wal-common.js';
 import type { CollectionTail, PositionedBatch } from '@huedb/proto/log';
 import { OffsetWaiters } from './deadline.js';
 import { DirectoryLock } from './directory-lock.js';
@@ -524,27 +525,7 @@ function resolveOptions(options: LocalWalOptions): ResolvedOptions {
   return resolved;
 }
 
-const consoleLogger: WalLogger = {
-  info: (message) => console.info(`[huedb/wal] ${message}`),
-  warn: (message, err) =>
-    err === undefined
-      ? console.warn(`[huedb/wal] ${message}`)
-      : console.warn(`[huedb/wal] ${message}:`, describe(err)),
-};
-
-/** Oldest uncompacted batch first; ties by collection id, so the order is deterministic. */
-function oldestTailFirst(a: CollectionTail, b: CollectionTail): number {
-  if (a.firstAppendedAtMs !== b.firstAppendedAtMs) {
-    return a.firstAppendedAtMs < b.firstAppendedAtMs ? -1 : 1;
-  }
-  return a.collectionId < b.collectionId ? -1 : a.collectionId > b.collectionId ? 1 : 0;
-}
-
-function assertCollectionId(collectionId: string): void {
-  if (typeof collectionId !== 'string' || collectionId.length === 0) {
-    throw new WalArgumentError('a collection id is required');
-  }
-}
+const consoleLogger = consoleWalLogger(describe);
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
