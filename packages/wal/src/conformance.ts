@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Operation, type CollectionTail, type PositionedBatch } from '@huedb/proto/log';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BackoffError, WalArgumentError, WalClosedError, WalTimeoutError } from './errors.js';
+import {
+  BackoffError,
+  WalArgumentError,
+  WalClosedError,
+  WalCompactedError,
+  WalTimeoutError,
+} from './errors.js';
 import type { LogRecordInit, TailLimits, WriteAheadLog } from './wal.js';
 
 /** How the suite configures each log it creates. */
@@ -174,7 +180,7 @@ export function describeWalConformance(name: string, factory: WalConformanceFact
       await expect(pending).rejects.toThrow('caller gave up');
     });
 
-    it('hides batches below the compaction cursor, which never moves back', async () => {
+    it('drops batches below the compaction cursor (never moving back) and refuses pulls from below it', async () => {
       const { wal, other } = await freshLog();
       const c = randomUUID();
       const bystander = randomUUID();
@@ -186,29 +192,34 @@ export function describeWalConformance(name: string, factory: WalConformanceFact
       await wal.append(bystander, [record('b')]);
       const tail = async (w: WriteAheadLog) =>
         (await w.collectionsToCompact(0, 0)).find((t) => t.collectionId === c);
-      const pulled = async (w: WriteAheadLog) =>
-        (await w.pull(c, 0n, await w.scout(c))).map((b) => b.logPosition);
+      const pulled = async (w: WriteAheadLog, from: bigint) =>
+        (await w.pull(c, from, await w.scout(c))).map((b) => b.logPosition);
 
       await wal.advanceCursor(c, p[1]!);
-      expect(await pulled(wal)).toEqual([p[1], p[2]]);
+      expect(await pulled(wal, p[1]!)).toEqual([p[1], p[2]]);
+      // A reader starting below the cursor holds an older segment than the log: the batches it
+      // would need now live only in a newer segment, so it must refresh, not read a gap.
+      await expect(pulled(wal, 0n)).rejects.toBeInstanceOf(WalCompactedError);
       expect(await tail(wal)).toMatchObject({ firstPosition: p[1], recordCount: 3n });
       const elsewhere = await other();
       expect(await tail(elsewhere)).toMatchObject({ firstPosition: p[1], recordCount: 3n });
 
       await wal.advanceCursor(c, p[0]!); // backwards: ignored
       await wal.advanceCursor(c, p[1]!); // same: ignored
-      expect(await pulled(wal)).toEqual([p[1], p[2]]);
+      expect(await pulled(wal, p[1]!)).toEqual([p[1], p[2]]);
 
-      await wal.advanceCursor(c, await wal.scout(c));
-      expect(await pulled(wal)).toEqual([]);
+      const end = await wal.scout(c);
+      await wal.advanceCursor(c, end);
+      expect(await pulled(wal, end)).toEqual([]);
       expect(await tail(wal)).toBeUndefined();
       expect(await tail(elsewhere)).toBeUndefined();
-      expect(await pulled(elsewhere)).toEqual([]);
+      expect(await pulled(elsewhere, end)).toEqual([]);
+      await expect(pulled(elsewhere, p[1]!)).rejects.toBeInstanceOf(WalCompactedError);
       expect((await wal.pull(bystander, 0n, await wal.scout(bystander))).length).toBe(1);
 
       // New appends form a new tail above the cursor.
       const next = await wal.append(c, [record('5')]);
-      expect(await pulled(wal)).toEqual([next]);
+      expect(await pulled(wal, end)).toEqual([next]);
 
       await expect(wal.advanceCursor(c, (await wal.scout(c)) + 1_000n)).rejects.toBeInstanceOf(
         WalArgumentError,
@@ -314,7 +325,7 @@ export function describeWalConformance(name: string, factory: WalConformanceFact
       await wal.advanceCursor(a, pa[1]!);
       await wal.purge(gone);
       const snapshot = async (w: WriteAheadLog) => ({
-        a: (await w.pull(a, 0n, await w.scout(a))).map((x) => x.logPosition),
+        a: (await w.pull(a, pa[1]!, await w.scout(a))).map((x) => x.logPosition),
         b: (await w.pull(b, 0n, await w.scout(b))).map((x) => x.logPosition),
         gone: (await w.pull(gone, 0n, await w.scout(gone))).map((x) => x.logPosition),
         tails: await w.collectionsToCompact(0, 0),
@@ -327,7 +338,11 @@ export function describeWalConformance(name: string, factory: WalConformanceFact
       const reopened = await restart(wal);
       const after = await snapshot(reopened);
       expect(after).toEqual(before);
-      const batches = await reopened.pull(a, 0n, await reopened.scout(a));
+      const batches = await reopened.pull(a, pa[1]!, await reopened.scout(a));
+      // The compaction cursor survived too: a reader of an older segment is still refused.
+      await expect(reopened.pull(a, 0n, await reopened.scout(a))).rejects.toBeInstanceOf(
+        WalCompactedError,
+      );
       expectRecords(batches[1]!, [record('a3'), record('a4')]);
       // The cursor survived: moving it back is still ignored.
       await reopened.advanceCursor(a, pa[0]!);

@@ -84,6 +84,13 @@ export class WalCorruptionError extends WalUnavailableError {
 export class WalArgumentError extends WalError {}
 
 /**
+ * A pull from below the collection's compaction cursor: the caller read a collection row (segment
+ * version, log_position) older than the log's, and the batches it would need now live only in a
+ * newer segment. Never answer with the gap: the caller refreshes the collection and reads again.
+ */
+export class WalCompactedError extends WalError {}
+
+/**
  * The collection lives in a part of the log this instance does not read (a Kafka partition it
  * does not serve): ask an instance that serves it.
  */

@@ -18,6 +18,7 @@ export {
   WalArgumentError,
   WalClosedError,
   WalCorruptionError,
+  WalCompactedError,
   WalError,
   WalTimeoutError,
   WalUnavailableError,

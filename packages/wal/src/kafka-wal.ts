@@ -22,7 +22,12 @@ import {
 } from './errors.js';
 import { GroupCommitProducer } from './group-commit-producer.js';
 import { describeError, isKafkaError } from './kafka-errors.js';
-import { assertCollectionId, consoleWalLogger, oldestTailFirst } from './wal-common.js';
+import {
+  assertCollectionId,
+  assertNotCompacted,
+  consoleWalLogger,
+  oldestTailFirst,
+} from './wal-common.js';
 import {
   decodeWalMessage,
   encodeBatch,
@@ -289,6 +294,7 @@ export class KafkaWal implements WriteAheadLog {
     const served = this.#served(collectionId);
     if (from === to) return [];
     await this.#waitForReader(served, to, 'pull', options.signal);
+    assertNotCompacted(served.tails.compactedTo(collectionId), collectionId, from);
     return served.tails.pull(collectionId, from, to, maxRecords);
   }
 

@@ -1,5 +1,10 @@
 import { mkdir } from 'node:fs/promises';
-import { assertCollectionId, consoleWalLogger, oldestTailFirst } from './wal-common.js';
+import {
+  assertCollectionId,
+  assertNotCompacted,
+  consoleWalLogger,
+  oldestTailFirst,
+} from './wal-common.js';
 import type { CollectionTail, PositionedBatch } from '@huedb/proto/log';
 import { OffsetWaiters } from './deadline.js';
 import { DirectoryLock } from './directory-lock.js';
@@ -258,6 +263,7 @@ export class LocalWal implements WriteAheadLog {
         options.signal,
       );
     }
+    assertNotCompacted(this.#tails.compactedTo(collectionId), collectionId, from);
     return this.#tails.pull(collectionId, from, to, maxRecords);
   }
 

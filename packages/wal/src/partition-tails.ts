@@ -43,6 +43,11 @@ export interface TailSize {
  */
 export class PartitionTails {
   readonly #collections = new Map<string, CollectionState>();
+  /**
+   * Per collection, the position compaction moved its cursor to. Kept apart from the tails: a
+   * truncation that empties a tail must not forget it (a reader of an older segment would see a gap).
+   */
+  readonly #compacted = new Map<string, bigint>();
   #logStart: bigint;
   #next: bigint;
 
@@ -91,12 +96,16 @@ export class PartitionTails {
    */
   applyCursor(offset: bigint, collectionId: string, position: bigint): void {
     this.#advance(offset);
-    this.#moveCursor(collectionId, position < offset ? position : offset);
+    const clamped = position < offset ? position : offset;
+    this.#moveCursor(collectionId, clamped);
+    if (clamped > (this.#compacted.get(collectionId) ?? 0n))
+      this.#compacted.set(collectionId, clamped);
   }
 
   /** Applies a purge message found at `offset`: everything of the collection before it is gone. */
   applyPurge(offset: bigint, collectionId: string): void {
     this.#advance(offset);
+    this.#compacted.delete(collectionId);
     this.#moveCursor(collectionId, offset);
   }
 
@@ -120,6 +129,16 @@ export class PartitionTails {
         this.#collections.delete(collectionId);
       }
     }
+  }
+
+  /**
+   * The position up to which compaction (AdvanceCompactionCursor) moved the collection's cursor,
+   * 0 when it never did: its batches below are only in a registered segment version, so a reader
+   * starting below it holds an older version and would see a gap. Purges and the log start are
+   * not compactions and do not count.
+   */
+  compactedTo(collectionId: string): bigint {
+    return this.#compacted.get(collectionId) ?? 0n;
   }
 
   /** The collection's effective compaction cursor. */

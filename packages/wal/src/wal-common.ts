@@ -1,5 +1,5 @@
 import type { CollectionTail } from '@huedb/proto/log';
-import { WalArgumentError } from './errors.js';
+import { WalArgumentError, WalCompactedError } from './errors.js';
 import type { WalLogger } from './wal.js';
 
 /** A WalLogger on the console, with a `[huedb/wal]` prefix; `describe` renders a cause. */
@@ -25,5 +25,15 @@ export function oldestTailFirst(a: CollectionTail, b: CollectionTail): number {
 export function assertCollectionId(collectionId: string): void {
   if (typeof collectionId !== 'string' || collectionId.length === 0) {
     throw new WalArgumentError('a collection id is required');
+  }
+}
+
+/** Throws WalCompactedError when a pull starts below the collection's recorded cursor. */
+export function assertNotCompacted(cursor: bigint, collectionId: string, from: bigint): void {
+  if (from < cursor) {
+    throw new WalCompactedError(
+      `collection ${collectionId} is compacted up to position ${cursor}; a pull from ${from} ` +
+        'needs the newer segment version: refresh the collection and read again',
+    );
   }
 }

@@ -75,7 +75,12 @@ describe('Local WAL specifics', () => {
     embedding: new Uint8Array(bytes).map((_, i) => (i * 7 + id.length) % 256),
     document: `doc ${id}`,
   });
-  const everything = async (wal: LocalWal, c: string) => wal.pull(c, 0n, await wal.scout(c));
+  /** The collection's whole uncompacted tail (from its oldest uncompacted batch: a pull from
+   * below the compaction cursor is refused). */
+  const everything = async (wal: LocalWal, c: string) => {
+    const tail = (await wal.collectionsToCompact(0, 0)).find((t) => t.collectionId === c);
+    return tail ? wal.pull(c, tail.firstPosition, await wal.scout(c)) : [];
+  };
   const positions = async (wal: LocalWal, c: string) =>
     (await everything(wal, c)).map((b) => b.logPosition);
   const ids = (batches: PositionedBatch[]) => batches.map((b) => b.records.map((r) => r.id));

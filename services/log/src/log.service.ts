@@ -14,6 +14,7 @@ import {
   BackoffError,
   PartitionNotServedError,
   WalArgumentError,
+  WalCompactedError,
   WalClosedError,
   WalTimeoutError,
   WalUnavailableError,
@@ -167,6 +168,8 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
 function toRpcError(err: unknown): unknown {
   if (err instanceof BackoffError) return new RpcError(Code.RESOURCE_EXHAUSTED, err.message);
   if (err instanceof WalArgumentError) return new RpcError(Code.INVALID_ARGUMENT, err.message);
+  // ABORTED: the caller's view of the collection is older than the log's; it refreshes and retries.
+  if (err instanceof WalCompactedError) return new RpcError(Code.ABORTED, err.message);
   if (err instanceof WalTimeoutError) return new RpcError(Code.DEADLINE_EXCEEDED, err.message);
   if (err instanceof WalUnavailableError || err instanceof WalClosedError) {
     return new RpcError(Code.UNAVAILABLE, err.message);

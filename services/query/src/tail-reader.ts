@@ -1,6 +1,6 @@
 import type { LogService, PositionedBatch } from '@huedb/proto/log';
 import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
-import { UnavailableError } from '@huedb/core';
+import { NotFoundError, UnavailableError } from '@huedb/core';
 
 /** Records per PullLogs call: keeps each response well under the gRPC message limit. */
 const PULL_PAGE_RECORDS = 5_000;
@@ -46,6 +46,11 @@ export class LogTailSource implements TailSource {
         });
         return batches;
       } catch (err) {
+        if (RpcError.is(err, Code.ABORTED)) {
+          // The collection was compacted past the row this read started from: NOT_FOUND makes
+          // the gateway refresh the row (new segment version) and read again.
+          throw new NotFoundError(`Collection ${collectionId} moved to a newer segment version`);
+        }
         if (!RpcError.is(err, Code.UNAVAILABLE)) throw err;
         last = err;
       }
