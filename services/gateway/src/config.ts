@@ -13,6 +13,8 @@ export interface GatewayConfig {
   memberMaxAgeMs: number;
   /** Per-call deadline of internal RPCs. */
   rpcTimeoutMs: number;
+  /** How long record operations reuse a collection's catalog row (0 = ask every time). */
+  collectionCacheMs: number;
 }
 
 /** Reads HUEDB_* variables; throws naming the first one that is malformed. */
@@ -32,6 +34,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     allowReset: parseBool(env.HUEDB_ALLOW_RESET ?? 'false', 'HUEDB_ALLOW_RESET'),
     memberMaxAgeMs: Number(env.HUEDB_MEMBER_MAX_AGE_MS ?? 10_000),
     rpcTimeoutMs: Number(env.HUEDB_RPC_TIMEOUT_MS ?? 30_000),
+    collectionCacheMs: Number(env.HUEDB_COLLECTION_CACHE_MS ?? 1_000),
   };
 }
 

@@ -19,6 +19,9 @@ import {
   type CreateCollectionBody,
   type UpdateCollectionBody,
 } from '../http/schemas.js';
+import type { GatewayConfig } from '../config.js';
+import { GATEWAY_CONFIG } from '../gateway.tokens.js';
+import { CollectionRowCache } from './collection-cache.js';
 import { configurationOf, toCollectionJson, type CollectionJson } from './collection.mapper.js';
 import { normalizeConfiguration, updateConfiguration } from './configuration.js';
 
@@ -39,7 +42,14 @@ export function checkCollectionId(id: string): string {
 /** Tenants, databases and collections: validation here, state in the catalog. */
 @Injectable()
 export class CollectionsService {
-  constructor(@Inject(BACKENDS) private readonly backends: Backends) {}
+  private readonly rows: CollectionRowCache;
+
+  constructor(
+    @Inject(BACKENDS) private readonly backends: Backends,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.rows = new CollectionRowCache(config.collectionCacheMs);
+  }
 
   private get catalog() {
     return this.backends.catalog;
@@ -82,6 +92,7 @@ export class CollectionsService {
 
   async deleteDatabase(tenant: string, name: string): Promise<Record<string, never>> {
     const { deletedCollectionIds } = await this.catalog.deleteDatabase({ tenant, name });
+    for (const id of deletedCollectionIds) this.rows.invalidate(id);
     await Promise.all(deletedCollectionIds.map((id) => this.purgeLog(id)));
     return {};
   }
@@ -131,14 +142,29 @@ export class CollectionsService {
     return toCollectionJson(await this.getRow(tenant, database, id));
   }
 
-  /** The catalog row of a collection addressed by id, scoped to its tenant and database. */
-  async getRow(tenant: string, database: string, id: string): Promise<Collection> {
+  /**
+   * The catalog row of a collection addressed by id, scoped to its tenant and database. Record
+   * operations take it from a short-lived cache (`fresh: false`, see CollectionRowCache);
+   * anything that changes the collection reads it fresh.
+   */
+  async getRow(tenant: string, database: string, id: string, fresh = true): Promise<Collection> {
+    const checked = checkCollectionId(id);
+    if (!fresh) {
+      const cached = this.rows.get(tenant, database, checked);
+      if (cached) return cached;
+    }
     const { collection } = await this.catalog.getCollection({
       tenant,
       database,
-      selector: { case: 'id', value: checkCollectionId(id) },
+      selector: { case: 'id', value: checked },
     });
+    this.rows.set(tenant, database, collection!);
     return collection!;
+  }
+
+  /** Drops a collection's cached row (after a change, or when a read found it outdated). */
+  forgetRow(id: string): void {
+    this.rows.invalidate(id);
   }
 
   async update(
@@ -157,6 +183,7 @@ export class CollectionsService {
         updateConfiguration(configurationOf(current), input.new_configuration),
       );
     }
+    this.rows.invalidate(checkCollectionId(id));
     await this.catalog.updateCollection({
       tenant,
       database,
@@ -174,6 +201,7 @@ export class CollectionsService {
     name: string,
   ): Promise<Record<string, never>> {
     const { id } = await this.catalog.deleteCollection({ tenant, database, name });
+    this.rows.invalidate(id);
     await this.purgeLog(id);
     return {};
   }

@@ -114,7 +114,7 @@ export class RecordsService {
     body: unknown,
   ): Promise<{ deleted: number }> {
     const input = parseDelete(body);
-    const collection = await this.collections.getRow(tenant, database, id);
+    const collection = await this.collections.getRow(tenant, database, id, false);
     if (input.ids == null && input.where == null && input.where_document == null) {
       throw new InvalidArgumentError(
         'Deleting collection records requires ids, where or where_document',
@@ -139,7 +139,7 @@ export class RecordsService {
   async get(tenant: string, database: string, id: string, body: unknown): Promise<GetResultJson> {
     const input = parseGet(body);
     const include = input.include ?? DEFAULT_GET_INCLUDE;
-    const collection = await this.collections.getRow(tenant, database, id);
+    const collection = await this.collections.getRow(tenant, database, id, false);
     const filter = this.filter(input);
     const response = await this.read(collection, (node, scope) =>
       node.get({
@@ -167,7 +167,7 @@ export class RecordsService {
         `n_results ${nResults} exceeds the limit of ${this.limits.maxQueryResults} results per query`,
       );
     }
-    const collection = await this.collections.getRow(tenant, database, id);
+    const collection = await this.collections.getRow(tenant, database, id, false);
     const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
     if (vectors.length === 0) return toQueryResult([], include);
@@ -188,7 +188,7 @@ export class RecordsService {
   }
 
   async count(tenant: string, database: string, id: string): Promise<number> {
-    const collection = await this.collections.getRow(tenant, database, id);
+    const collection = await this.collections.getRow(tenant, database, id, false);
     const response = await this.read(collection, (node, scope) => node.count({ scope }));
     return Number(response.count);
   }
@@ -200,7 +200,7 @@ export class RecordsService {
     operation: WriteOperation,
     input: RecordsBody,
   ): Promise<Record<string, never>> {
-    const collection = await this.collections.getRow(tenant, database, id);
+    const collection = await this.collections.getRow(tenant, database, id, false);
     const { records, dimension } = this.toLogRecords(operation, input, collection);
     if (records.length === 0) return {};
     // Fixing the dimension is a compare-and-set in the catalog: two first writes with different
@@ -308,12 +308,10 @@ export class RecordsService {
       return await attempt(collection);
     } catch (err) {
       if (!RpcError.is(err, Code.NOT_FOUND)) throw err;
-      const { collection: fresh } = await this.backends.catalog.getCollection({
-        tenant: collection.tenant,
-        database: collection.database,
-        selector: { case: 'id', value: collection.id },
-      });
-      return attempt(fresh!);
+      this.collections.forgetRow(collection.id);
+      return attempt(
+        await this.collections.getRow(collection.tenant, collection.database, collection.id),
+      );
     }
   }
 
