@@ -50,7 +50,7 @@ export default defineConfig({
           // Suites that start their own cluster (crashes, log limits, compaction on demand) do
           // not depend on the project's target: they run once, in the first project.
           exclude: name === 'e2e' ? [] : OWN_CLUSTER_SUITES,
-          globalSetup: [setup!],
+          globalSetup: [setup!, 'packages/testing/src/setup/reference-chroma.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -204,14 +204,15 @@ describe('matchesWhere (Chroma semantics)', () => {
     expect(where({ tags: { $in: ['red'] } }, md)).toBe(false);
   });
 
-  it('$contains tests membership in an array, and equality on a scalar', () => {
+  it('$contains tests membership in an array; a scalar contains nothing (chroma run 1.5.9)', () => {
     expect(where({ tags: { $contains: 'red' } }, md)).toBe(true);
     expect(where({ tags: { $contains: 'blue' } }, md)).toBe(false);
     expect(where({ tags: { $not_contains: 'blue' } }, md)).toBe(true);
     expect(where({ nums: { $contains: 2 } }, md)).toBe(true);
     expect(where({ nums: { $contains: '2' } }, md)).toBe(false);
     expect(where({ flags: { $contains: false } }, md)).toBe(true);
-    expect(where({ s: { $contains: 'apple' } }, md)).toBe(true);
+    expect(where({ s: { $contains: 'apple' } }, md)).toBe(false);
+    expect(where({ s: { $not_contains: 'apple' } }, md)).toBe(true);
     expect(where({ s: { $contains: 'app' } }, md)).toBe(false); // not a substring search
   });
 
@@ -398,7 +399,8 @@ function oracleWhere(json: unknown, md: Metadata | null, doc: string | null): bo
       : ['$eq', value];
   const scalar = stored !== undefined && !Array.isArray(stored);
   const same = (x: unknown, y: unknown) => typeof x === typeof y && x === y;
-  const asList: unknown[] = stored === undefined ? [] : Array.isArray(stored) ? stored : [stored];
+  // chroma run 1.5.9: only an array contains anything.
+  const asList: unknown[] = Array.isArray(stored) ? stored : [];
   switch (op) {
     case '$eq':
       return scalar && same(stored, operand);

@@ -34,9 +34,10 @@ import type {
  * - Numbers compare numerically (JSON has no separate int and float); booleans are not numbers.
  *   (Chroma truncates a float operand to an integer when the stored value is an int; HueDB does
  *   not: `{"n": {"$eq": 1.5}}` does not match `n = 1`.)
- * - `$contains` on a metadata key is true when the stored array holds the scalar, or when the
- *   stored value is that scalar itself (Chroma treats a scalar as a one-element array; on a string
- *   value it is equality, not substring search).
+ * - `$contains` on a metadata key is true only when the stored value is an array holding the
+ *   scalar: a stored scalar never contains anything (so `$not_contains` matches it), as
+ *   `chroma run` 1.5.9 answers (its test oracle treats a scalar as a one-element array; the
+ *   server does not, and the server is what clients see).
  * - Document `$contains` is a case-sensitive substring test; a record without a document matches
  *   `$not_contains` and `$not_regex` and nothing else.
  */
@@ -362,9 +363,9 @@ export function matchesWhere(
     }
     case 'contains': {
       const stored = storedValue(metadata, node.key);
-      const found = Array.isArray(stored)
-        ? (stored as MetadataScalar[]).some((v) => sameScalar(v, node.value))
-        : sameScalar(stored, node.value);
+      const found =
+        Array.isArray(stored) &&
+        (stored as MetadataScalar[]).some((v) => sameScalar(v, node.value));
       return node.op === '$contains' ? found : !found;
     }
   }

@@ -182,6 +182,12 @@ function mergeMetadata(stored: Metadata | null, update: UpdateMetadata): Metadat
   return Object.keys(out).length === 0 ? null : out;
 }
 
+/** What a read returns: a record with a URI reads back `{}` rather than null (Chroma keeps the
+ * URI among the metadata). */
+function readMetadata(r: { metadata: Metadata | null; uri: string | null }): Metadata | null {
+  return copyMetadata(r.metadata) ?? (r.uri !== null ? {} : null);
+}
+
 function copyMetadata(metadata: Metadata | null): Metadata | null {
   return metadata === null ? null : mergeMetadata(metadata, {});
 }
@@ -291,7 +297,8 @@ export class CollectionModel {
     }
     const victims = this.select(req).slice(0, req.limit);
     for (const [id] of victims) this.records.delete(id);
-    return victims.length;
+    // By ids alone, Chroma answers with the number of ids given, present or not.
+    return hasFilter ? victims.length : req.ids!.length;
   }
 
   /**
@@ -311,7 +318,7 @@ export class CollectionModel {
       embeddings: has('embeddings') ? page.map(([, r]) => Array.from(r.embedding)) : null,
       documents: has('documents') ? page.map(([, r]) => r.document) : null,
       uris: has('uris') ? page.map(([, r]) => r.uri) : null,
-      metadatas: has('metadatas') ? page.map(([, r]) => copyMetadata(r.metadata)) : null,
+      metadatas: has('metadatas') ? page.map(([, r]) => readMetadata(r)) : null,
       include,
     };
   }
@@ -343,7 +350,7 @@ export class CollectionModel {
       documents: has('documents') ? hits.map((h) => h.map((x) => x.r.document)) : null,
       uris: has('uris') ? hits.map((h) => h.map((x) => x.r.uri)) : null,
       metadatas: has('metadatas')
-        ? hits.map((h) => h.map((x) => copyMetadata(x.r.metadata)))
+        ? hits.map((h) => h.map((x) => readMetadata(x.r)))
         : null,
       distances: has('distances') ? hits.map((h) => h.map((x) => x.d)) : null,
       include,

@@ -13,12 +13,14 @@ export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
 export { SingleNodeProcess } from './single-node.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
+export { ReferenceChroma, installReferenceChroma } from './reference-chroma.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     huedbInfra: TestInfra;
     huedbGateways: string[];
+    referenceChroma: string;
   }
 }
 
@@ -38,4 +40,11 @@ export function getGatewayUrls(): string[] {
     throw new Error('no cluster: run this test in the "e2e" vitest project');
   }
   return urls;
+}
+
+/** Base URL of the reference `chroma run` started beside the e2e deployment. */
+export function getReferenceChromaUrl(): string {
+  const url = inject('referenceChroma');
+  if (!url) throw new Error('no reference chroma: run this test in an e2e vitest project');
+  return url;
 }

@@ -73,9 +73,12 @@ function embeddingJson(record: QueryRecord): number[] {
   return record.embedding ? vectorForJson(embeddingFromBytes(record.embedding)) : [];
 }
 
-/** A record with no metadata (or an empty one) reads back as null, as in Chroma. */
+/**
+ * A record with no metadata (or an empty one) reads back as null, as in Chroma — except when it
+ * has a URI: Chroma keeps the URI among the metadata, so such a record reads back `{}`.
+ */
 function metadataJson(record: QueryRecord): Record<string, unknown> | null {
-  if (!record.metadata) return null;
-  const metadata = metadataFromProto(record.metadata);
-  return Object.keys(metadata).length > 0 ? metadata : null;
+  const metadata = record.metadata ? metadataFromProto(record.metadata) : null;
+  if (metadata && Object.keys(metadata).length > 0) return metadata;
+  return record.uri != null ? {} : null;
 }

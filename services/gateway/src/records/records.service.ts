@@ -133,7 +133,10 @@ export class RecordsService {
         chunk.map((rid) => ({ id: rid, operation: Operation.DELETE })),
       );
     }
-    return { deleted: ids.length };
+    // Chroma counts a delete by ids alone as the ids it was given (present or not, repeated or
+    // not); with a filter, as the records the filter matched.
+    const byIdsOnly = input.ids != null && input.where == null && input.where_document == null;
+    return { deleted: byIdsOnly ? input.ids!.length : ids.length };
   }
 
   async get(tenant: string, database: string, id: string, body: unknown): Promise<GetResultJson> {
@@ -167,7 +170,12 @@ export class RecordsService {
         `n_results ${nResults} exceeds the limit of ${this.limits.maxQueryResults} results per query`,
       );
     }
-    const collection = await this.collections.getRow(tenant, database, id, false);
+    let collection = await this.collections.getRow(tenant, database, id, false);
+    // A cached row may predate the first write that fixed the dimension (it never changes once
+    // set): only a row that says "none yet" needs a fresh look before vectors are checked.
+    if (collection.dimension == null) {
+      collection = await this.collections.getRow(tenant, database, id, true);
+    }
     const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
     if (vectors.length === 0) return toQueryResult([], include);
@@ -210,6 +218,7 @@ export class RecordsService {
         id: collection.id,
         dimension,
       });
+      this.collections.forgetRow(collection.id);
       if (fixed !== dimension) {
         throw new InvalidArgumentError(
           `Collection expecting embedding with dimension of ${fixed}, got ${dimension}`,
@@ -350,7 +359,8 @@ function includeMessage(include: readonly IncludeValue[]): MessageInitShape<type
     embeddings: include.includes('embeddings'),
     documents: include.includes('documents'),
     metadatas: include.includes('metadatas'),
-    uris: include.includes('uris'),
+    // A record's URI decides whether its empty metadata reads back as {} or null (record.mapper).
+    uris: include.includes('uris') || include.includes('metadatas'),
     distances: include.includes('distances'),
   };
 }
