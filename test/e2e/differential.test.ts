@@ -155,7 +155,7 @@ function expectSameQuery(h: QueryBody, c: QueryBody, where: string): void {
       if (j === undefined) return; // a tie at the cut-off broken the other way
       for (const field of ['documents', 'metadatas', 'uris'] as const) {
         if (h[field] && c[field])
-          expect(h[field]![q]![i], `${at}: ${field} of ${id}`).toEqual(c[field]![q]![j]);
+          expect(h[field][q]![i], `${at}: ${field} of ${id}`).toEqual(c[field][q]![j]);
       }
       if (h.embeddings && c.embeddings) {
         expectSameEmbeddings(

@@ -28,7 +28,7 @@ export class ReferenceChroma {
 
   /** Installs the reference Chroma if needed (minutes, once per machine), then starts it. */
   static async start(): Promise<ReferenceChroma> {
-    const { CHROMA_BIN: bin } = await installReferenceChroma();
+    const bin = (await installReferenceChroma()).CHROMA_BIN!;
     const base = path.join(REPO_ROOT, '.data', 'reference-chroma');
     mkdirSync(base, { recursive: true });
     const dataDir = mkdtempSync(path.join(base, 'chroma-'));
