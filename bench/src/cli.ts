@@ -16,6 +16,7 @@ import { runHnswlib } from './hnswlib-peer.js';
 import { describeMachine } from './machine.js';
 import { errorText, loadAverage } from './measure.js';
 import {
+  FRESH_VECTORS,
   parseOptions,
   REPO_ROOT,
   UsageError,
@@ -222,7 +223,7 @@ async function main(): Promise<number> {
         clusters: opts.clusters,
         seed: opts.seed,
         k: opts.k,
-        fresh: opts.freshness,
+        fresh: FRESH_VECTORS,
       },
       log,
     ),

@@ -25,7 +25,7 @@ export interface DatasetSpec {
   clusters: number;
   seed: number;
   k: number;
-  /** Extra vectors for the freshness probes (never in the base set). */
+  /** Extra vectors for the freshness probes (never in the base set; FRESH_VECTORS). */
   fresh: number;
 }
 
@@ -129,7 +129,7 @@ function sampleMixture(
 }
 
 function cacheKey(spec: DatasetSpec): string {
-  return `gm${GENERATOR_VERSION}-n${spec.size}-d${spec.dim}-c${spec.clusters}-q${spec.queries}-f${spec.fresh}-k${spec.k}-s${spec.seed}`;
+  return `gm${GENERATOR_VERSION}-n${spec.size}-d${spec.dim}-c${spec.clusters}-q${spec.queries}-k${spec.k}-s${spec.seed}`;
 }
 
 // Files are written and read in chunks: fs.readFile/writeFile stop at 2 GiB, and 1M × 768 floats

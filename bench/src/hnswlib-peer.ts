@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { HNSW_RANDOM_SEED } from '@huedb/index';
-import { FILTERS, row, type Dataset } from './dataset.js';
+import { FILTERS, idOf, recallOf, row, type Dataset } from './dataset.js';
 import { loadAverage, summarize } from './measure.js';
 import type { BenchOptions } from './options.js';
 import { meanRecall } from './server-runner.js';
@@ -40,7 +40,6 @@ export async function runHnswlib(
     indexed: {
       method: 'in-process',
       afterLastAckS: 0,
-      approximate: false,
       note: 'addPoint indexes synchronously',
     },
   });
@@ -96,14 +95,16 @@ export async function runHnswlib(
     const first = cold.searchKnn(vectors[0]!, k).neighbors;
     const firstQueryMs = performance.now() - t1;
     const t2 = performance.now();
-    cold.searchKnn(vectors[1 % count]!, k);
+    const second = cold.searchKnn(vectors[1 % count]!, k).neighbors;
     const secondQueryMs = performance.now() - t2;
     run.coldStart = {
       what: 'readIndex of the written index file (page cache warm) into a new index object',
       restartMs,
       firstQueryMs,
       secondQueryMs,
-      firstRecall: meanRecall(dataset, 'none', [first]) ?? 0,
+      firstRecall: recallOf(dataset.truth.get('none')!, k, 0, first),
+      secondRecall: recallOf(dataset.truth.get('none')!, k, 1 % count, second),
+      firstIds: first.map(idOf),
     };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -7,6 +7,12 @@ export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 /** The repository root. */
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
 
+/**
+ * Freshness probe vectors generated per dataset, whatever --freshness asks for (at most this
+ * many), so that the probe count does not change the dataset's cache key (and its ground truth).
+ */
+export const FRESH_VECTORS = 1000;
+
 /** A server the bench starts and drives over HTTP, or the in-process library. */
 export type TargetName = 'hnswlib' | 'cluster' | 'single-node' | 'chroma';
 /** Which official Chroma client drives a server target. */
@@ -214,7 +220,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     seed: int('seed', values.seed, '42'),
     k: int('k', values.k, '10'),
     warmup: int('warmup', values.warmup, quick ? '20' : '50'),
-    freshness: int('freshness', values.freshness, quick ? '10' : '50'),
+    freshness: Math.min(FRESH_VECTORS, int('freshness', values.freshness, quick ? '10' : '50')),
     queryBudgetS: int('query-budget-s', values['query-budget-s'], quick ? '5' : '10'),
     hnsw: {
       space: 'l2',

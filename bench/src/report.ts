@@ -1,5 +1,12 @@
 import { FILTERS } from './dataset.js';
-import type { BenchResult, DatasetResult, IndexedRow, QueryRow, TargetRun } from './results.js';
+import type {
+  BenchResult,
+  DatasetResult,
+  FreshnessRow,
+  IndexedRow,
+  QueryRow,
+  TargetRun,
+} from './results.js';
 
 const DASH = '—';
 
@@ -22,6 +29,15 @@ function seconds(s: number): string {
   return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
 }
 
+/** Why probes were never seen: a search that missed a stored record is not a visibility gap. */
+function neverCell(f: FreshnessRow): string {
+  if (!f.neverVisible) return '';
+  const stored = f.neverQueriedButStored
+    ? `; get() finds ${f.neverQueriedButStored === f.neverVisible ? 'it' : f.neverQueriedButStored}: a filtered-search miss`
+    : '';
+  return ` (${f.neverVisible} never returned${stored})`;
+}
+
 function indexedCell(indexed: IndexedRow | undefined): string {
   if (!indexed) return DASH;
   switch (indexed.method) {
@@ -30,10 +46,10 @@ function indexedCell(indexed: IndexedRow | undefined): string {
     case 'in-process':
       return 'n/a (addPoint is synchronous)';
     case 'log-position':
-    case 'quiet': {
+    case 'segment-records': {
       if (indexed.afterLastAckS === undefined) return `not observed: ${indexed.note ?? ''}`;
       const v = indexed.version === undefined ? '' : `, version ${indexed.version}`;
-      return `${indexed.approximate ? '≈' : ''}${seconds(indexed.afterLastAckS)}${v}`;
+      return `${seconds(indexed.afterLastAckS)}${v}`;
     }
   }
 }
@@ -140,7 +156,7 @@ function datasetSection(result: BenchResult, ds: DatasetResult): string[] {
     if (r.target === 'hnswlib') return 'n/a';
     const f = r.freshness;
     return f
-      ? `${f.visibleOnFirstQuery} / ${f.probes}${f.neverVisible ? ` (${f.neverVisible} never)` : ''}`
+      ? `${f.visibleOnFirstQuery} / ${f.probes}${neverCell(f)}`
       : (phaseError(r, 'freshness') ?? DASH);
   });
   add('freshness: ack → visible p50 / max (ms)', (r) => {
@@ -155,7 +171,7 @@ function datasetSection(result: BenchResult, ds: DatasetResult): string[] {
   );
   add('cold start: first / second query (ms)', (r) =>
     r.coldStart
-      ? `${ms(r.coldStart.firstQueryMs)} / ${ms(r.coldStart.secondQueryMs)} (recall ${r.coldStart.firstRecall.toFixed(1)})`
+      ? `${ms(r.coldStart.firstQueryMs)} / ${ms(r.coldStart.secondQueryMs)} (recall ${r.coldStart.firstRecall.toFixed(1)} / ${r.coldStart.secondRecall.toFixed(1)})`
       : DASH,
   );
   add(

@@ -6,11 +6,9 @@ import type { BenchOptions } from './options.js';
 
 /** How long after the last acknowledged write compaction had indexed everything. */
 export interface IndexedRow {
-  method: 'log-position' | 'quiet' | 'synchronous' | 'in-process';
+  method: 'log-position' | 'segment-records' | 'synchronous' | 'in-process';
   /** Seconds; undefined when it did not happen before the deadline. */
   afterLastAckS: number | undefined;
-  /** True when observed by a quiet window rather than an exact position. */
-  approximate: boolean;
   /** The collection's version (compactions so far) when indexed. */
   version?: number;
   note?: string;
@@ -33,6 +31,8 @@ export interface FreshnessRow {
   probes: number;
   visibleOnFirstQuery: number;
   neverVisible: number;
+  /** Of those, how many `get` by id returned (see FreshnessOutcome). */
+  neverQueriedButStored: number;
   lagP50Ms: number;
   lagP95Ms: number;
   lagMaxMs: number;
@@ -44,8 +44,11 @@ export interface ColdStartRow {
   restartMs: number;
   firstQueryMs: number;
   secondQueryMs: number;
-  /** recall@k of the first query (a cold node must still answer correctly). */
+  /** recall@k of the first and second query (a cold node must still answer correctly). */
   firstRecall: number;
+  secondRecall: number;
+  /** What the first query returned, as returned (kept to diagnose a wrong cold answer). */
+  firstIds: string[];
 }
 
 /** One column of the report for one dataset. */

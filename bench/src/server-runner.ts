@@ -1,14 +1,12 @@
-import { FILTERS, recallOf, type Dataset } from './dataset.js';
+import { FILTERS, indexOfId, recallOf, type Dataset } from './dataset.js';
 import type { HttpDriver, IngestOutcome } from './drivers/driver.js';
-import { errorText, loadAverage, percentile, pollUntil, sleep } from './measure.js';
+import { errorText, loadAverage, percentile, pollUntil } from './measure.js';
 import type { BenchOptions } from './options.js';
 import type { IndexedRow, QueryRow, TargetRun } from './results.js';
 import type { ServerTarget } from './targets/target.js';
 
 /** How often the collection is polled while waiting for compaction (ms). */
 const INDEXED_POLL_MS = 50;
-/** How often the quiet-window probe's watcher polls during an ingest (ms). */
-const WATCH_POLL_MS = 100;
 
 /** Mean recall@k of a query run's answers. */
 export function meanRecall(
@@ -35,55 +33,13 @@ interface CollectionState {
 
 const COLLECTIONS = '/api/v2/tenants/default_tenant/databases/default_database/collections';
 
-/** The collection's version and log_position; undefined while it does not exist. */
-async function collectionState(
-  baseUrl: string,
-  ref: { id: string } | { name: string },
-): Promise<CollectionState | undefined> {
-  const url = `${baseUrl}${COLLECTIONS}/${'id' in ref ? `by-id/${ref.id}` : encodeURIComponent(ref.name)}`;
+/** The collection's version and log_position, from the HTTP API. */
+async function collectionState(baseUrl: string, id: string): Promise<CollectionState> {
+  const url = `${baseUrl}${COLLECTIONS}/by-id/${id}`;
   const response = await fetch(url);
-  if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { version?: number; log_position?: number };
   return { version: Number(body.version ?? 0), logPosition: Number(body.log_position ?? 0) };
-}
-
-/**
- * Polls a collection (by name, so it can start before the collection exists) from the start of
- * an ingest and records when its version or log_position changed: the gaps between changes
- * during the ingest say how long one compaction takes, which the quiet-window probe needs.
- */
-class CompactionWatcher {
-  /** Epoch ms of every observed change. */
-  readonly changes: number[] = [];
-  private last: CollectionState | undefined;
-  private stopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(baseUrl: string, name: string, intervalMs: number) {
-    this.done = (async () => {
-      while (!this.stopped) {
-        const state = await collectionState(baseUrl, { name }).catch(() => undefined);
-        if (state) {
-          const changed =
-            this.last !== undefined &&
-            (state.version !== this.last.version || state.logPosition !== this.last.logPosition);
-          if (changed) this.changes.push(Date.now());
-          this.last = state;
-        }
-        await sleep(intervalMs);
-      }
-    })();
-  }
-
-  get version(): number | undefined {
-    return this.last?.version;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.done;
-  }
 }
 
 /**
@@ -94,14 +50,13 @@ async function waitIndexed(
   target: ServerTarget,
   ingest: IngestOutcome,
   options: BenchOptions,
-  watcher: CompactionWatcher | undefined,
 ): Promise<IndexedRow> {
   const probe = target.indexedProbe;
   const baseUrl = target.baseUrls[0]!;
   const timeoutMs = options.timeoutS * 1000;
   switch (probe.kind) {
     case 'synchronous':
-      return { method: 'synchronous', afterLastAckS: 0, approximate: false, note: probe.why };
+      return { method: 'synchronous', afterLastAckS: 0, note: probe.why };
     case 'log-position': {
       const end = Number(await probe.logEnd(ingest.collectionId));
       const state = await pollUntil(
@@ -109,52 +64,35 @@ async function waitIndexed(
         timeoutMs,
         INDEXED_POLL_MS,
         async () => {
-          const s = await collectionState(baseUrl, { id: ingest.collectionId });
-          return s && s.logPosition >= end ? s : undefined;
+          const s = await collectionState(baseUrl, ingest.collectionId);
+          return s.logPosition >= end ? s : undefined;
         },
       );
       return {
         method: 'log-position',
         afterLastAckS: (Date.now() - ingest.lastAckEpochMs) / 1000,
-        approximate: false,
         version: state.version,
         note: `log_position reached ${end} (the log's end after the last ack), polled every ${INDEXED_POLL_MS} ms`,
       };
     }
-    case 'quiet': {
-      // Compactions of a collection run one after another. A compaction that started after the
-      // last ack covers everything; the next one after an ack starts within max age + poll, and
-      // takes about as long as the longest gap between changes seen so far (during the ingest
-      // too). So: indexed at the last change once nothing has changed for max age + 2 polls +
-      // twice that gap (at least quietMs). Approximate — the table marks it with ≈.
-      if (!watcher) throw new Error('the quiet probe needs a watcher started before the ingest');
-      const { maxAgeMs, pollMs } = options.compaction;
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
-        await sleep(INDEXED_POLL_MS);
-        const changes = watcher.changes;
-        const last = changes[changes.length - 1];
-        if (last === undefined || last < ingest.lastAckEpochMs) continue;
-        let longestGap = last - Math.max(ingest.lastAckEpochMs, changes[changes.length - 2] ?? 0);
-        for (let i = 1; i < changes.length; i++) {
-          longestGap = Math.max(longestGap, changes[i]! - changes[i - 1]!);
-        }
-        const quiet = Math.max(probe.quietMs, maxAgeMs + 2 * pollMs + 2 * longestGap);
-        if (Date.now() - last >= quiet) {
-          return {
-            method: 'quiet',
-            afterLastAckS: (last - ingest.lastAckEpochMs) / 1000,
-            approximate: true,
-            ...(watcher.version === undefined ? {} : { version: watcher.version }),
-            note: `the last version change after the ack, then none for ${Math.round(quiet)} ms`,
-          };
-        }
-      }
+    case 'segment-records': {
+      let seen: { version: number; records: number } | undefined;
+      const state = await pollUntil(
+        `a segment version with all ${ingest.records} records`,
+        timeoutMs,
+        INDEXED_POLL_MS,
+        async () => {
+          seen = await probe.latestSegment(ingest.collectionId);
+          if (!seen || seen.records < ingest.records) return undefined;
+          const s = await collectionState(baseUrl, ingest.collectionId);
+          return s.version >= seen.version ? s : undefined;
+        },
+      );
       return {
-        method: 'quiet',
-        afterLastAckS: undefined,
-        approximate: true,
-        note: `no compaction settled within ${options.timeoutS} s`,
+        method: 'segment-records',
+        afterLastAckS: (Date.now() - ingest.lastAckEpochMs) / 1000,
+        version: state.version,
+        note: `segment version ${seen?.version} holds all ${ingest.records} records and the catalog serves it, polled every ${INDEXED_POLL_MS} ms`,
       };
     }
   }
@@ -190,29 +128,16 @@ export async function runServer(
   for (const concurrency of options.ingestConcurrency) {
     const name = `bench-${dataset.spec.size}x${dataset.spec.dim}-c${concurrency}-${suffix}`;
     await phase(`ingest ${dataset.spec.size} records at concurrency ${concurrency}`, async () => {
-      const watcher =
-        target.indexedProbe.kind === 'quiet'
-          ? new CompactionWatcher(target.baseUrls[0]!, name, WATCH_POLL_MS)
-          : undefined;
-      let indexed: IndexedRow;
-      let out: IngestOutcome;
-      try {
-        out = await driver.ingest(name, dataset, concurrency);
-        log(
-          `${run.label}: ${Math.round(out.recordsPerSec)} records/s acknowledged; waiting for compaction…`,
-        );
-        // A compaction that never finishes is a finding, not a reason to skip the queries.
-        indexed = await waitIndexed(target, out, options, watcher).catch(
-          (err: unknown): IndexedRow => ({
-            method: target.indexedProbe.kind,
-            afterLastAckS: undefined,
-            approximate: target.indexedProbe.kind === 'quiet',
-            note: errorText(err),
-          }),
-        );
-      } finally {
-        await watcher?.stop();
-      }
+      const out = await driver.ingest(name, dataset, concurrency);
+      log(
+        `${run.label}: ${Math.round(out.recordsPerSec)} records/s acknowledged; waiting for compaction…`,
+      );
+      // A compaction that never finishes is a finding, not a reason to skip the queries.
+      const indexed = await waitIndexed(target, out, options).catch((err: unknown): IndexedRow => ({
+        method: target.indexedProbe.kind,
+        afterLastAckS: undefined,
+        note: errorText(err),
+      }));
       const { collectionId: _id, lastAckEpochMs: _ack, ...row } = out;
       run.ingest.push({ ...row, indexed });
       log(`${run.label}: indexed ${indexed.afterLastAckS?.toFixed(1) ?? '—'} s after the last ack`);
@@ -262,6 +187,7 @@ export async function runServer(
       probes: out.probes,
       visibleOnFirstQuery: out.visibleOnFirstQuery,
       neverVisible: out.neverVisible,
+      neverQueriedButStored: out.neverQueriedButStored,
       lagP50Ms: percentile(sorted, 0.5),
       lagP95Ms: percentile(sorted, 0.95),
       lagMaxMs: sorted[sorted.length - 1] ?? Number.NaN,
@@ -272,12 +198,16 @@ export async function runServer(
   await phase('cold start', async () => {
     const restart = await target.restartQueryNode();
     const first = await driver.firstQueries(collection, dataset);
+    const truth = dataset.truth.get('none')!;
+    const { k } = dataset.spec;
     run.coldStart = {
       what: restart.what,
       restartMs: restart.restartMs,
       firstQueryMs: first.firstMs,
       secondQueryMs: first.secondMs,
-      firstRecall: recallOf(dataset.truth.get('none')!, dataset.spec.k, 0, first.ids),
+      firstRecall: recallOf(truth, k, 0, first.firstIds.map(indexOfId)),
+      secondRecall: recallOf(truth, k, 1 % dataset.spec.queries, first.secondIds.map(indexOfId)),
+      firstIds: first.firstIds,
     };
   });
 

@@ -30,8 +30,13 @@ export interface FreshnessOutcome {
   probes: number;
   /** Probes whose record was in the answer of the first query sent after the ack. */
   visibleOnFirstQuery: number;
-  /** Probes never seen before the deadline. */
+  /** Probes no query returned before the deadline. */
   neverVisible: number;
+  /**
+   * Of those, how many `get` by id did return: stored and readable, but missed by the filtered
+   * query (an approximate search that skipped the only admitted record), not a visibility gap.
+   */
+  neverQueriedButStored: number;
   /** Per visible probe: from the add's acknowledgement to the answer that contained it (ms). */
   lagMs: number[];
   /** Where the adds and the queries went (they differ on a cluster: read-your-writes across gateways). */
@@ -42,8 +47,10 @@ export interface FreshnessOutcome {
 export interface FirstQueries {
   firstMs: number;
   secondMs: number;
-  /** What the first query returned (checked against the ground truth). */
-  ids: number[];
+  /** The ids the first query returned, as returned (checked against the ground truth). */
+  firstIds: string[];
+  /** The same for the second query. */
+  secondIds: string[];
 }
 
 /**

@@ -123,6 +123,7 @@ export class JsDriver implements HttpDriver {
     const lagMs: number[] = [];
     let visibleOnFirstQuery = 0;
     let neverVisible = 0;
+    let neverQueriedButStored = 0;
     for (let p = 0; p < Math.min(probes, dataset.spec.fresh); p++) {
       const id = `fresh-${p}`;
       const embedding = row(dataset.fresh, dim, p);
@@ -150,6 +151,8 @@ export class JsDriver implements HttpDriver {
         }
         if (performance.now() > deadline) {
           neverVisible++;
+          const stored = await reader.get({ ids: [id], include: [] });
+          if (stored.ids.includes(id)) neverQueriedButStored++;
           break;
         }
         await sleep(5);
@@ -159,6 +162,7 @@ export class JsDriver implements HttpDriver {
       probes: Math.min(probes, dataset.spec.fresh),
       visibleOnFirstQuery,
       neverVisible,
+      neverQueriedButStored,
       lagMs,
       route: this.urls.length > 1 ? 'add via gateway 0, query via gateway 1' : 'same endpoint',
     };
@@ -176,11 +180,11 @@ export class JsDriver implements HttpDriver {
         nResults: k,
         include: ['distances'],
       });
-      return { ms: performance.now() - started, ids: (result.ids[0] ?? []).map(indexOfId) };
+      return { ms: performance.now() - started, ids: result.ids[0] ?? [] };
     };
     const first = await time(0);
     const second = await time(1 % dataset.spec.queries);
-    return { firstMs: first.ms, secondMs: second.ms, ids: first.ids };
+    return { firstMs: first.ms, secondMs: second.ms, firstIds: first.ids, secondIds: second.ids };
   }
 
   async deleteCollection(name: string): Promise<void> {

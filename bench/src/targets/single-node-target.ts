@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SingleNodeProcess } from '@huedb/testing';
 import type { BenchOptions } from '../options.js';
@@ -41,11 +42,39 @@ export class SingleNodeTarget implements ServerTarget {
     return [this.node.url];
   }
 
-  // The single node's log is in-process: there is no endpoint to ask for its end.
-  get indexedProbe(): IndexedProbe {
-    const { maxAgeMs, pollMs } = this.options.compaction;
-    return { kind: 'quiet', quietMs: maxAgeMs + 2 * pollMs + 3_000 };
-  }
+  /**
+   * The single node's log is in-process, so nothing answers "where does the log end"; but its
+   * object store is this directory, laid out as docs/architecture.md describes
+   * (`tenants/<tenant>/databases/<database>/collections/<id>/v<version>-<uuid>/manifest.json`,
+   * the manifest written last and atomically), and a manifest says how many records its version
+   * holds.
+   */
+  readonly indexedProbe: IndexedProbe = {
+    kind: 'segment-records',
+    latestSegment: async (collectionId) => {
+      const root = path.join(this.dataDir, 'objects', 'objects', 'tenants');
+      for (const tenant of await children(root)) {
+        for (const database of await children(path.join(root, tenant, 'databases'))) {
+          const dir = path.join(root, tenant, 'databases', database, 'collections', collectionId);
+          const versions = (await children(dir))
+            .map((name) => ({ name, version: Number(/^v(\d+)-/.exec(name)?.[1] ?? NaN) }))
+            .filter((v) => Number.isInteger(v.version))
+            .sort((a, b) => b.version - a.version);
+          const newest = versions[0];
+          if (!newest) continue;
+          // Garbage collection may remove an old version between the listing and the read.
+          const manifest = await readFile(
+            path.join(dir, newest.name, 'manifest.json'),
+            'utf8',
+          ).catch(() => undefined);
+          if (manifest === undefined) return undefined;
+          const { recordCount } = JSON.parse(manifest) as { recordCount: number };
+          return { version: newest.version, records: recordCount };
+        }
+      }
+      return undefined;
+    },
+  };
 
   async restartQueryNode(): Promise<{ restartMs: number; what: string }> {
     if (!this.node) throw new Error('single-node not started');
@@ -72,4 +101,9 @@ export class SingleNodeTarget implements ServerTarget {
       log: path.relative(REPO_ROOT, `${this.dataDir}.log`),
     };
   }
+}
+
+/** Entry names of a directory; none when it does not exist (yet). */
+async function children(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
 }

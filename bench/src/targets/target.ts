@@ -24,12 +24,18 @@ export interface ServerTarget {
 
 /**
  * - `log-position`: `logEnd(collection)` gives the log position after the last acknowledged
- *   write; indexed when the collection's `log_position` reaches it (exact).
- * - `quiet`: no way to ask for the log's end from outside; indexed when `version` has moved since
- *   the last ack and then stayed put for a quiet window (approximate: reported with ≈).
+ *   write; indexed when the collection's `log_position` reaches it.
+ * - `segment-records`: `latestSegment(collection)` reads the newest compacted segment version's
+ *   manifest; indexed when it holds every record written and the collection's `version` has
+ *   reached it (the catalog registered it, so queries use it).
  * - `synchronous`: the server indexes inside the write it acknowledges (Chroma's local mode).
  */
 export type IndexedProbe =
   | { kind: 'log-position'; logEnd(collectionId: string): Promise<bigint> }
-  | { kind: 'quiet'; quietMs: number }
+  | {
+      kind: 'segment-records';
+      latestSegment(
+        collectionId: string,
+      ): Promise<{ version: number; records: number } | undefined>;
+    }
   | { kind: 'synchronous'; why: string };
