@@ -349,9 +349,7 @@ export class CollectionModel {
         : null,
       documents: has('documents') ? hits.map((h) => h.map((x) => x.r.document)) : null,
       uris: has('uris') ? hits.map((h) => h.map((x) => x.r.uri)) : null,
-      metadatas: has('metadatas')
-        ? hits.map((h) => h.map((x) => readMetadata(x.r)))
-        : null,
+      metadatas: has('metadatas') ? hits.map((h) => h.map((x) => readMetadata(x.r))) : null,
       distances: has('distances') ? hits.map((h) => h.map((x) => x.d)) : null,
       include,
     };
