@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from './options.js';
 
 /** The reference Chroma's virtualenv: its python (with the chromadb client) and `chroma`. */
 export interface ChromaVenv {
@@ -47,20 +46,12 @@ export function run(
   });
 }
 
-function cacheDir(): string {
-  return (
-    process.env.HUEDB_CACHE_DIR ??
-    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'huedb')
-  );
-}
-
-const MARKER = '.huedb-installed';
 let installing: Promise<ChromaVenv> | undefined;
 
 /**
- * The reference Chroma, installed on first use: `python3 -m venv <cache>/chroma-venv-<version>`
- * and `pip install chromadb==<version>` from PyPI (a few minutes, once per machine). A marker file
- * written after pip succeeds tells a complete install from an interrupted one, which is redone.
+ * The reference Chroma, installed on first use by deploy/local/chroma.sh (the one recipe the
+ * differential tests use too: a virtualenv in the user cache, `pip install chromadb==<version>`,
+ * a few minutes once per machine).
  */
 export function ensureChromaVenv(version: string, log: (m: string) => void): Promise<ChromaVenv> {
   installing ??= install(version, log).catch((err: unknown) => {
@@ -71,35 +62,24 @@ export function ensureChromaVenv(version: string, log: (m: string) => void): Pro
 }
 
 async function install(version: string, log: (m: string) => void): Promise<ChromaVenv> {
-  const dir = path.join(cacheDir(), `chroma-venv-${version}`);
-  const venv: ChromaVenv = {
-    dir,
-    python: path.join(dir, 'bin', 'python'),
-    chroma: path.join(dir, 'bin', 'chroma'),
-    version,
-  };
-  const marker = path.join(dir, MARKER);
-  if (
-    existsSync(marker) &&
-    readFileSync(marker, 'utf8').trim() === version &&
-    existsSync(venv.chroma)
-  )
-    return venv;
-  log(`installing chromadb==${version} into ${dir} (once per machine)…`);
-  rmSync(dir, { recursive: true, force: true });
-  await run('python3', ['-m', 'venv', dir], { timeoutMs: 120_000 });
-  await run(
-    path.join(dir, 'bin', 'pip'),
-    ['install', '--quiet', '--disable-pip-version-check', `chromadb==${version}`],
-    {
-      timeoutMs: 20 * 60_000,
-    },
+  log(
+    `ensuring chromadb==${version} (deploy/local/chroma.sh; minutes the first time on a machine)…`,
   );
-  if (!existsSync(venv.chroma))
-    throw new Error(`pip installed chromadb==${version} but ${venv.chroma} is missing`);
-  writeFileSync(marker, `${version}\n`);
-  log(`chromadb==${version} installed`);
-  return venv;
+  const out = await run(path.join(REPO_ROOT, 'deploy', 'local', 'chroma.sh'), ['install'], {
+    timeoutMs: 30 * 60_000,
+    env: { ...process.env, HUEDB_CHROMA_VERSION: version },
+  });
+  const vars = Object.fromEntries(
+    out
+      .split('\n')
+      .map((line) => /^([A-Z_]+)=(.*)$/.exec(line.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!]),
+  );
+  const chroma = vars.CHROMA_BIN;
+  const python = vars.CHROMA_PYTHON;
+  if (!chroma || !python) throw new Error(`deploy/local/chroma.sh printed no paths:\n${out}`);
+  return { dir: path.dirname(path.dirname(chroma)), python, chroma, version };
 }
 
 /** Environment for Chroma processes: no telemetry (the machines reach only package registries). */
