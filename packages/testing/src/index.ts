@@ -14,6 +14,13 @@ export { SingleNodeProcess } from './single-node.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
+export {
+  REFERENCE_CHROMA_VERSION,
+  chromaEnv,
+  ensureChromaVenv,
+  run as runCommand,
+  type ChromaVenv,
+} from './chroma-venv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
