@@ -102,7 +102,7 @@ describe('schema (chromadb JS client)', () => {
     expect((await c.get({ where: { open: 'p' } })).ids).toEqual(['a', 'c']);
 
     await c.modify({ configuration: { hnsw: { ef_search: 55 } } });
-    const fetched = await client.getCollection({ name, embeddingFunction: null });
+    const fetched = await client.getCollection({ name });
     expect(fetched.configuration.hnsw).toMatchObject({ space: 'cosine', ef_search: 55 });
     const modified = await get(c.id);
     for (const where of ['defaults', '#embedding'] as const) {

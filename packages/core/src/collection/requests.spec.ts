@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, UnprocessableEntityError } from '../errors.js';
+import type { Metadata } from '../types.js';
 import { DEFAULT_NUM_THREADS, readConfigurationUpdate } from './configuration.js';
 import { settingsForCreate, settingsForUpdate } from './requests.js';
 import { collectionSettingsJson, parseCollectionSettings } from './settings.js';
@@ -221,13 +222,14 @@ describe('settingsForCreate: what configuration_json and schema a create returns
 
   it('legacy metadata errors are one 400, as in Chroma', () => {
     const err = new InvalidArgumentError('Failed to parse hnsw parameters from segment metadata');
-    for (const metadata of [
+    const malformed: Metadata[] = [
       { 'hnsw:foo': 1 },
       { 'hnsw:space': 'bad' },
       { 'hnsw:sync_threshold': 1 },
       { 'hnsw:M': 'x' },
       { 'hnsw:M': 1.5 },
-    ]) {
+    ];
+    for (const metadata of malformed) {
       expect(() => create({ metadata }), JSON.stringify(metadata)).toThrow(err);
     }
     // Checked beside an hnsw block too, but not beside a spann block.

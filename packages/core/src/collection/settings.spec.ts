@@ -71,8 +71,8 @@ describe('CollectionSettingsCache', () => {
     expect(second).not.toBe(first);
     expect(second.hnsw.space).toBe('ip');
     // Bounded: the least recently used row is parsed again.
-    cache.of({ id: 'b', ...a });
-    cache.of({ id: 'c', ...a });
+    cache.of({ ...a, id: 'b' });
+    cache.of({ ...a, id: 'c' });
     expect(cache.of(changed)).not.toBe(second);
   });
 });

@@ -138,7 +138,8 @@ export type Collection = Message<"huedb.catalog.v1.Collection"> & {
   configurationJson: string;
 
   /**
-   * Chroma's collection schema as JSON text; empty when none was given.
+   * Chroma's collection schema as JSON text, complete (defaults and system keys filled in); empty
+   * for collections created before HueDB kept schemas (readers derive it from the configuration).
    *
    * @generated from field: string schema_json = 8;
    */
@@ -664,7 +665,7 @@ export type CreateCollectionRequest = Message<"huedb.catalog.v1.CreateCollection
   configurationJson: string;
 
   /**
-   * Schema (JSON text); empty = none.
+   * The reconciled schema (JSON text), consistent with configuration_json; empty = none.
    *
    * @generated from field: string schema_json = 6;
    */
