@@ -166,10 +166,18 @@ describe('collections (chromadb client)', () => {
       configuration_json: { hnsw: { space: 'ip', ef_construction: 200 } },
     });
     const id = (configured.body as { id: string }).id;
+    // space and ef_construction are fixed at creation: Chroma's update type has no such fields.
     const change = await http('PUT', `${DB}/collections/${id}`, {
       new_configuration: { hnsw: { space: 'l2' } },
     });
-    expect(change).toMatchObject({ status: 400, body: { error: 'InvalidArgumentError' } });
+    expect(change).toMatchObject({
+      status: 422,
+      body: {
+        error: 'ChromaError',
+        message:
+          'Failed to deserialize the JSON body into the target type: new_configuration.hnsw.space: unknown field `space`, expected one of `ef_search`, `max_neighbors`, `num_threads`, `resize_factor`, `sync_threshold`, `batch_size`',
+      },
+    });
     const ok = await http('PUT', `${DB}/collections/${id}`, {
       new_configuration: { hnsw: { ef_search: 77 } },
     });

@@ -146,3 +146,4 @@ export {
   type LiveRecord,
 } from './log-apply.js';
 export { startHeartbeat, type HeartbeatTarget } from './membership.js';
+export * from './collection/index.js';

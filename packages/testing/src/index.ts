@@ -13,8 +13,15 @@ export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
 export { SingleNodeProcess } from './single-node.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
-export { ReferenceChroma, installReferenceChroma } from './reference-chroma.js';
+export { ReferenceChroma } from './reference-chroma.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
+export {
+  REFERENCE_CHROMA_VERSION,
+  chromaEnv,
+  ensureChromaVenv,
+  run as runCommand,
+  type ChromaVenv,
+} from './chroma-venv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,12 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { parseKeyValueLines } from './infra.js';
+import { chromaEnv, ensureChromaVenv, REFERENCE_CHROMA_VERSION } from './chroma-venv.js';
 import { freePort } from './ports.js';
 import { REPO_ROOT } from './providers/local.js';
 
-const run = promisify(execFile);
 const START_DEADLINE_MS = 120_000;
 
 /**
@@ -28,7 +26,9 @@ export class ReferenceChroma {
 
   /** Installs the reference Chroma if needed (minutes, once per machine), then starts it. */
   static async start(): Promise<ReferenceChroma> {
-    const bin = (await installReferenceChroma()).CHROMA_BIN!;
+    const { chroma: bin } = await ensureChromaVenv(REFERENCE_CHROMA_VERSION, (m) =>
+      console.log(`[huedb/testing] ${m}`),
+    );
     const base = path.join(REPO_ROOT, '.data', 'reference-chroma');
     mkdirSync(base, { recursive: true });
     const dataDir = mkdtempSync(path.join(base, 'chroma-'));
@@ -39,12 +39,7 @@ export class ReferenceChroma {
       bin,
       ['run', '--path', dataDir, '--host', '127.0.0.1', '--port', String(port)],
       {
-        env: {
-          ...process.env,
-          ANONYMIZED_TELEMETRY: 'False',
-          CHROMA_TELEMETRY: 'False',
-          ALLOW_RESET: 'TRUE',
-        },
+        env: { ...chromaEnv(), ALLOW_RESET: 'TRUE' },
         stdio: ['ignore', log, log],
       },
     );
@@ -79,22 +74,5 @@ export class ReferenceChroma {
       clearTimeout(timer);
     }
     rmSync(this.dataDir, { recursive: true, force: true });
-  }
-}
-
-/** Runs deploy/local/chroma.sh install; returns its CHROMA_BIN / CHROMA_PYTHON lines. */
-export async function installReferenceChroma(): Promise<Record<string, string>> {
-  const script = path.join(REPO_ROOT, 'deploy', 'local', 'chroma.sh');
-  try {
-    const { stdout } = await run(script, ['install'], {
-      timeout: 30 * 60 * 1000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const lines = parseKeyValueLines(stdout);
-    if (!lines.CHROMA_BIN) throw new Error(`no CHROMA_BIN in: ${stdout}`);
-    return lines;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`deploy/local/chroma.sh install failed: ${e.message}\n${e.stderr ?? ''}`);
   }
 }

@@ -87,6 +87,7 @@ export interface CollectionChanges {
   /** JSON text, replacing the old metadata wholesale. */
   metadataJson?: string;
   configurationJson?: string;
+  schemaJson?: string;
 }
 
 /** The id of Chroma's `default_database` (fixed, as in Chroma). */
@@ -286,7 +287,8 @@ export class CatalogRepository {
          UPDATE collections SET
            name = COALESCE($2, name),
            metadata = CASE WHEN $3::boolean THEN $4::jsonb ELSE metadata END,
-           configuration_json = COALESCE($5, configuration_json)
+           configuration_json = COALESCE($5, configuration_json),
+           schema_json = COALESCE($6, schema_json)
          WHERE id = $1 AND deleted_at IS NULL
          RETURNING *)
        SELECT ${COLLECTION_COLUMNS} FROM c JOIN databases d ON d.id = c.database_id`,
@@ -296,6 +298,7 @@ export class CatalogRepository {
         changes.metadataJson !== undefined,
         changes.metadataJson ?? null,
         changes.configurationJson ?? null,
+        changes.schemaJson ?? null,
       ],
     );
   }

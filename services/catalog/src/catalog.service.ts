@@ -207,7 +207,7 @@ export class CatalogService {
     return this.repository.countCollections(database.id);
   }
 
-  /** Renames and/or replaces metadata (wholesale) or configuration. */
+  /** Renames and/or replaces metadata (wholesale), configuration or schema. */
   async updateCollection(req: Input<UpdateCollectionRequest>): Promise<Collection> {
     requireUuid('collection', req.id);
     if (req.newName !== undefined) requireName('collection', req.newName);
@@ -216,6 +216,9 @@ export class CatalogService {
       ...(req.newMetadata !== undefined && { metadataJson: encodeMetadata(req.newMetadata) }),
       ...(req.newConfigurationJson !== undefined && {
         configurationJson: requireJson('configuration', req.newConfigurationJson),
+      }),
+      ...(req.newSchemaJson !== undefined && {
+        schemaJson: requireJson('schema', req.newSchemaJson),
       }),
     };
     const database = await this.database(this.repository, req.tenant, req.database);

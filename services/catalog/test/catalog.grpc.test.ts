@@ -499,6 +499,22 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
       });
       expect(reconf.collection?.configurationJson).toBe('{"hnsw":{"ef_search":50}}');
       expect(Object.keys(reconf.collection!.metadata!.fields)).toEqual(['c']);
+      expect(reconf.collection?.schemaJson).toBe('');
+
+      const reschema = await client.updateCollection({
+        ...s,
+        id,
+        newConfigurationJson: '{"hnsw":{"ef_search":60}}',
+        newSchemaJson: '{"defaults":{},"keys":{}}',
+      });
+      expect(reschema.collection).toMatchObject({
+        configurationJson: '{"hnsw":{"ef_search":60}}',
+        schemaJson: '{"defaults":{},"keys":{}}',
+      });
+      await expectCode(
+        client.updateCollection({ ...s, id, newSchemaJson: 'x' }),
+        Code.INVALID_ARGUMENT,
+      );
 
       // Renaming to its own name is fine; to another live collection's is not.
       await client.updateCollection({ ...s, id, newName: 'new' });

@@ -4,7 +4,12 @@ import path from 'node:path';
 import type { Collection, CatalogService } from '@huedb/proto/catalog';
 import type { LogService, PositionedBatch } from '@huedb/proto/log';
 import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
-import { applyLogBatches, rendezvousPick, type LiveRecord, type Space } from '@huedb/core';
+import {
+  applyLogBatches,
+  CollectionSettingsCache,
+  rendezvousPick,
+  type LiveRecord,
+} from '@huedb/core';
 import {
   segmentPrefix,
   uploadSegment,
@@ -283,21 +288,25 @@ export class Compactor {
   }
 }
 
-/** HNSW parameters from the collection's configuration (fixed at creation). */
+/**
+ * The HNSW parameters a segment is built with, from the collection's settings (its schema's
+ * vector index). A change of max_neighbors (allowed after creation) makes the next build a full
+ * one: the segment writer only extends an index built with the same parameters.
+ */
 function hnswParams(row: Collection, previous: Segment | undefined): HnswParams {
-  const configuration = JSON.parse(row.configurationJson || '{}') as {
-    hnsw?: { space?: Space; max_neighbors?: number; ef_construction?: number } | null;
-    spann?: { space?: Space } | null;
-  };
+  const { hnsw } = settingsCache.of(row);
   const dimension = row.dimension ?? previous?.manifest.dimension;
   if (dimension === undefined) throw new Error(`collection ${row.id} has data but no dimension`);
   return {
-    space: configuration.hnsw?.space ?? configuration.spann?.space ?? 'l2',
+    space: hnsw.space,
     dimension,
-    maxNeighbors: configuration.hnsw?.max_neighbors ?? 16,
-    efConstruction: configuration.hnsw?.ef_construction ?? 100,
+    maxNeighbors: hnsw.max_neighbors,
+    efConstruction: hnsw.ef_construction,
   };
 }
+
+/** Collections' settings, parsed once per change rather than per compaction round. */
+const settingsCache = new CollectionSettingsCache();
 
 /**
  * Crash points for fault tests: with HUEDB_COMPACTOR_FAILPOINT=<name> the process kills itself

@@ -9,7 +9,12 @@ import type {
   ReadScope,
   RecordSchema,
 } from '@huedb/proto/query';
-import { embeddingFromBytes, InvalidArgumentError, type Space } from '@huedb/core';
+import {
+  CollectionSettingsCache,
+  embeddingFromBytes,
+  InvalidArgumentError,
+  type CollectionSettings,
+} from '@huedb/core';
 import { BRUTE_FORCE_MIN_ADMITTED } from '@huedb/index';
 import type { CollectionStateCache } from './collection-state.js';
 import type { CollectionView } from './operators/collection-view.js';
@@ -29,11 +34,15 @@ const TIE_MARGIN = 8;
  * the tail's records; the two are merged by distance (ties by insertion order).
  */
 export class QueryEngine {
+  /** Each collection's configuration and schema, parsed once per change (not per request). */
+  private readonly settings = new CollectionSettingsCache();
+
   constructor(private readonly states: CollectionStateCache) {}
 
   async get(request: GetRequest): Promise<MessageInitShape<typeof GetResponseSchema>> {
-    const view = await this.viewOf(request.scope);
-    const matches = compileFilter(request.filter);
+    const scope = requireScope(request.scope);
+    const matches = compileFilter(request.filter, this.settingsOf(scope).schema);
+    const view = await this.viewOf(scope);
     const limit = request.limit ?? Number.POSITIVE_INFINITY;
     const out: MessageInitShape<typeof RecordSchema>[] = [];
     if (limit <= 0) return { records: out };
@@ -52,9 +61,12 @@ export class QueryEngine {
 
   async query(request: QueryRequest): Promise<MessageInitShape<typeof QueryResponseSchema>> {
     const scope = requireScope(request.scope);
+    const { schema, hnsw } = this.settingsOf(scope);
+    const matches = compileFilter(request.filter, schema);
     const view = await this.viewOf(scope);
-    const matches = compileFilter(request.filter);
-    const { space, efSearch } = searchSettings(scope);
+    const space = hnsw.space;
+    // Chroma accepts ef_search 0; the search uses max(ef, k) anyway, and hnswlib needs ef ≥ 1.
+    const efSearch = Math.max(1, hnsw.ef_search);
     const k = request.nResults;
     const overlay = [...view.overlay()].filter(({ record }) => !matches || matches(record));
     const segmentFilter = this.segmentFilter(view, matches);
@@ -115,6 +127,10 @@ export class QueryEngine {
     return { admits: (position) => mask[position] === 1, admittedCount };
   }
 
+  private settingsOf(scope: ReadScope): CollectionSettings {
+    return this.settings.of(scope.collection!);
+  }
+
   private async viewOf(scope: ReadScope | undefined): Promise<CollectionView> {
     const { collection, toPosition, indexOnly } = requireScope(scope);
     return this.states.read(collection!, toPosition, indexOnly);
@@ -125,16 +141,4 @@ function requireScope(scope: ReadScope | undefined): ReadScope {
   if (!scope?.collection?.id)
     throw new InvalidArgumentError('A read needs a scope with a collection');
   return scope;
-}
-
-/** The collection's distance space and ef_search, from its normalized configuration. */
-function searchSettings(scope: ReadScope): { space: Space; efSearch: number } {
-  const configuration = JSON.parse(scope.collection!.configurationJson || '{}') as {
-    hnsw?: { space?: Space; ef_search?: number } | null;
-    spann?: { space?: Space; search_nprobe?: number } | null;
-  };
-  return {
-    space: configuration.hnsw?.space ?? configuration.spann?.space ?? 'l2',
-    efSearch: configuration.hnsw?.ef_search ?? 100,
-  };
 }

@@ -3,6 +3,9 @@ import type { Collection } from '@huedb/proto/catalog';
 import {
   InvalidArgumentError,
   metadataToProto,
+  readConfigurationUpdate,
+  settingsForCreate,
+  settingsForUpdate,
   validateCollectionMetadata,
   validateCollectionName,
   validateDatabaseName,
@@ -22,8 +25,7 @@ import {
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import { CollectionRowCache } from './collection-cache.js';
-import { configurationOf, toCollectionJson, type CollectionJson } from './collection.mapper.js';
-import { normalizeConfiguration, updateConfiguration } from './configuration.js';
+import { settingsOf, toCollectionJson, type CollectionJson } from './collection.mapper.js';
 
 const parseCreateTenant = bodyValidator<{ name: string }>(createTenantSchema);
 const parseUpdateTenant = bodyValidator<{ resource_name: string }>(updateTenantSchema);
@@ -99,16 +101,18 @@ export class CollectionsService {
 
   async createCollection(tenant: string, database: string, body: unknown): Promise<CollectionJson> {
     const input = parseCreateCollection(body);
+    // Chroma's order: the shapes of configuration and schema (422), the configuration, then the
+    // name and metadata. Checked even when get_or_create finds the collection, as in Chroma.
+    const settings = settingsForCreate(input);
     validateCollectionName(input.name);
     if (input.metadata) validateCollectionMetadata(input.metadata);
-    const configuration = normalizeConfiguration(input.configuration, input.metadata);
     const { collection } = await this.catalog.createCollection({
       tenant,
       database,
       name: input.name,
       metadata: input.metadata ? metadataToProto(input.metadata) : undefined,
-      configurationJson: JSON.stringify(configuration),
-      schemaJson: input.schema ? JSON.stringify(input.schema) : '',
+      configurationJson: settings.configurationJson,
+      schemaJson: settings.schemaJson,
       getOrCreate: input.get_or_create ?? false,
     });
     return toCollectionJson(collection!);
@@ -174,14 +178,14 @@ export class CollectionsService {
     body: unknown,
   ): Promise<Record<string, never>> {
     const input = parseUpdateCollection(body);
+    const update =
+      input.new_configuration != null ? readConfigurationUpdate(input.new_configuration) : null;
     if (input.new_name != null) validateCollectionName(input.new_name);
     if (input.new_metadata != null) validateCollectionMetadata(input.new_metadata);
-    let newConfigurationJson: string | undefined;
-    if (input.new_configuration != null) {
+    let settings: { configurationJson?: string; schemaJson?: string } = {};
+    if (update) {
       const current = await this.getRow(tenant, database, id);
-      newConfigurationJson = JSON.stringify(
-        updateConfiguration(configurationOf(current), input.new_configuration),
-      );
+      settings = settingsForUpdate(settingsOf(current), update);
     }
     this.rows.invalidate(checkCollectionId(id));
     await this.catalog.updateCollection({
@@ -190,7 +194,8 @@ export class CollectionsService {
       id: checkCollectionId(id),
       newName: input.new_name ?? undefined,
       newMetadata: input.new_metadata != null ? metadataToProto(input.new_metadata) : undefined,
-      newConfigurationJson,
+      newConfigurationJson: settings.configurationJson,
+      newSchemaJson: settings.schemaJson,
     });
     return {};
   }

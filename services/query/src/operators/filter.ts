@@ -1,7 +1,9 @@
 import {
+  checkFiltersIndexed,
   matchesFilters,
   parseWhere,
   parseWhereDocument,
+  type CollectionSchema,
   type WhereDocumentNode,
   type WhereNode,
 } from '@huedb/core';
@@ -13,10 +15,14 @@ export type RecordPredicate = (record: MaterializedRecord) => boolean;
 
 /**
  * Compiles a request's filter once per request. The JSON was validated by the gateway; parsing
- * again here (microseconds) keeps the node safe from any caller. Throws InvalidArgument.
+ * again here (microseconds) keeps the node safe from any caller. A filter on an index the
+ * collection's schema disabled is refused, as Chroma does. Throws InvalidArgument.
  * Undefined when the request has no filter.
  */
-export function compileFilter(filter: Filter | undefined): RecordPredicate | undefined {
+export function compileFilter(
+  filter: Filter | undefined,
+  schema?: CollectionSchema,
+): RecordPredicate | undefined {
   const ids = filter && filter.ids.length > 0 ? new Set(filter.ids) : undefined;
   const where: WhereNode | undefined = filter?.whereJson
     ? parseWhere(JSON.parse(filter.whereJson))
@@ -24,6 +30,7 @@ export function compileFilter(filter: Filter | undefined): RecordPredicate | und
   const whereDocument: WhereDocumentNode | undefined = filter?.whereDocumentJson
     ? parseWhereDocument(JSON.parse(filter.whereDocumentJson))
     : undefined;
+  if (schema) checkFiltersIndexed(schema, where, whereDocument);
   if (!ids && !where && !whereDocument) return undefined;
   return (record) =>
     (!ids || ids.has(record.id)) &&
