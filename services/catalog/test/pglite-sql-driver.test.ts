@@ -134,6 +134,7 @@ describe('PGliteSqlDriver', () => {
       logPosition: 9_007_199_254_740_993n,
       manifestKey: 'k/v1/manifest.json',
       recordCount: 4n,
+      recordsCompacted: 4n,
     });
     await first.close();
     await expect(stat(path.join(dir, PGLITE_LOCK_FILE))).rejects.toThrow(/ENOENT/);
