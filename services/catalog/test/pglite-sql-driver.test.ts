@@ -108,7 +108,7 @@ describe('PGliteSqlDriver', () => {
   it('keeps the catalog across close and reopen of its directory', async () => {
     const dir = path.join(await tempDir(), 'nested', 'catalog');
     const first = await openPGliteCatalog(dir, { loadDataDir: template });
-    expect(first.migrations).toEqual({ applied: [1, 2], current: 2 });
+    expect(first.migrations).toEqual({ applied: [1, 2, 3], current: 3 });
     const { service } = first;
     await service.createTenant({ name: 'acme' });
     await service.createDatabase({ tenant: 'acme', name: 'main' });
@@ -141,7 +141,7 @@ describe('PGliteSqlDriver', () => {
 
     const second = await openPGliteCatalog(dir);
     try {
-      expect(second.migrations).toEqual({ applied: [], current: 2 });
+      expect(second.migrations).toEqual({ applied: [], current: 3 });
       const again = await second.service.getCollection({
         ...scope,
         selector: { case: 'id', value: collection.id },
