@@ -233,9 +233,9 @@ describe('fork storage: copy-on-write and reference-aware GC', () => {
       await node?.kill('SIGTERM');
     });
 
-    /** Files under the node's object store (recursively), relative to it. */
+    /** Objects of the node's filesystem store (files under <data>/objects/objects) under `under`. */
     async function files(under = ''): Promise<string[]> {
-      const root = path.join(node.dataDir, 'objects', under);
+      const root = path.join(node.dataDir, 'objects', 'objects', under);
       const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(
         (err: NodeJS.ErrnoException) => {
           if (err.code === 'ENOENT') return [];
