@@ -230,6 +230,18 @@ describe('indexing status', () => {
 describe('collections by CRN, and the Search API', () => {
   const client = chromaClient(0);
 
+  it('documents the routes in /openapi.json', async () => {
+    const { paths } = (await http('GET', '/openapi.json')).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const collection = '/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}';
+    expect(paths[`${collection}/fork`]).toHaveProperty('post.requestBody');
+    expect(paths[`${collection}/fork_count`]).toHaveProperty('get');
+    expect(paths[`${collection}/indexing_status`]).toHaveProperty('get');
+    expect(paths[`${collection}/search`]).toHaveProperty(['post', 'responses', '501']);
+    expect(paths['/api/v2/collections/{crn}']).toHaveProperty('get');
+  });
+
   it('gets a collection by tenant:database:name; malformed CRNs are 400, missing ones 404', async () => {
     const created = await client.createCollection({
       name: collectionName('crn'),

@@ -509,7 +509,7 @@ export class CatalogRepository {
 
   /**
    * Forgets a collection's versions below `version`; returns how many, and the manifest keys of
-   * those that no OTHER live collection's version references (forks share manifests). Every row
+   * those that no remaining version of a live collection references (forks share manifests). Every row
    * sharing one of those keys is locked first, in a fixed order, so two collections forgetting a
    * shared manifest at once are serialized: the second sees the first's row gone and deletes it,
    * rather than both seeing the other's row and neither deleting it.
@@ -530,8 +530,8 @@ export class CatalogRepository {
     const keys = await this.q<{ manifest_key: string; shared: boolean }>(
       `SELECT v.manifest_key, EXISTS (
                 SELECT 1 FROM segment_versions o JOIN collections c ON c.id = o.collection_id
-                 WHERE o.manifest_key = v.manifest_key AND o.collection_id <> v.collection_id
-                   AND c.deleted_at IS NULL) AS shared
+                 WHERE o.manifest_key = v.manifest_key AND c.deleted_at IS NULL
+                   AND (o.collection_id <> v.collection_id OR o.version >= $2::int8)) AS shared
          FROM segment_versions v WHERE v.collection_id = $1 AND v.version < $2::int8`,
       params,
     );

@@ -47,6 +47,7 @@ export class CollectionExtrasService {
     const { new_name } = parseFork(body);
     const sourceId = checkCollectionId(id);
     validateCollectionName(new_name);
+    const source = await this.collections.getRow(tenant, database, sourceId);
     const { toPosition } = await firstAvailable(this.backends.logsFor(sourceId), (log) =>
       log.scoutLogs({ collectionId: sourceId }),
     );
@@ -55,9 +56,33 @@ export class CollectionExtrasService {
       database,
       sourceId,
       newName: new_name,
-      sourceLogEnd: toPosition,
+      sourceLogEnd: (await this.hasTail(source, toPosition)) ? toPosition : source.logPosition,
     });
     return toCollectionJson(collection!);
+  }
+
+  /**
+   * Whether the source has any batch in [log_position, end). Positions are not dense (other
+   * collections' batches and the log's bookkeeping sit between), so a non-empty range may hold
+   * nothing of this collection; a fork given such a range would be compacted for nothing. When
+   * the source was compacted past the row read here, the catalog sees that and decides itself.
+   */
+  private async hasTail(source: Collection, end: bigint): Promise<boolean> {
+    if (end <= source.logPosition) return false;
+    try {
+      const { batches } = await firstAvailable(this.backends.logsFor(source.id), (log) =>
+        log.pullLogs({
+          collectionId: source.id,
+          fromPosition: source.logPosition,
+          toPosition: end,
+          maxRecords: 1,
+        }),
+      );
+      return batches.length > 0;
+    } catch (err) {
+      if (RpcError.is(err, Code.ABORTED)) return true;
+      throw err;
+    }
   }
 
   /** Live forks in the collection's lineage tree, as `{"count": n}`. */
