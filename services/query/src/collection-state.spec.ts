@@ -11,7 +11,7 @@ const add = (id: string, x: number) => ({
   operation: Operation.ADD,
   embedding: embeddingToBytes(new Float32Array([x, 1])),
 });
-const batch = (logPosition: bigint, records: ReturnType<typeof add>[]) =>
+const batch = (logPosition: bigint, records: { id: string; operation: Operation }[]) =>
   create(PositionedBatchSchema, { logPosition, records });
 
 /** Logs per collection id, served by range like the log service; `failing` ids throw once. */
