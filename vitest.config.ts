@@ -7,6 +7,7 @@ const OWN_CLUSTER_SUITES = [
   'test/e2e/restart.test.ts',
   'test/e2e/backpressure.test.ts',
   'test/e2e/compaction.test.ts',
+  'test/e2e/fork-storage.test.ts',
 ];
 
 export default defineConfig({

@@ -38,6 +38,7 @@ export async function setupClusterTarget(
       `gateways ${cluster.gatewayUrls.join(', ')} (logs in ${cluster.dir})`,
   );
   project.provide('huedbGateways', cluster.gatewayUrls);
+  project.provide('huedbCompaction', options.compaction);
   return async () => {
     await cluster.stop();
     await release();

@@ -28,6 +28,8 @@ declare module 'vitest' {
     huedbInfra: TestInfra;
     huedbGateways: string[];
     referenceChroma: string;
+    /** Whether the e2e target compacts ('aggressive') or serves everything from the log ('off'). */
+    huedbCompaction: 'off' | 'aggressive';
   }
 }
 
@@ -38,6 +40,13 @@ export function getInfra(): TestInfra {
     throw new Error('no infrastructure: run this test in the "integration" vitest project');
   }
   return infra;
+}
+
+/** How the e2e target compacts (e2e projects only). */
+export function getCompactionMode(): 'off' | 'aggressive' {
+  const mode = inject('huedbCompaction');
+  if (!mode) throw new Error('no cluster: run this test in an e2e vitest project');
+  return mode;
 }
 
 /** Base URLs of the e2e cluster's gateways (e2e project only). */

@@ -26,14 +26,23 @@ export function createCatalogHandlers(
     listCollections: async (req) => ({ collections: await service.listCollections(req) }),
     countCollections: async (req) => ({ count: await service.countCollections(req) }),
     updateCollection: async (req) => ({ collection: await service.updateCollection(req) }),
-    deleteCollection: async (req) => ({ id: await service.deleteCollection(req) }),
+    deleteCollection: async (req) => service.deleteCollection(req),
     setCollectionDimension: async (req) => ({
       dimension: await service.setCollectionDimension(req),
     }),
     registerCompaction: async (req) => ({ collection: await service.registerCompaction(req) }),
     listSegmentVersions: async (req) => ({ versions: await service.listSegmentVersions(req) }),
-    deleteSegmentVersions: async (req) => ({
-      deleted: await service.deleteSegmentVersions(req),
+    deleteSegmentVersions: async (req) => service.deleteSegmentVersions(req),
+    forkCollection: async (req) => ({ collection: await service.forkCollection(req) }),
+    countForks: async (req) => ({ count: await service.countForks(req) }),
+    getCollectionByResourceName: async (req) => ({
+      collection: await service.getCollectionByResourceName(req),
+    }),
+    getLogRetention: async (req) => ({
+      retainFrom: await service.getLogRetention(req.collectionId),
+    }),
+    listPendingForks: async (req) => ({
+      collectionIds: await service.listPendingForks(req.limit),
     }),
     heartbeat: async (req) => ({ nowMs: await service.heartbeat(req) }),
     listMembers: async (req) => ({ members: await service.listMembers(req) }),

@@ -15,6 +15,7 @@ import type {
   CollectionRow,
   DatabaseRow,
   MemberRow,
+  ParentTailJson,
   SegmentVersionRow,
   TenantRow,
 } from './catalog.repository.js';
@@ -48,7 +49,18 @@ export function collectionFromRow(row: CollectionRow): Collection {
     version: BigInt(row.version),
     segmentManifestKey: row.segment_manifest_key,
     createdAtMs: BigInt(row.created_at_ms),
+    parentTails: parentTailsFromJson(row.parent_tails).map((t) => ({
+      collectionId: t.collection_id,
+      fromPosition: BigInt(t.from),
+      toPosition: BigInt(t.to),
+    })),
+    compactedRecords: BigInt(row.compacted_records),
   });
+}
+
+/** `collections.parent_tails` (jsonb text or null) → its elements. */
+export function parentTailsFromJson(text: string | null): ParentTailJson[] {
+  return text === null ? [] : (JSON.parse(text) as ParentTailJson[]);
 }
 
 export function segmentVersionFromRow(row: SegmentVersionRow): SegmentVersion {

@@ -43,6 +43,19 @@ export interface CollectionRow {
   segment_manifest_key: string;
   /** Unix milliseconds as decimal text. */
   created_at_ms: string;
+  /** The lineage root (UUID text); null for a collection that is no fork. */
+  root_collection_id: string | null;
+  /** jsonb as text: a fork's {@link ParentTailJson} array; null when it has none. */
+  parent_tails: string | null;
+  /** int8 as decimal text. */
+  compacted_records: string;
+}
+
+/** One element of `collections.parent_tails` (positions as decimal text: int8 exceeds JSON's). */
+export interface ParentTailJson {
+  collection_id: string;
+  from: string;
+  to: string;
 }
 
 /** A `segment_versions` row. */
@@ -103,7 +116,8 @@ const COLLECTION_COLUMNS = `
   c.id::text AS id, c.name, d.tenant, d.name AS database, c.database_id::text AS database_id,
   c.metadata::text AS metadata, c.configuration_json, c.schema_json, c.dimension,
   c.log_position::text AS log_position, c.version::text AS version, c.segment_manifest_key,
-  ${ms('c.created_at')} AS created_at_ms`;
+  ${ms('c.created_at')} AS created_at_ms, c.root_collection_id::text AS root_collection_id,
+  c.parent_tails::text AS parent_tails, c.compacted_records::text AS compacted_records`;
 
 const SEGMENT_VERSION_COLUMNS = `
   collection_id::text AS collection_id, version::text AS version,
@@ -340,22 +354,127 @@ export class CatalogRepository {
     return row?.dimension;
   }
 
-  /** Moves a collection to a new segment version. Call with the row locked (findCollectionById). */
+  /**
+   * Moves a collection to a new segment version, which holds its parent tails from now on (so
+   * they are cleared) and `recordsCompacted` more log records. Call with the row locked.
+   */
   async setSegmentVersion(
     id: string,
     version: bigint,
     logPosition: bigint,
     manifestKey: string,
+    recordsCompacted: bigint,
   ): Promise<CollectionRow | undefined> {
     return this.one<CollectionRow>(
       `WITH c AS (
          UPDATE collections
-            SET version = $2::int8, log_position = $3::int8, segment_manifest_key = $4
+            SET version = $2::int8, log_position = $3::int8, segment_manifest_key = $4,
+                parent_tails = NULL, compacted_records = compacted_records + $5::int8
           WHERE id = $1
          RETURNING *)
        SELECT ${COLLECTION_COLUMNS} FROM c JOIN databases d ON d.id = c.database_id`,
-      [id, version.toString(), logPosition.toString(), manifestKey],
+      [id, version.toString(), logPosition.toString(), manifestKey, recordsCompacted.toString()],
     );
+  }
+
+  // Forks (docs/decisions/0007-fork.md)
+
+  /** Takes a share lock on a live database (see insertCollection); false when it is not live. */
+  async lockLiveDatabase(databaseId: string): Promise<boolean> {
+    const rows = await this.q(
+      `SELECT 1 FROM databases WHERE id = $1 AND deleted_at IS NULL FOR SHARE`,
+      [databaseId],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Inserts a fork of the live collection `sourceId`: its metadata, configuration, schema,
+   * dimension, segment manifest and compacted-record count, at version 0 and log position 0 (its
+   * own log is empty), with `parentTails`, in the source's lineage. Also records that the fork
+   * references the source's manifest (a version-0 segment_versions row), so GC keeps it.
+   * Undefined when the name is taken in the database.
+   */
+  async insertFork(
+    id: string,
+    sourceId: string,
+    name: string,
+    parentTails: ParentTailJson[],
+  ): Promise<CollectionRow | undefined> {
+    const row = await this.one<CollectionRow>(
+      `WITH c AS (
+         INSERT INTO collections (id, database_id, name, metadata, configuration_json, schema_json,
+                                  dimension, segment_manifest_key, root_collection_id,
+                                  parent_tails, compacted_records)
+         SELECT $1::uuid, s.database_id, $3::text, s.metadata, s.configuration_json, s.schema_json,
+                s.dimension, s.segment_manifest_key, COALESCE(s.root_collection_id, s.id),
+                $4::jsonb, s.compacted_records
+           FROM collections s WHERE s.id = $2::uuid AND s.deleted_at IS NULL
+         ON CONFLICT (database_id, name) WHERE deleted_at IS NULL DO NOTHING
+         RETURNING *)
+       SELECT ${COLLECTION_COLUMNS} FROM c JOIN databases d ON d.id = c.database_id`,
+      [id, sourceId, name, parentTails.length > 0 ? JSON.stringify(parentTails) : null],
+    );
+    if (row && row.segment_manifest_key !== '') {
+      await this.q(
+        `INSERT INTO segment_versions (collection_id, version, log_position, manifest_key, record_count)
+         SELECT $1::uuid, 0, 0, manifest_key, record_count FROM segment_versions
+          WHERE collection_id = $2::uuid AND manifest_key = $3
+          LIMIT 1`,
+        [id, sourceId, row.segment_manifest_key],
+      );
+    }
+    return row;
+  }
+
+  /** Live collections whose lineage root is `rootId` (the root itself not included). */
+  async countForks(rootId: string): Promise<bigint> {
+    const row = await this.one<{ n: string }>(
+      `SELECT count(*)::text AS n FROM collections
+        WHERE root_collection_id = $1 AND deleted_at IS NULL`,
+      [rootId],
+    );
+    return BigInt(row?.n ?? '0');
+  }
+
+  /**
+   * A live collection by Chroma resource name. The first part is a tenant's resource name, or,
+   * when no tenant has that resource name, a tenant's name.
+   */
+  async findCollectionByResourceName(
+    tenantResourceName: string,
+    database: string,
+    name: string,
+  ): Promise<CollectionRow | undefined> {
+    return this.one<CollectionRow>(
+      `SELECT ${COLLECTION_COLUMNS} FROM collections c JOIN databases d ON d.id = c.database_id
+        WHERE c.name = $3 AND c.deleted_at IS NULL AND d.name = $2 AND d.deleted_at IS NULL
+          AND d.tenant = COALESCE((SELECT name FROM tenants WHERE resource_name = $1), $1)`,
+      [tenantResourceName, database, name],
+    );
+  }
+
+  /** The lowest from-position of a parent tail on `collectionId` among live forks; null = none. */
+  async logRetention(collectionId: string): Promise<bigint | null> {
+    const row = await this.one<{ retain_from: string | null }>(
+      `SELECT min((t ->> 'from')::int8)::text AS retain_from
+         FROM collections c, jsonb_array_elements(c.parent_tails) t
+        WHERE c.parent_tails IS NOT NULL AND c.deleted_at IS NULL
+          AND t ->> 'collection_id' = $1`,
+      [collectionId],
+    );
+    return row?.retain_from == null ? null : BigInt(row.retain_from);
+  }
+
+  /** Live forks with parent tails, oldest first. */
+  async listPendingForks(limit: number): Promise<string[]> {
+    const rows = await this.q<{ id: string }>(
+      `SELECT id::text AS id FROM collections
+        WHERE parent_tails IS NOT NULL AND deleted_at IS NULL
+        ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
   }
 
   // Segment versions
@@ -391,13 +510,42 @@ export class CatalogRepository {
     );
   }
 
-  /** Forgets a collection's versions below `version`; returns how many. */
-  async deleteSegmentVersionsBelow(collectionId: string, version: bigint): Promise<number> {
+  /**
+   * Forgets a collection's versions below `version`; returns how many, and the manifest keys of
+   * those that no remaining version of a live collection references (forks share manifests). Every row
+   * sharing one of those keys is locked first, in a fixed order, so two collections forgetting a
+   * shared manifest at once are serialized: the second sees the first's row gone and deletes it,
+   * rather than both seeing the other's row and neither deleting it.
+   */
+  async deleteSegmentVersionsBelow(
+    collectionId: string,
+    version: bigint,
+  ): Promise<{ deleted: number; unreferenced: string[] }> {
+    const params = [collectionId, version.toString()];
+    await this.q(
+      `SELECT 1 FROM segment_versions sv
+        WHERE sv.manifest_key IN (SELECT manifest_key FROM segment_versions
+                                   WHERE collection_id = $1 AND version < $2::int8)
+        ORDER BY sv.collection_id, sv.version
+          FOR UPDATE OF sv`,
+      params,
+    );
+    const keys = await this.q<{ manifest_key: string; shared: boolean }>(
+      `SELECT v.manifest_key, EXISTS (
+                SELECT 1 FROM segment_versions o JOIN collections c ON c.id = o.collection_id
+                 WHERE o.manifest_key = v.manifest_key AND c.deleted_at IS NULL
+                   AND (o.collection_id <> v.collection_id OR o.version >= $2::int8)) AS shared
+         FROM segment_versions v WHERE v.collection_id = $1 AND v.version < $2::int8`,
+      params,
+    );
     const rows = await this.q(
       `DELETE FROM segment_versions WHERE collection_id = $1 AND version < $2::int8 RETURNING 1`,
-      [collectionId, version.toString()],
+      params,
     );
-    return rows.length;
+    return {
+      deleted: rows.length,
+      unreferenced: keys.filter((k) => !k.shared).map((k) => k.manifest_key),
+    };
   }
 
   // Members

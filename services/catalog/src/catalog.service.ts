@@ -10,6 +10,9 @@ import type {
   DeleteCollectionRequest,
   DeleteDatabaseRequest,
   DeleteSegmentVersionsRequest,
+  CountForksRequest,
+  ForkCollectionRequest,
+  GetCollectionByResourceNameRequest,
   GetCollectionRequest,
   GetDatabaseRequest,
   GetTenantRequest,
@@ -32,6 +35,7 @@ import {
   collectionFromRow,
   databaseFromRow,
   memberFromRow,
+  parentTailsFromJson,
   segmentVersionFromRow,
   tenantFromRow,
 } from './catalog.mapper.js';
@@ -235,13 +239,98 @@ export class CatalogService {
     }
   }
 
-  /** Deletes a collection by name; the name is free again when this returns. Returns its id. */
-  async deleteCollection(req: Input<DeleteCollectionRequest>): Promise<string> {
+  /**
+   * Deletes a collection by name; the name is free again when this returns. Returns its id and
+   * whether live forks still read its log (then it must not be purged). No fork can start reading
+   * it after the delete: a fork locks its live source row.
+   */
+  async deleteCollection(
+    req: Input<DeleteCollectionRequest>,
+  ): Promise<{ id: string; logRetained: boolean }> {
     requireName('collection', req.name);
     const database = await this.database(this.repository, req.tenant, req.database);
     const id = await this.repository.softDeleteCollectionByName(database.id, req.name);
     if (id === undefined) throw collectionNotFound(req.name);
-    return id;
+    return { id, logRetained: (await this.repository.logRetention(id)) !== null };
+  }
+
+  // Forks (docs/decisions/0007-fork.md)
+
+  /**
+   * Forks a live collection into a new one of the same database, copy-on-write: the fork starts
+   * on the source's current segment (the same manifest; no object is copied) and reads the
+   * source's uncompacted log [source log_position, source_log_end) — plus whatever parent tails
+   * the source itself still has — as parent tails until its first compaction. Everything is
+   * read under the source's row lock, so a compaction of the source registered concurrently is
+   * either wholly before the fork (the fork then starts on the new segment) or wholly after.
+   */
+  async forkCollection(req: Input<ForkCollectionRequest>): Promise<Collection> {
+    requireUuid('collection', req.sourceId);
+    requireName('collection', req.newName);
+    if (req.sourceLogEnd < 0n) throw invalid('source_log_end must not be negative');
+    const id = randomUUID();
+    const database = await this.database(this.repository, req.tenant, req.database);
+    return this.repository.transaction(async (tx) => {
+      // Database before collection, the order DeleteDatabase locks in, so the two cannot deadlock.
+      if (!(await tx.lockLiveDatabase(database.id))) throw databaseNotFound(req.database);
+      const source = await tx.findCollectionById(req.sourceId, {
+        databaseId: database.id,
+        lock: true,
+      });
+      if (!source) throw collectionNotFound(req.sourceId);
+      const from = BigInt(source.log_position);
+      // A compaction that won the lock may already cover writes after the caller's scout.
+      const parentTails = [...parentTailsFromJson(source.parent_tails)];
+      if (req.sourceLogEnd > from) {
+        parentTails.push({
+          collection_id: source.id,
+          from: from.toString(),
+          to: req.sourceLogEnd.toString(),
+        });
+      }
+      const row = await tx.insertFork(id, source.id, req.newName, parentTails);
+      if (!row) throw alreadyExists(`Collection [${req.newName}] already exists`);
+      return collectionFromRow(row);
+    });
+  }
+
+  /** Live forks in the lineage tree of a collection (any member answers the same). */
+  async countForks(req: Input<CountForksRequest>): Promise<bigint> {
+    requireUuid('collection', req.id);
+    const database = await this.database(this.repository, req.tenant, req.database);
+    const row = await this.repository.findCollectionById(req.id, { databaseId: database.id });
+    if (!row) throw collectionNotFound(req.id);
+    return this.repository.countForks(row.root_collection_id ?? row.id);
+  }
+
+  /** A live collection by Chroma resource name. */
+  async getCollectionByResourceName(
+    req: Input<GetCollectionByResourceNameRequest>,
+  ): Promise<Collection> {
+    requireName('tenant resource', req.tenantResourceName);
+    requireName('database', req.database);
+    requireName('collection', req.name);
+    const row = await this.repository.findCollectionByResourceName(
+      req.tenantResourceName,
+      req.database,
+      req.name,
+    );
+    if (!row) {
+      throw collectionNotFound(`${req.tenantResourceName}:${req.database}:${req.name}`);
+    }
+    return collectionFromRow(row);
+  }
+
+  /** How far back the log of `collectionId` (live or deleted) must stay for live forks. */
+  async getLogRetention(collectionId: string): Promise<bigint | undefined> {
+    requireUuid('collection', collectionId);
+    return (await this.repository.logRetention(collectionId)) ?? undefined;
+  }
+
+  /** Forks that still have parent tails, for the compactor. */
+  async listPendingForks(limit: number): Promise<string[]> {
+    if (limit <= 0) throw invalid(`limit must be positive, got ${limit}`);
+    return this.repository.listPendingForks(limit);
   }
 
   /**
@@ -267,6 +356,7 @@ export class CatalogService {
     if (req.expectedVersion < 0n) throw invalid('expected_version must not be negative');
     if (req.logPosition < 0n) throw invalid('log_position must not be negative');
     if (req.recordCount < 0n) throw invalid('record_count must not be negative');
+    if (req.recordsCompacted < 0n) throw invalid('records_compacted must not be negative');
     if (req.manifestKey === '') throw invalid('manifest_key is required');
     return this.repository.transaction(async (tx) => {
       const current = await tx.findCollectionById(req.collectionId, { lock: true });
@@ -289,6 +379,7 @@ export class CatalogService {
         next,
         req.logPosition,
         req.manifestKey,
+        req.recordsCompacted,
       );
       await tx.insertSegmentVersion({
         collectionId: req.collectionId,
@@ -312,10 +403,14 @@ export class CatalogService {
   }
 
   /**
-   * Forgets versions below `below_version`. A live collection's current version is never
-   * forgotten (FAILED_PRECONDITION): readers still use it. A deleted one's all may be.
+   * Forgets versions below `below_version` and returns how many, with the manifest keys no other
+   * live collection references (the caller deletes those objects). A live collection's current
+   * version is never forgotten (FAILED_PRECONDITION): readers still use it. A deleted one's all
+   * may be.
    */
-  async deleteSegmentVersions(req: Input<DeleteSegmentVersionsRequest>): Promise<bigint> {
+  async deleteSegmentVersions(
+    req: Input<DeleteSegmentVersionsRequest>,
+  ): Promise<{ deleted: bigint; unreferencedManifestKeys: string[] }> {
     requireUuid('collection', req.collectionId);
     return this.repository.transaction(async (tx) => {
       const live = await tx.findCollectionById(req.collectionId, { lock: true });
@@ -328,7 +423,11 @@ export class CatalogService {
             `cannot forget versions below ${req.belowVersion}`,
         );
       }
-      return BigInt(await tx.deleteSegmentVersionsBelow(req.collectionId, req.belowVersion));
+      const { deleted, unreferenced } = await tx.deleteSegmentVersionsBelow(
+        req.collectionId,
+        req.belowVersion,
+      );
+      return { deleted: BigInt(deleted), unreferencedManifestKeys: unreferenced };
     });
   }
 

@@ -20,15 +20,16 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
     expect(migrations.map((m) => `${m.version}_${m.name}`)).toEqual([
       '1_catalog_schema',
       '2_seed_defaults',
+      '3_forks',
     ]);
   });
 
   it('applies every migration once; a second run is a no-op', async () => {
     const { driver } = await freshDriver('catalog_migrate');
     const first = await migrate(driver, migrations);
-    expect(first).toEqual({ applied: [1, 2], current: 2 });
+    expect(first).toEqual({ applied: [1, 2, 3], current: 3 });
     const second = await migrate(driver, migrations);
-    expect(second).toEqual({ applied: [], current: 2 });
+    expect(second).toEqual({ applied: [], current: 3 });
 
     const tables = await driver.query<{ name: string }>(
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
@@ -54,12 +55,12 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
     const database = await freshDriver('catalog_migrate_race');
     const drivers = Array.from({ length: 5 }, () => database.replica());
     const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
-    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2]);
-    expect(reports.every((r) => r.current === 2)).toBe(true);
+    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3]);
+    expect(reports.every((r) => r.current === 3)).toBe(true);
     const recorded = await drivers[0]!.query<{ version: number }>(
       `SELECT version FROM huedb_schema_migrations ORDER BY version`,
     );
-    expect(recorded).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(recorded).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     expect(await drivers[0]!.query(`SELECT count(*)::int AS n FROM databases`)).toEqual([{ n: 1 }]);
   });
 
@@ -75,18 +76,18 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
   it('rolls a failing migration back entirely and resumes after a fix', async () => {
     const { driver } = await freshDriver('catalog_migrate_fail');
     const broken: Migration = {
-      version: 3,
+      version: 4,
       name: 'broken',
       sql: `CREATE TABLE half_done (id int); SELECT no_such_function();`,
     };
     await expect(migrate(driver, [...migrations, broken])).rejects.toThrow(/no_such_function/);
-    // 1 and 2 stay applied; 3 left no trace.
+    // 1 to 3 stay applied; 4 left no trace.
     expect(
       await driver.query(`SELECT version FROM huedb_schema_migrations ORDER BY version`),
-    ).toEqual([{ version: 1 }, { version: 2 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     expect(await driver.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
 
     const fixed = { ...broken, sql: `CREATE TABLE half_done (id int);` };
-    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [3], current: 3 });
+    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [4], current: 4 });
   });
 });

@@ -108,7 +108,7 @@ describe('PGliteSqlDriver', () => {
   it('keeps the catalog across close and reopen of its directory', async () => {
     const dir = path.join(await tempDir(), 'nested', 'catalog');
     const first = await openPGliteCatalog(dir, { loadDataDir: template });
-    expect(first.migrations).toEqual({ applied: [1, 2], current: 2 });
+    expect(first.migrations).toEqual({ applied: [1, 2, 3], current: 3 });
     const { service } = first;
     await service.createTenant({ name: 'acme' });
     await service.createDatabase({ tenant: 'acme', name: 'main' });
@@ -134,13 +134,14 @@ describe('PGliteSqlDriver', () => {
       logPosition: 9_007_199_254_740_993n,
       manifestKey: 'k/v1/manifest.json',
       recordCount: 4n,
+      recordsCompacted: 4n,
     });
     await first.close();
     await expect(stat(path.join(dir, PGLITE_LOCK_FILE))).rejects.toThrow(/ENOENT/);
 
     const second = await openPGliteCatalog(dir);
     try {
-      expect(second.migrations).toEqual({ applied: [], current: 2 });
+      expect(second.migrations).toEqual({ applied: [], current: 3 });
       const again = await second.service.getCollection({
         ...scope,
         selector: { case: 'id', value: collection.id },

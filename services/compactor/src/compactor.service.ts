@@ -46,12 +46,15 @@ export interface CompactorDeps {
 const PULL_PAGE_RECORDS = 5_000;
 /** Lost compare-and-swaps in a row before giving up on a collection until the next round. */
 const MAX_CAS_ATTEMPTS = 3;
+/** Forks awaiting their first compaction considered per round. */
+const PENDING_FORKS_PER_ROUND = 100;
 
 /**
  * Turns collections' log tails into new immutable segment versions:
  *
- *   catalog row (V, L) ─▶ PullLogs [L, bound) ─▶ materialize on segment V ─▶ build V+1 (worker)
- *     ─▶ upload under a new prefix ─▶ catalog CAS (V → V+1, L → L') ─▶ AdvanceCompactionCursor(L')
+ *   catalog row (V, L) ─▶ PullLogs [parent tails…] + [L, bound) ─▶ materialize on segment V
+ *     ─▶ build V+1 (worker) ─▶ upload under a new prefix ─▶ catalog CAS (V → V+1, L → L')
+ *     ─▶ AdvanceCompactionCursor(min(L', what live forks still read)) ─▶ reference-aware GC
  *
  * Order matters: the catalog is registered before the log's cursor moves, so the catalog's
  * position never lags the log's — a crash at any step leaves a state the next round completes
@@ -126,14 +129,22 @@ export class Compactor {
     return work;
   }
 
+  /**
+   * Collections with a tail over the thresholds, plus forks not compacted since forking: their
+   * parent tails pin their ancestors' logs (see compactOnce), and their own log may be empty, so
+   * the log does not list them.
+   */
   private async dueCollections(): Promise<string[]> {
     const [log] = this.deps.logsFor('');
     if (!log) return [];
-    const { collections } = await log.collectionsToCompact({
-      minRecords: BigInt(this.config.minRecords),
-      minAgeMs: BigInt(this.config.maxAgeMs),
-    });
-    return collections.map((c) => c.collectionId);
+    const [{ collections }, { collectionIds: forks }] = await Promise.all([
+      log.collectionsToCompact({
+        minRecords: BigInt(this.config.minRecords),
+        minAgeMs: BigInt(this.config.maxAgeMs),
+      }),
+      this.deps.catalog.listPendingForks({ limit: PENDING_FORKS_PER_ROUND }),
+    ]);
+    return [...new Set([...collections.map((c) => c.collectionId), ...forks])];
   }
 
   private async compactWithRetries(collectionId: string): Promise<CompactionOutcome> {
@@ -153,20 +164,31 @@ export class Compactor {
       row = (await this.deps.catalog.getCollectionById({ id: collectionId })).collection!;
     } catch (err) {
       if (!RpcError.is(err, Code.NOT_FOUND)) throw err;
-      // Deleted: its tail is garbage and must not hold back truncation.
-      await this.firstLog(collectionId, (log) => log.purgeCollection({ collectionId }));
+      // Deleted: its tail is garbage and must not hold back truncation — unless live forks still
+      // read part of it (their parent tails); then only what they no longer need may go.
+      const retainFrom = await this.retainFrom(collectionId);
+      if (retainFrom === undefined) {
+        await this.firstLog(collectionId, (log) => log.purgeCollection({ collectionId }));
+      } else {
+        await this.advanceCursor(collectionId, retainFrom);
+      }
       return { collectionId, version: 0n, logPosition: 0n, recordCount: 0, recordsCompacted: 0 };
     }
     const { toPosition } = await this.firstLog(collectionId, (log) =>
       log.scoutLogs({ collectionId }),
     );
-    const batches = await this.pull(collectionId, row.logPosition, toPosition);
-    if (batches.length === 0) {
+    // A fork not compacted since forking holds its ancestors' log ranges first, then its own.
+    const parentBatches: PositionedBatch[] = [];
+    for (const tail of row.parentTails) {
+      parentBatches.push(
+        ...(await this.pull(tail.collectionId, tail.fromPosition, tail.toPosition)),
+      );
+    }
+    const ownBatches = await this.pull(collectionId, row.logPosition, toPosition);
+    if (ownBatches.length === 0 && row.parentTails.length === 0) {
       // Nothing new, but a crash between a CAS and its cursor advance may have left the log
       // behind the catalog: advancing to the catalog's position is always safe.
-      await this.firstLog(collectionId, (log) =>
-        log.advanceCompactionCursor({ collectionId, logPosition: row.logPosition }),
-      );
+      await this.advanceCursor(collectionId, row.logPosition);
       return {
         collectionId,
         version: row.version,
@@ -175,9 +197,13 @@ export class Compactor {
         recordsCompacted: 0,
       };
     }
-    const newPosition = batches[batches.length - 1]!.logPosition + 1n;
-    const previous =
-      row.version > 0n ? await this.deps.segments.load(row.segmentManifestKey) : undefined;
+    const batches = [...parentBatches, ...ownBatches];
+    const newPosition =
+      ownBatches.length > 0 ? ownBatches[ownBatches.length - 1]!.logPosition + 1n : row.logPosition;
+    // By key, not version: a fork is at version 0 on its source's segment.
+    const previous = row.segmentManifestKey
+      ? await this.deps.segments.load(row.segmentManifestKey)
+      : undefined;
 
     const records = new Map<string, LiveRecord>();
     if (previous)
@@ -205,6 +231,7 @@ export class Compactor {
           logPosition: newPosition,
           manifestKey,
           recordCount: BigInt(records.size),
+          recordsCompacted: BigInt(recordsCompacted),
         });
       } catch (err) {
         // Nobody will ever read this upload: remove it now rather than waiting for GC.
@@ -214,9 +241,7 @@ export class Compactor {
       failpoint('after-register');
       // Register in the catalog before advancing the cursor: the catalog's position must never
       // lag the log's, or a crash would lose the tail.
-      await this.firstLog(collectionId, (log) =>
-        log.advanceCompactionCursor({ collectionId, logPosition: newPosition }),
-      );
+      await this.advanceCursor(collectionId, newPosition);
       failpoint('after-advance');
       await this.collectGarbage(collectionId).catch((err: unknown) =>
         this.log(`segment GC of ${collectionId} failed; retrying after the next compaction`, err),
@@ -234,22 +259,48 @@ export class Compactor {
   }
 
   /**
-   * Deletes segment versions superseded more than gcGraceMs ago (a reader that started on one
-   * before it was superseded has had that long to finish), then forgets them in the catalog.
+   * Moves the log's compaction cursor to `position`, but never past what a live fork still reads
+   * of this collection's log (its parent tail): the catalog names that bound. Asked after the
+   * registration, so a fork made concurrently either started from the new position (and needs
+   * nothing below it) or is already visible here.
+   */
+  private async advanceCursor(collectionId: string, position: bigint): Promise<void> {
+    const retainFrom = await this.retainFrom(collectionId);
+    const logPosition = retainFrom !== undefined && retainFrom < position ? retainFrom : position;
+    await this.firstLog(collectionId, (log) =>
+      log.advanceCompactionCursor({ collectionId, logPosition }),
+    );
+  }
+
+  private async retainFrom(collectionId: string): Promise<bigint | undefined> {
+    return (await this.deps.catalog.getLogRetention({ collectionId })).retainFrom;
+  }
+
+  /**
+   * Forgets segment versions superseded more than gcGraceMs ago (a reader that started on one
+   * before it was superseded has had that long to finish), then deletes the objects of those the
+   * catalog says no live collection still references: a fork shares its source's objects, so
+   * whichever of them forgets a shared version last deletes it. A crash between the two steps
+   * leaves orphaned objects (wasted space), never a missing one.
    */
   private async collectGarbage(collectionId: string): Promise<void> {
     const { versions } = await this.deps.catalog.listSegmentVersions({ collectionId });
     const byVersion = [...versions].sort((a, b) => (a.version < b.version ? -1 : 1));
     const cutoff = BigInt(Date.now() - this.config.gcGraceMs);
-    let below = 0n;
+    let below: bigint | undefined;
     for (let i = 0; i + 1 < byVersion.length; i++) {
       const superseded = byVersion[i + 1]!.createdAtMs;
       if (superseded > cutoff) break;
-      await this.deps.store.deletePrefix(`${segmentPrefix(byVersion[i]!.manifestKey)}/`);
       below = byVersion[i]!.version + 1n;
     }
-    if (below > 0n)
-      await this.deps.catalog.deleteSegmentVersions({ collectionId, belowVersion: below });
+    if (below === undefined) return;
+    const { unreferencedManifestKeys } = await this.deps.catalog.deleteSegmentVersions({
+      collectionId,
+      belowVersion: below,
+    });
+    for (const key of unreferencedManifestKeys) {
+      await this.deps.store.deletePrefix(`${segmentPrefix(key)}/`);
+    }
   }
 
   private async pull(collectionId: string, from: bigint, to: bigint): Promise<PositionedBatch[]> {

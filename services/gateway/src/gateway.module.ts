@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Limits } from '@huedb/core';
 import { BACKENDS, type Backends } from './backends/backends.js';
+import { CollectionExtrasController } from './collections/collection-extras.controller.js';
+import { CollectionExtrasService } from './collections/collection-extras.service.js';
 import { CollectionsController } from './collections/collections.controller.js';
 import { CollectionsService } from './collections/collections.service.js';
 import type { GatewayConfig } from './config.js';
@@ -20,7 +22,13 @@ export class GatewayModule {
   static forRoot(backends: Backends, config: GatewayConfig, limits: Limits): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [SystemController, CollectionsController, RecordsController, OpenApiController],
+      controllers: [
+        SystemController,
+        CollectionsController,
+        CollectionExtrasController,
+        RecordsController,
+        OpenApiController,
+      ],
       providers: [
         { provide: BACKENDS, useValue: backends },
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -28,6 +36,7 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: ChromaErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonResponseInterceptor },
         CollectionsService,
+        CollectionExtrasService,
         RecordsService,
       ],
     };

@@ -1,4 +1,5 @@
 import type { Collection } from '@huedb/proto/catalog';
+import type { PositionedBatch } from '@huedb/proto/log';
 import { NotFoundError } from '@huedb/core';
 import type { Segment, SegmentCache } from '@huedb/index';
 import { ObjectNotFoundError } from '@huedb/storage';
@@ -14,8 +15,12 @@ interface CachedState {
   manifestKey: string;
   /** The collection's log_position: the tail starts here. */
   fromPosition: bigint;
-  /** Every batch below this position is applied. */
+  /** Every batch below this position is applied (the parent tails first, when there are any). */
   toPosition: bigint;
+  /** Whether the collection's parent tails (a fork's ancestors' log ranges) are applied. */
+  parentTailsApplied: boolean;
+  /** Log records applied on top of the segment: parent tails plus own tail. */
+  unindexedRecords: number;
   view: CollectionView;
   /** Serializes catch-ups of one collection. */
   lock: Promise<unknown>;
@@ -24,8 +29,10 @@ interface CachedState {
 /**
  * Keeps each collection's view (segment + materialized tail) between requests and catches it up
  * incrementally: a read at bound B only pulls the batches in [cached bound, B). A new segment
- * version (compaction) starts a fresh view. Bounded in bytes of overlay; least recently used
- * collections are dropped first and rebuilt on their next read.
+ * version (compaction) starts a fresh view. A fork that has not been compacted since forking
+ * reads its ancestors' log ranges (parent tails, fixed bounds) right after its segment and before
+ * its own tail. Bounded in bytes of overlay; least recently used collections are dropped first
+ * and rebuilt on their next read.
  */
 export class CollectionStateCache {
   private readonly states = new Map<string, CachedState>();
@@ -46,8 +53,20 @@ export class CollectionStateCache {
     toPosition: bigint,
     indexOnly = false,
   ): Promise<CollectionView> {
+    if (indexOnly) return new CollectionView(await this.segmentOf(collection));
+    return (await this.catchUp(collection, toPosition)).view;
+  }
+
+  /**
+   * Log records of the collection that its segment does not hold yet, as of at least
+   * `toPosition`: its parent tails plus its own tail (compaction lag, for indexing status).
+   */
+  async unindexedRecords(collection: Collection, toPosition: bigint): Promise<number> {
+    return (await this.catchUp(collection, toPosition)).unindexedRecords;
+  }
+
+  private async catchUp(collection: Collection, toPosition: bigint): Promise<CachedState> {
     const segment = await this.segmentOf(collection);
-    if (indexOnly) return new CollectionView(segment);
     const id = collection.id;
     let state = this.states.get(id);
     if (
@@ -59,6 +78,8 @@ export class CollectionStateCache {
         manifestKey: collection.segmentManifestKey,
         fromPosition: collection.logPosition,
         toPosition: collection.logPosition,
+        parentTailsApplied: collection.parentTails.length === 0,
+        unindexedRecords: 0,
         view: new CollectionView(segment),
         lock: Promise.resolve(),
       };
@@ -68,15 +89,32 @@ export class CollectionStateCache {
     this.states.set(id, state);
     const current = state;
     const work = current.lock.then(async () => {
+      if (!current.parentTailsApplied) {
+        // All pulled before any is applied: a failed pull (retried by the next read) must not
+        // leave half of the parent tails in the view.
+        const ranges = await Promise.all(
+          collection.parentTails.map((t) =>
+            this.tails.pull(t.collectionId, t.fromPosition, t.toPosition),
+          ),
+        );
+        for (const batches of ranges) this.applyBatches(current, batches);
+        current.parentTailsApplied = true;
+      }
       if (current.toPosition >= toPosition) return;
-      const batches = await this.tails.pull(id, current.toPosition, toPosition);
-      for (const batch of batches) for (const record of batch.records) current.view.apply(record);
+      this.applyBatches(current, await this.tails.pull(id, current.toPosition, toPosition));
       current.toPosition = toPosition;
     });
     current.lock = work.catch(() => {});
     await work;
     this.evict();
-    return current.view;
+    return current;
+  }
+
+  private applyBatches(state: CachedState, batches: readonly PositionedBatch[]): void {
+    for (const batch of batches) {
+      for (const record of batch.records) state.view.apply(record);
+      state.unindexedRecords += batch.records.length;
+    }
   }
 
   /** Forgets a collection. */
@@ -85,7 +123,8 @@ export class CollectionStateCache {
   }
 
   private async segmentOf(collection: Collection): Promise<Segment | undefined> {
-    if (collection.version === 0n || !collection.segmentManifestKey) return undefined;
+    // By key, not version: a fork is at version 0 on its source's segment.
+    if (!collection.segmentManifestKey) return undefined;
     if (!this.segments) throw new Error('this query node has no object store for segments');
     try {
       return await this.segments.load(collection.segmentManifestKey);

@@ -9,6 +9,7 @@ export function createQueryHandlers(engine: QueryEngine): ServiceHandlers<typeof
     get: (request) => withCodes(() => engine.get(request)),
     query: (request) => withCodes(() => engine.query(request)),
     count: (request) => withCodes(() => engine.count(request)),
+    indexingStatus: (request) => withCodes(() => engine.indexingStatus(request)),
   };
 }
 

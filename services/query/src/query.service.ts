@@ -3,6 +3,8 @@ import type {
   CountRequest,
   CountResponseSchema,
   GetRequest,
+  IndexingStatusRequest,
+  IndexingStatusResponseSchema,
   GetResponseSchema,
   QueryRequest,
   QueryResponseSchema,
@@ -102,6 +104,15 @@ export class QueryEngine {
   async count(request: CountRequest): Promise<MessageInitShape<typeof CountResponseSchema>> {
     const view = await this.viewOf(request.scope);
     return { count: BigInt(view.size) };
+  }
+
+  /** Log records the collection's segment does not hold yet (parent tails + own tail). */
+  async indexingStatus(
+    request: IndexingStatusRequest,
+  ): Promise<MessageInitShape<typeof IndexingStatusResponseSchema>> {
+    const { collection, toPosition } = requireScope(request.scope);
+    const unindexed = await this.states.unindexedRecords(collection!, toPosition);
+    return { unindexedRecords: BigInt(unindexed) };
   }
 
   /**

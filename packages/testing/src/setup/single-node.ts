@@ -13,5 +13,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     `[huedb/testing] single-node up in ${Date.now() - started} ms at ${node.url} (data ${node.dataDir})`,
   );
   project.provide('huedbGateways', [node.url]);
+  project.provide('huedbCompaction', 'aggressive');
   return () => node.kill('SIGTERM');
 }

@@ -205,9 +205,11 @@ export class CollectionsService {
     database: string,
     name: string,
   ): Promise<Record<string, never>> {
-    const { id } = await this.catalog.deleteCollection({ tenant, database, name });
+    const { id, logRetained } = await this.catalog.deleteCollection({ tenant, database, name });
     this.rows.invalidate(id);
-    await this.purgeLog(id);
+    // Live forks still read part of this log (their parent tails): the compactor purges it once
+    // they have compacted.
+    if (!logRetained) await this.purgeLog(id);
     return {};
   }
 

@@ -58,6 +58,21 @@ export const updateCollectionSchema = {
   },
 };
 
+export const forkCollectionSchema = {
+  type: 'object',
+  required: ['new_name'],
+  properties: { new_name: { type: 'string' } },
+};
+/** Only the envelope of Chroma's Search API (not served yet): enough to answer Chroma's 422s. */
+export const searchSchema = {
+  type: 'object',
+  required: ['searches'],
+  properties: {
+    searches: { type: 'array', items: { type: 'object' } },
+    read_level: { type: 'string', enum: ['index_and_wal', 'index_only', 'index_and_bounded_wal'] },
+  },
+};
+
 const recordsBase = {
   ids: { type: 'array', items: { type: 'string' } },
   documents: nullable({ type: 'array', items: nullable({ type: 'string' }) }),

@@ -6,6 +6,8 @@ type Operation = {
   status?: number;
   params?: string[];
   query?: string[];
+  /** Error answers beyond the common ones: status → description. */
+  errors?: Record<string, string>;
 };
 
 const err = { $ref: '#/components/schemas/Error' };
@@ -91,6 +93,44 @@ for (const [verb, op] of recordRoutes) {
 paths['/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}/count'] = {
   get: { summary: 'Number of records', params: ['tenant', 'database', 'collection_id'] },
 };
+const collectionPath = '/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}';
+const collectionParams = ['tenant', 'database', 'collection_id'];
+paths[`${collectionPath}/fork`] = {
+  post: {
+    summary:
+      'Fork a collection copy-on-write (shares segments and log up to now; also on single-node)',
+    params: collectionParams,
+    body: schemas.forkCollectionSchema,
+    errors: { '409': 'A collection with the new name exists' },
+  },
+};
+paths[`${collectionPath}/fork_count`] = {
+  get: {
+    summary: 'Live forks in the collection’s lineage tree: {"count": n}',
+    params: collectionParams,
+  },
+};
+paths[`${collectionPath}/indexing_status`] = {
+  get: {
+    summary:
+      'Compaction lag: num_indexed_ops, num_unindexed_ops, total_ops, op_indexing_progress (0..1)',
+    params: collectionParams,
+  },
+};
+paths[`${collectionPath}/search`] = {
+  post: {
+    summary: 'Search API: not supported by HueDB yet (501 for a well-formed request)',
+    params: collectionParams,
+    body: schemas.searchSchema,
+    errors: { '501': 'The Search API is not supported yet' },
+  },
+};
+paths['/api/v2/collections/{crn}'] = {
+  get: {
+    summary: 'Get a collection by Chroma resource name tenant_resource_name:database:collection',
+    params: ['crn'],
+  },
+};
 
 /** The OpenAPI 3 document served at /openapi.json, built from the same schemas the gateway validates with. */
 export function openApiDocument(version: string): object {
@@ -137,6 +177,12 @@ export function openApiDocument(version: string): object {
             description: 'Internal error',
             content: { 'application/json': { schema: err } },
           },
+          ...Object.fromEntries(
+            Object.entries(op.errors ?? {}).map(([status, description]) => [
+              status,
+              { description, content: { 'application/json': { schema: err } } },
+            ]),
+          ),
         },
       };
     }

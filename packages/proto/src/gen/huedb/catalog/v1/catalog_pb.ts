@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file huedb/catalog/v1/catalog.proto.
  */
 export const file_huedb_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("Ch5odWVkYi9jYXRhbG9nL3YxL2NhdGFsb2cucHJvdG8SEGh1ZWRiLmNhdGFsb2cudjEiRAoGVGVuYW50EgwKBG5hbWUYASABKAkSGgoNcmVzb3VyY2VfbmFtZRgCIAEoCUgAiAEBQhAKDl9yZXNvdXJjZV9uYW1lIjQKCERhdGFiYXNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJIs8CCgpDb2xsZWN0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJEhAKCGRhdGFiYXNlGAQgASgJEhMKC2RhdGFiYXNlX2lkGAUgASgJEjAKCG1ldGFkYXRhGAYgASgLMhkuaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhSACIAQESGgoSY29uZmlndXJhdGlvbl9qc29uGAcgASgJEhMKC3NjaGVtYV9qc29uGAggASgJEhYKCWRpbWVuc2lvbhgJIAEoBUgBiAEBEhQKDGxvZ19wb3NpdGlvbhgKIAEoAxIPCgd2ZXJzaW9uGAsgASgDEhwKFHNlZ21lbnRfbWFuaWZlc3Rfa2V5GAwgASgJEhUKDWNyZWF0ZWRfYXRfbXMYDSABKANCCwoJX21ldGFkYXRhQgwKCl9kaW1lbnNpb24ikQEKDlNlZ21lbnRWZXJzaW9uEhUKDWNvbGxlY3Rpb25faWQYASABKAkSDwoHdmVyc2lvbhgCIAEoAxIUCgxsb2dfcG9zaXRpb24YAyABKAMSFAoMbWFuaWZlc3Rfa2V5GAQgASgJEhQKDHJlY29yZF9jb3VudBgFIAEoAxIVCg1jcmVhdGVkX2F0X21zGAYgASgDIkwKBk1lbWJlchIKCgJpZBgBIAEoCRIMCgRyb2xlGAIgASgJEg8KB2FkZHJlc3MYAyABKAkSFwoPaGVhcnRiZWF0X2F0X21zGAQgASgDIiMKE0NyZWF0ZVRlbmFudFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJAChRDcmVhdGVUZW5hbnRSZXNwb25zZRIoCgZ0ZW5hbnQYASABKAsyGC5odWVkYi5jYXRhbG9nLnYxLlRlbmFudCIgChBHZXRUZW5hbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkiPQoRR2V0VGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5UZW5hbnQiOgoTVXBkYXRlVGVuYW50UmVxdWVzdBIMCgRuYW1lGAEgASgJEhUKDXJlc291cmNlX25hbWUYAiABKAkiQAoUVXBkYXRlVGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5UZW5hbnQiNQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIMCgRuYW1lGAIgASgJIkYKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USLAoIZGF0YWJhc2UYASABKAsyGi5odWVkYi5jYXRhbG9nLnYxLkRhdGFiYXNlIjIKEkdldERhdGFiYXNlUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDAoEbmFtZRgCIAEoCSJDChNHZXREYXRhYmFzZVJlc3BvbnNlEiwKCGRhdGFiYXNlGAEgASgLMhouaHVlZGIuY2F0YWxvZy52MS5EYXRhYmFzZSJUChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEgoFbGltaXQYAiABKAVIAIgBARIOCgZvZmZzZXQYAyABKAVCCAoGX2xpbWl0IkYKFUxpc3REYXRhYmFzZXNSZXNwb25zZRItCglkYXRhYmFzZXMYASADKAsyGi5odWVkYi5jYXRhbG9nLnYxLkRhdGFiYXNlIjUKFURlbGV0ZURhdGFiYXNlUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDAoEbmFtZRgCIAEoCSI4ChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlEh4KFmRlbGV0ZWRfY29sbGVjdGlvbl9pZHMYASADKAki3AEKF0NyZWF0ZUNvbGxlY3Rpb25SZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCRIMCgRuYW1lGAMgASgJEjAKCG1ldGFkYXRhGAQgASgLMhkuaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhSACIAQESGgoSY29uZmlndXJhdGlvbl9qc29uGAUgASgJEhMKC3NjaGVtYV9qc29uGAYgASgJEhUKDWdldF9vcl9jcmVhdGUYByABKAgSCgoCaWQYCCABKAlCCwoJX21ldGFkYXRhIl0KGENyZWF0ZUNvbGxlY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uEg8KB2NyZWF0ZWQYAiABKAgiYgoUR2V0Q29sbGVjdGlvblJlcXVlc3QSDgoGdGVuYW50GAEgASgJEhAKCGRhdGFiYXNlGAIgASgJEg4KBG5hbWUYAyABKAlIABIMCgJpZBgEIAEoCUgAQgoKCHNlbGVjdG9yIkkKFUdldENvbGxlY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIiYKGEdldENvbGxlY3Rpb25CeUlkUmVxdWVzdBIKCgJpZBgBIAEoCSJNChlHZXRDb2xsZWN0aW9uQnlJZFJlc3BvbnNlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24iaAoWTGlzdENvbGxlY3Rpb25zUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSEgoFbGltaXQYAyABKAVIAIgBARIOCgZvZmZzZXQYBCABKAVCCAoGX2xpbWl0IkwKF0xpc3RDb2xsZWN0aW9uc1Jlc3BvbnNlEjEKC2NvbGxlY3Rpb25zGAEgAygLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIjsKF0NvdW50Q29sbGVjdGlvbnNSZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCSIpChhDb3VudENvbGxlY3Rpb25zUmVzcG9uc2USDQoFY291bnQYASABKAMipAIKF1VwZGF0ZUNvbGxlY3Rpb25SZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCRIKCgJpZBgDIAEoCRIVCghuZXdfbmFtZRgEIAEoCUgAiAEBEjQKDG5ld19tZXRhZGF0YRgFIAEoCzIZLmh1ZWRiLmNvbW1vbi52MS5NZXRhZGF0YUgBiAEBEiMKFm5ld19jb25maWd1cmF0aW9uX2pzb24YBiABKAlIAogBARIcCg9uZXdfc2NoZW1hX2pzb24YByABKAlIA4gBAUILCglfbmV3X25hbWVCDwoNX25ld19tZXRhZGF0YUIZChdfbmV3X2NvbmZpZ3VyYXRpb25fanNvbkISChBfbmV3X3NjaGVtYV9qc29uIkwKGFVwZGF0ZUNvbGxlY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIkkKF0RlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCRIMCgRuYW1lGAMgASgJIiYKGERlbGV0ZUNvbGxlY3Rpb25SZXNwb25zZRIKCgJpZBgBIAEoCSI+Ch1TZXRDb2xsZWN0aW9uRGltZW5zaW9uUmVxdWVzdBIKCgJpZBgBIAEoCRIRCglkaW1lbnNpb24YAiABKAUiMwoeU2V0Q29sbGVjdGlvbkRpbWVuc2lvblJlc3BvbnNlEhEKCWRpbWVuc2lvbhgBIAEoBSKOAQoZUmVnaXN0ZXJDb21wYWN0aW9uUmVxdWVzdBIVCg1jb2xsZWN0aW9uX2lkGAEgASgJEhgKEGV4cGVjdGVkX3ZlcnNpb24YAiABKAMSFAoMbG9nX3Bvc2l0aW9uGAMgASgDEhQKDG1hbmlmZXN0X2tleRgEIAEoCRIUCgxyZWNvcmRfY291bnQYBSABKAMiTgoaUmVnaXN0ZXJDb21wYWN0aW9uUmVzcG9uc2USMAoKY29sbGVjdGlvbhgBIAEoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbiIzChpMaXN0U2VnbWVudFZlcnNpb25zUmVxdWVzdBIVCg1jb2xsZWN0aW9uX2lkGAEgASgJIlEKG0xpc3RTZWdtZW50VmVyc2lvbnNSZXNwb25zZRIyCgh2ZXJzaW9ucxgBIAMoCzIgLmh1ZWRiLmNhdGFsb2cudjEuU2VnbWVudFZlcnNpb24iTAocRGVsZXRlU2VnbWVudFZlcnNpb25zUmVxdWVzdBIVCg1jb2xsZWN0aW9uX2lkGAEgASgJEhUKDWJlbG93X3ZlcnNpb24YAiABKAMiMAodRGVsZXRlU2VnbWVudFZlcnNpb25zUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoAyI8ChBIZWFydGJlYXRSZXF1ZXN0EigKBm1lbWJlchgBIAEoCzIYLmh1ZWRiLmNhdGFsb2cudjEuTWVtYmVyIiMKEUhlYXJ0YmVhdFJlc3BvbnNlEg4KBm5vd19tcxgBIAEoAyI2ChJMaXN0TWVtYmVyc1JlcXVlc3QSDAoEcm9sZRgBIAEoCRISCgptYXhfYWdlX21zGAIgASgDIkAKE0xpc3RNZW1iZXJzUmVzcG9uc2USKQoHbWVtYmVycxgBIAMoCzIYLmh1ZWRiLmNhdGFsb2cudjEuTWVtYmVyIg4KDFJlc2V0UmVxdWVzdCIPCg1SZXNldFJlc3BvbnNlMugQCg5DYXRhbG9nU2VydmljZRJdCgxDcmVhdGVUZW5hbnQSJS5odWVkYi5jYXRhbG9nLnYxLkNyZWF0ZVRlbmFudFJlcXVlc3QaJi5odWVkYi5jYXRhbG9nLnYxLkNyZWF0ZVRlbmFudFJlc3BvbnNlElQKCUdldFRlbmFudBIiLmh1ZWRiLmNhdGFsb2cudjEuR2V0VGVuYW50UmVxdWVzdBojLmh1ZWRiLmNhdGFsb2cudjEuR2V0VGVuYW50UmVzcG9uc2USXQoMVXBkYXRlVGVuYW50EiUuaHVlZGIuY2F0YWxvZy52MS5VcGRhdGVUZW5hbnRSZXF1ZXN0GiYuaHVlZGIuY2F0YWxvZy52MS5VcGRhdGVUZW5hbnRSZXNwb25zZRJjCg5DcmVhdGVEYXRhYmFzZRInLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0GiguaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVEYXRhYmFzZVJlc3BvbnNlEloKC0dldERhdGFiYXNlEiQuaHVlZGIuY2F0YWxvZy52MS5HZXREYXRhYmFzZVJlcXVlc3QaJS5odWVkYi5jYXRhbG9nLnYxLkdldERhdGFiYXNlUmVzcG9uc2USYAoNTGlzdERhdGFiYXNlcxImLmh1ZWRiLmNhdGFsb2cudjEuTGlzdERhdGFiYXNlc1JlcXVlc3QaJy5odWVkYi5jYXRhbG9nLnYxLkxpc3REYXRhYmFzZXNSZXNwb25zZRJjCg5EZWxldGVEYXRhYmFzZRInLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlRGF0YWJhc2VSZXF1ZXN0GiguaHVlZGIuY2F0YWxvZy52MS5EZWxldGVEYXRhYmFzZVJlc3BvbnNlEmkKEENyZWF0ZUNvbGxlY3Rpb24SKS5odWVkYi5jYXRhbG9nLnYxLkNyZWF0ZUNvbGxlY3Rpb25SZXF1ZXN0GiouaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVDb2xsZWN0aW9uUmVzcG9uc2USYAoNR2V0Q29sbGVjdGlvbhImLmh1ZWRiLmNhdGFsb2cudjEuR2V0Q29sbGVjdGlvblJlcXVlc3QaJy5odWVkYi5jYXRhbG9nLnYxLkdldENvbGxlY3Rpb25SZXNwb25zZRJsChFHZXRDb2xsZWN0aW9uQnlJZBIqLmh1ZWRiLmNhdGFsb2cudjEuR2V0Q29sbGVjdGlvbkJ5SWRSZXF1ZXN0GisuaHVlZGIuY2F0YWxvZy52MS5HZXRDb2xsZWN0aW9uQnlJZFJlc3BvbnNlEmYKD0xpc3RDb2xsZWN0aW9ucxIoLmh1ZWRiLmNhdGFsb2cudjEuTGlzdENvbGxlY3Rpb25zUmVxdWVzdBopLmh1ZWRiLmNhdGFsb2cudjEuTGlzdENvbGxlY3Rpb25zUmVzcG9uc2USaQoQQ291bnRDb2xsZWN0aW9ucxIpLmh1ZWRiLmNhdGFsb2cudjEuQ291bnRDb2xsZWN0aW9uc1JlcXVlc3QaKi5odWVkYi5jYXRhbG9nLnYxLkNvdW50Q29sbGVjdGlvbnNSZXNwb25zZRJpChBVcGRhdGVDb2xsZWN0aW9uEikuaHVlZGIuY2F0YWxvZy52MS5VcGRhdGVDb2xsZWN0aW9uUmVxdWVzdBoqLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlQ29sbGVjdGlvblJlc3BvbnNlEmkKEERlbGV0ZUNvbGxlY3Rpb24SKS5odWVkYi5jYXRhbG9nLnYxLkRlbGV0ZUNvbGxlY3Rpb25SZXF1ZXN0GiouaHVlZGIuY2F0YWxvZy52MS5EZWxldGVDb2xsZWN0aW9uUmVzcG9uc2USewoWU2V0Q29sbGVjdGlvbkRpbWVuc2lvbhIvLmh1ZWRiLmNhdGFsb2cudjEuU2V0Q29sbGVjdGlvbkRpbWVuc2lvblJlcXVlc3QaMC5odWVkYi5jYXRhbG9nLnYxLlNldENvbGxlY3Rpb25EaW1lbnNpb25SZXNwb25zZRJvChJSZWdpc3RlckNvbXBhY3Rpb24SKy5odWVkYi5jYXRhbG9nLnYxLlJlZ2lzdGVyQ29tcGFjdGlvblJlcXVlc3QaLC5odWVkYi5jYXRhbG9nLnYxLlJlZ2lzdGVyQ29tcGFjdGlvblJlc3BvbnNlEnIKE0xpc3RTZWdtZW50VmVyc2lvbnMSLC5odWVkYi5jYXRhbG9nLnYxLkxpc3RTZWdtZW50VmVyc2lvbnNSZXF1ZXN0Gi0uaHVlZGIuY2F0YWxvZy52MS5MaXN0U2VnbWVudFZlcnNpb25zUmVzcG9uc2USeAoVRGVsZXRlU2VnbWVudFZlcnNpb25zEi4uaHVlZGIuY2F0YWxvZy52MS5EZWxldGVTZWdtZW50VmVyc2lvbnNSZXF1ZXN0Gi8uaHVlZGIuY2F0YWxvZy52MS5EZWxldGVTZWdtZW50VmVyc2lvbnNSZXNwb25zZRJUCglIZWFydGJlYXQSIi5odWVkYi5jYXRhbG9nLnYxLkhlYXJ0YmVhdFJlcXVlc3QaIy5odWVkYi5jYXRhbG9nLnYxLkhlYXJ0YmVhdFJlc3BvbnNlEloKC0xpc3RNZW1iZXJzEiQuaHVlZGIuY2F0YWxvZy52MS5MaXN0TWVtYmVyc1JlcXVlc3QaJS5odWVkYi5jYXRhbG9nLnYxLkxpc3RNZW1iZXJzUmVzcG9uc2USSAoFUmVzZXQSHi5odWVkYi5jYXRhbG9nLnYxLlJlc2V0UmVxdWVzdBofLmh1ZWRiLmNhdGFsb2cudjEuUmVzZXRSZXNwb25zZWIGcHJvdG8z", [file_huedb_common_v1_metadata]);
+  fileDesc("Ch5odWVkYi9jYXRhbG9nL3YxL2NhdGFsb2cucHJvdG8SEGh1ZWRiLmNhdGFsb2cudjEiRAoGVGVuYW50EgwKBG5hbWUYASABKAkSGgoNcmVzb3VyY2VfbmFtZRgCIAEoCUgAiAEBQhAKDl9yZXNvdXJjZV9uYW1lIjQKCERhdGFiYXNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJIp4DCgpDb2xsZWN0aW9uEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSDgoGdGVuYW50GAMgASgJEhAKCGRhdGFiYXNlGAQgASgJEhMKC2RhdGFiYXNlX2lkGAUgASgJEjAKCG1ldGFkYXRhGAYgASgLMhkuaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhSACIAQESGgoSY29uZmlndXJhdGlvbl9qc29uGAcgASgJEhMKC3NjaGVtYV9qc29uGAggASgJEhYKCWRpbWVuc2lvbhgJIAEoBUgBiAEBEhQKDGxvZ19wb3NpdGlvbhgKIAEoAxIPCgd2ZXJzaW9uGAsgASgDEhwKFHNlZ21lbnRfbWFuaWZlc3Rfa2V5GAwgASgJEhUKDWNyZWF0ZWRfYXRfbXMYDSABKAMSMgoMcGFyZW50X3RhaWxzGA4gAygLMhwuaHVlZGIuY2F0YWxvZy52MS5QYXJlbnRUYWlsEhkKEWNvbXBhY3RlZF9yZWNvcmRzGA8gASgDQgsKCV9tZXRhZGF0YUIMCgpfZGltZW5zaW9uIk8KClBhcmVudFRhaWwSFQoNY29sbGVjdGlvbl9pZBgBIAEoCRIVCg1mcm9tX3Bvc2l0aW9uGAIgASgDEhMKC3RvX3Bvc2l0aW9uGAMgASgDIpEBCg5TZWdtZW50VmVyc2lvbhIVCg1jb2xsZWN0aW9uX2lkGAEgASgJEg8KB3ZlcnNpb24YAiABKAMSFAoMbG9nX3Bvc2l0aW9uGAMgASgDEhQKDG1hbmlmZXN0X2tleRgEIAEoCRIUCgxyZWNvcmRfY291bnQYBSABKAMSFQoNY3JlYXRlZF9hdF9tcxgGIAEoAyJMCgZNZW1iZXISCgoCaWQYASABKAkSDAoEcm9sZRgCIAEoCRIPCgdhZGRyZXNzGAMgASgJEhcKD2hlYXJ0YmVhdF9hdF9tcxgEIAEoAyIjChNDcmVhdGVUZW5hbnRSZXF1ZXN0EgwKBG5hbWUYASABKAkiQAoUQ3JlYXRlVGVuYW50UmVzcG9uc2USKAoGdGVuYW50GAEgASgLMhguaHVlZGIuY2F0YWxvZy52MS5UZW5hbnQiIAoQR2V0VGVuYW50UmVxdWVzdBIMCgRuYW1lGAEgASgJIj0KEUdldFRlbmFudFJlc3BvbnNlEigKBnRlbmFudBgBIAEoCzIYLmh1ZWRiLmNhdGFsb2cudjEuVGVuYW50IjoKE1VwZGF0ZVRlbmFudFJlcXVlc3QSDAoEbmFtZRgBIAEoCRIVCg1yZXNvdXJjZV9uYW1lGAIgASgJIkAKFFVwZGF0ZVRlbmFudFJlc3BvbnNlEigKBnRlbmFudBgBIAEoCzIYLmh1ZWRiLmNhdGFsb2cudjEuVGVuYW50IjUKFUNyZWF0ZURhdGFiYXNlUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSDAoEbmFtZRgCIAEoCSJGChZDcmVhdGVEYXRhYmFzZVJlc3BvbnNlEiwKCGRhdGFiYXNlGAEgASgLMhouaHVlZGIuY2F0YWxvZy52MS5EYXRhYmFzZSIyChJHZXREYXRhYmFzZVJlcXVlc3QSDgoGdGVuYW50GAEgASgJEgwKBG5hbWUYAiABKAkiQwoTR2V0RGF0YWJhc2VSZXNwb25zZRIsCghkYXRhYmFzZRgBIAEoCzIaLmh1ZWRiLmNhdGFsb2cudjEuRGF0YWJhc2UiVAoUTGlzdERhdGFiYXNlc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEhIKBWxpbWl0GAIgASgFSACIAQESDgoGb2Zmc2V0GAMgASgFQggKBl9saW1pdCJGChVMaXN0RGF0YWJhc2VzUmVzcG9uc2USLQoJZGF0YWJhc2VzGAEgAygLMhouaHVlZGIuY2F0YWxvZy52MS5EYXRhYmFzZSI1ChVEZWxldGVEYXRhYmFzZVJlcXVlc3QSDgoGdGVuYW50GAEgASgJEgwKBG5hbWUYAiABKAkiOAoWRGVsZXRlRGF0YWJhc2VSZXNwb25zZRIeChZkZWxldGVkX2NvbGxlY3Rpb25faWRzGAEgAygJItwBChdDcmVhdGVDb2xsZWN0aW9uUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSDAoEbmFtZRgDIAEoCRIwCghtZXRhZGF0YRgEIAEoCzIZLmh1ZWRiLmNvbW1vbi52MS5NZXRhZGF0YUgAiAEBEhoKEmNvbmZpZ3VyYXRpb25fanNvbhgFIAEoCRITCgtzY2hlbWFfanNvbhgGIAEoCRIVCg1nZXRfb3JfY3JlYXRlGAcgASgIEgoKAmlkGAggASgJQgsKCV9tZXRhZGF0YSJdChhDcmVhdGVDb2xsZWN0aW9uUmVzcG9uc2USMAoKY29sbGVjdGlvbhgBIAEoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbhIPCgdjcmVhdGVkGAIgASgIImIKFEdldENvbGxlY3Rpb25SZXF1ZXN0Eg4KBnRlbmFudBgBIAEoCRIQCghkYXRhYmFzZRgCIAEoCRIOCgRuYW1lGAMgASgJSAASDAoCaWQYBCABKAlIAEIKCghzZWxlY3RvciJJChVHZXRDb2xsZWN0aW9uUmVzcG9uc2USMAoKY29sbGVjdGlvbhgBIAEoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbiImChhHZXRDb2xsZWN0aW9uQnlJZFJlcXVlc3QSCgoCaWQYASABKAkiTQoZR2V0Q29sbGVjdGlvbkJ5SWRSZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uImgKFkxpc3RDb2xsZWN0aW9uc1JlcXVlc3QSDgoGdGVuYW50GAEgASgJEhAKCGRhdGFiYXNlGAIgASgJEhIKBWxpbWl0GAMgASgFSACIAQESDgoGb2Zmc2V0GAQgASgFQggKBl9saW1pdCJMChdMaXN0Q29sbGVjdGlvbnNSZXNwb25zZRIxCgtjb2xsZWN0aW9ucxgBIAMoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbiI7ChdDb3VudENvbGxlY3Rpb25zUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkiKQoYQ291bnRDb2xsZWN0aW9uc1Jlc3BvbnNlEg0KBWNvdW50GAEgASgDIqQCChdVcGRhdGVDb2xsZWN0aW9uUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSCgoCaWQYAyABKAkSFQoIbmV3X25hbWUYBCABKAlIAIgBARI0CgxuZXdfbWV0YWRhdGEYBSABKAsyGS5odWVkYi5jb21tb24udjEuTWV0YWRhdGFIAYgBARIjChZuZXdfY29uZmlndXJhdGlvbl9qc29uGAYgASgJSAKIAQESHAoPbmV3X3NjaGVtYV9qc29uGAcgASgJSAOIAQFCCwoJX25ld19uYW1lQg8KDV9uZXdfbWV0YWRhdGFCGQoXX25ld19jb25maWd1cmF0aW9uX2pzb25CEgoQX25ld19zY2hlbWFfanNvbiJMChhVcGRhdGVDb2xsZWN0aW9uUmVzcG9uc2USMAoKY29sbGVjdGlvbhgBIAEoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbiJJChdEZWxldGVDb2xsZWN0aW9uUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSDAoEbmFtZRgDIAEoCSI8ChhEZWxldGVDb2xsZWN0aW9uUmVzcG9uc2USCgoCaWQYASABKAkSFAoMbG9nX3JldGFpbmVkGAIgASgIIj4KHVNldENvbGxlY3Rpb25EaW1lbnNpb25SZXF1ZXN0EgoKAmlkGAEgASgJEhEKCWRpbWVuc2lvbhgCIAEoBSIzCh5TZXRDb2xsZWN0aW9uRGltZW5zaW9uUmVzcG9uc2USEQoJZGltZW5zaW9uGAEgASgFIqkBChlSZWdpc3RlckNvbXBhY3Rpb25SZXF1ZXN0EhUKDWNvbGxlY3Rpb25faWQYASABKAkSGAoQZXhwZWN0ZWRfdmVyc2lvbhgCIAEoAxIUCgxsb2dfcG9zaXRpb24YAyABKAMSFAoMbWFuaWZlc3Rfa2V5GAQgASgJEhQKDHJlY29yZF9jb3VudBgFIAEoAxIZChFyZWNvcmRzX2NvbXBhY3RlZBgGIAEoAyJOChpSZWdpc3RlckNvbXBhY3Rpb25SZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIjMKGkxpc3RTZWdtZW50VmVyc2lvbnNSZXF1ZXN0EhUKDWNvbGxlY3Rpb25faWQYASABKAkiUQobTGlzdFNlZ21lbnRWZXJzaW9uc1Jlc3BvbnNlEjIKCHZlcnNpb25zGAEgAygLMiAuaHVlZGIuY2F0YWxvZy52MS5TZWdtZW50VmVyc2lvbiJMChxEZWxldGVTZWdtZW50VmVyc2lvbnNSZXF1ZXN0EhUKDWNvbGxlY3Rpb25faWQYASABKAkSFQoNYmVsb3dfdmVyc2lvbhgCIAEoAyJUCh1EZWxldGVTZWdtZW50VmVyc2lvbnNSZXNwb25zZRIPCgdkZWxldGVkGAEgASgDEiIKGnVucmVmZXJlbmNlZF9tYW5pZmVzdF9rZXlzGAIgAygJInYKFUZvcmtDb2xsZWN0aW9uUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSEQoJc291cmNlX2lkGAMgASgJEhAKCG5ld19uYW1lGAQgASgJEhYKDnNvdXJjZV9sb2dfZW5kGAUgASgDIkoKFkZvcmtDb2xsZWN0aW9uUmVzcG9uc2USMAoKY29sbGVjdGlvbhgBIAEoCzIcLmh1ZWRiLmNhdGFsb2cudjEuQ29sbGVjdGlvbiJBChFDb3VudEZvcmtzUmVxdWVzdBIOCgZ0ZW5hbnQYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSCgoCaWQYAyABKAkiIwoSQ291bnRGb3Jrc1Jlc3BvbnNlEg0KBWNvdW50GAEgASgDImIKIkdldENvbGxlY3Rpb25CeVJlc291cmNlTmFtZVJlcXVlc3QSHAoUdGVuYW50X3Jlc291cmNlX25hbWUYASABKAkSEAoIZGF0YWJhc2UYAiABKAkSDAoEbmFtZRgDIAEoCSJXCiNHZXRDb2xsZWN0aW9uQnlSZXNvdXJjZU5hbWVSZXNwb25zZRIwCgpjb2xsZWN0aW9uGAEgASgLMhwuaHVlZGIuY2F0YWxvZy52MS5Db2xsZWN0aW9uIi8KFkdldExvZ1JldGVudGlvblJlcXVlc3QSFQoNY29sbGVjdGlvbl9pZBgBIAEoCSJDChdHZXRMb2dSZXRlbnRpb25SZXNwb25zZRIYCgtyZXRhaW5fZnJvbRgBIAEoA0gAiAEBQg4KDF9yZXRhaW5fZnJvbSIoChdMaXN0UGVuZGluZ0ZvcmtzUmVxdWVzdBINCgVsaW1pdBgBIAEoBSIyChhMaXN0UGVuZGluZ0ZvcmtzUmVzcG9uc2USFgoOY29sbGVjdGlvbl9pZHMYASADKAkiPAoQSGVhcnRiZWF0UmVxdWVzdBIoCgZtZW1iZXIYASABKAsyGC5odWVkYi5jYXRhbG9nLnYxLk1lbWJlciIjChFIZWFydGJlYXRSZXNwb25zZRIOCgZub3dfbXMYASABKAMiNgoSTGlzdE1lbWJlcnNSZXF1ZXN0EgwKBHJvbGUYASABKAkSEgoKbWF4X2FnZV9tcxgCIAEoAyJAChNMaXN0TWVtYmVyc1Jlc3BvbnNlEikKB21lbWJlcnMYASADKAsyGC5odWVkYi5jYXRhbG9nLnYxLk1lbWJlciIOCgxSZXNldFJlcXVlc3QiDwoNUmVzZXRSZXNwb25zZTKGFQoOQ2F0YWxvZ1NlcnZpY2USXQoMQ3JlYXRlVGVuYW50EiUuaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVUZW5hbnRSZXF1ZXN0GiYuaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVUZW5hbnRSZXNwb25zZRJUCglHZXRUZW5hbnQSIi5odWVkYi5jYXRhbG9nLnYxLkdldFRlbmFudFJlcXVlc3QaIy5odWVkYi5jYXRhbG9nLnYxLkdldFRlbmFudFJlc3BvbnNlEl0KDFVwZGF0ZVRlbmFudBIlLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlVGVuYW50UmVxdWVzdBomLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlVGVuYW50UmVzcG9uc2USYwoOQ3JlYXRlRGF0YWJhc2USJy5odWVkYi5jYXRhbG9nLnYxLkNyZWF0ZURhdGFiYXNlUmVxdWVzdBooLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlRGF0YWJhc2VSZXNwb25zZRJaCgtHZXREYXRhYmFzZRIkLmh1ZWRiLmNhdGFsb2cudjEuR2V0RGF0YWJhc2VSZXF1ZXN0GiUuaHVlZGIuY2F0YWxvZy52MS5HZXREYXRhYmFzZVJlc3BvbnNlEmAKDUxpc3REYXRhYmFzZXMSJi5odWVkYi5jYXRhbG9nLnYxLkxpc3REYXRhYmFzZXNSZXF1ZXN0GicuaHVlZGIuY2F0YWxvZy52MS5MaXN0RGF0YWJhc2VzUmVzcG9uc2USYwoORGVsZXRlRGF0YWJhc2USJy5odWVkYi5jYXRhbG9nLnYxLkRlbGV0ZURhdGFiYXNlUmVxdWVzdBooLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlRGF0YWJhc2VSZXNwb25zZRJpChBDcmVhdGVDb2xsZWN0aW9uEikuaHVlZGIuY2F0YWxvZy52MS5DcmVhdGVDb2xsZWN0aW9uUmVxdWVzdBoqLmh1ZWRiLmNhdGFsb2cudjEuQ3JlYXRlQ29sbGVjdGlvblJlc3BvbnNlEmAKDUdldENvbGxlY3Rpb24SJi5odWVkYi5jYXRhbG9nLnYxLkdldENvbGxlY3Rpb25SZXF1ZXN0GicuaHVlZGIuY2F0YWxvZy52MS5HZXRDb2xsZWN0aW9uUmVzcG9uc2USbAoRR2V0Q29sbGVjdGlvbkJ5SWQSKi5odWVkYi5jYXRhbG9nLnYxLkdldENvbGxlY3Rpb25CeUlkUmVxdWVzdBorLmh1ZWRiLmNhdGFsb2cudjEuR2V0Q29sbGVjdGlvbkJ5SWRSZXNwb25zZRJmCg9MaXN0Q29sbGVjdGlvbnMSKC5odWVkYi5jYXRhbG9nLnYxLkxpc3RDb2xsZWN0aW9uc1JlcXVlc3QaKS5odWVkYi5jYXRhbG9nLnYxLkxpc3RDb2xsZWN0aW9uc1Jlc3BvbnNlEmkKEENvdW50Q29sbGVjdGlvbnMSKS5odWVkYi5jYXRhbG9nLnYxLkNvdW50Q29sbGVjdGlvbnNSZXF1ZXN0GiouaHVlZGIuY2F0YWxvZy52MS5Db3VudENvbGxlY3Rpb25zUmVzcG9uc2USaQoQVXBkYXRlQ29sbGVjdGlvbhIpLmh1ZWRiLmNhdGFsb2cudjEuVXBkYXRlQ29sbGVjdGlvblJlcXVlc3QaKi5odWVkYi5jYXRhbG9nLnYxLlVwZGF0ZUNvbGxlY3Rpb25SZXNwb25zZRJpChBEZWxldGVDb2xsZWN0aW9uEikuaHVlZGIuY2F0YWxvZy52MS5EZWxldGVDb2xsZWN0aW9uUmVxdWVzdBoqLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlQ29sbGVjdGlvblJlc3BvbnNlEnsKFlNldENvbGxlY3Rpb25EaW1lbnNpb24SLy5odWVkYi5jYXRhbG9nLnYxLlNldENvbGxlY3Rpb25EaW1lbnNpb25SZXF1ZXN0GjAuaHVlZGIuY2F0YWxvZy52MS5TZXRDb2xsZWN0aW9uRGltZW5zaW9uUmVzcG9uc2USbwoSUmVnaXN0ZXJDb21wYWN0aW9uEisuaHVlZGIuY2F0YWxvZy52MS5SZWdpc3RlckNvbXBhY3Rpb25SZXF1ZXN0GiwuaHVlZGIuY2F0YWxvZy52MS5SZWdpc3RlckNvbXBhY3Rpb25SZXNwb25zZRJyChNMaXN0U2VnbWVudFZlcnNpb25zEiwuaHVlZGIuY2F0YWxvZy52MS5MaXN0U2VnbWVudFZlcnNpb25zUmVxdWVzdBotLmh1ZWRiLmNhdGFsb2cudjEuTGlzdFNlZ21lbnRWZXJzaW9uc1Jlc3BvbnNlEngKFURlbGV0ZVNlZ21lbnRWZXJzaW9ucxIuLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlU2VnbWVudFZlcnNpb25zUmVxdWVzdBovLmh1ZWRiLmNhdGFsb2cudjEuRGVsZXRlU2VnbWVudFZlcnNpb25zUmVzcG9uc2USYwoORm9ya0NvbGxlY3Rpb24SJy5odWVkYi5jYXRhbG9nLnYxLkZvcmtDb2xsZWN0aW9uUmVxdWVzdBooLmh1ZWRiLmNhdGFsb2cudjEuRm9ya0NvbGxlY3Rpb25SZXNwb25zZRJXCgpDb3VudEZvcmtzEiMuaHVlZGIuY2F0YWxvZy52MS5Db3VudEZvcmtzUmVxdWVzdBokLmh1ZWRiLmNhdGFsb2cudjEuQ291bnRGb3Jrc1Jlc3BvbnNlEooBChtHZXRDb2xsZWN0aW9uQnlSZXNvdXJjZU5hbWUSNC5odWVkYi5jYXRhbG9nLnYxLkdldENvbGxlY3Rpb25CeVJlc291cmNlTmFtZVJlcXVlc3QaNS5odWVkYi5jYXRhbG9nLnYxLkdldENvbGxlY3Rpb25CeVJlc291cmNlTmFtZVJlc3BvbnNlEmYKD0dldExvZ1JldGVudGlvbhIoLmh1ZWRiLmNhdGFsb2cudjEuR2V0TG9nUmV0ZW50aW9uUmVxdWVzdBopLmh1ZWRiLmNhdGFsb2cudjEuR2V0TG9nUmV0ZW50aW9uUmVzcG9uc2USaQoQTGlzdFBlbmRpbmdGb3JrcxIpLmh1ZWRiLmNhdGFsb2cudjEuTGlzdFBlbmRpbmdGb3Jrc1JlcXVlc3QaKi5odWVkYi5jYXRhbG9nLnYxLkxpc3RQZW5kaW5nRm9ya3NSZXNwb25zZRJUCglIZWFydGJlYXQSIi5odWVkYi5jYXRhbG9nLnYxLkhlYXJ0YmVhdFJlcXVlc3QaIy5odWVkYi5jYXRhbG9nLnYxLkhlYXJ0YmVhdFJlc3BvbnNlEloKC0xpc3RNZW1iZXJzEiQuaHVlZGIuY2F0YWxvZy52MS5MaXN0TWVtYmVyc1JlcXVlc3QaJS5odWVkYi5jYXRhbG9nLnYxLkxpc3RNZW1iZXJzUmVzcG9uc2USSAoFUmVzZXQSHi5odWVkYi5jYXRhbG9nLnYxLlJlc2V0UmVxdWVzdBofLmh1ZWRiLmNhdGFsb2cudjEuUmVzZXRSZXNwb25zZWIGcHJvdG8z", [file_huedb_common_v1_metadata]);
 
 /**
  * A tenant: the unit of isolation and billing.
@@ -153,22 +153,24 @@ export type Collection = Message<"huedb.catalog.v1.Collection"> & {
   dimension?: number | undefined;
 
   /**
-   * Every log batch below this position is in the current segment version (exclusive bound).
-   * 0 until the first compaction. Never decreases.
+   * Every batch of this collection's OWN log below this position is in the current segment
+   * version (exclusive bound). 0 until the first compaction (also for a new fork). Never decreases.
    *
    * @generated from field: int64 log_position = 10;
    */
   logPosition: bigint;
 
   /**
-   * The segment version: 0 before the first compaction, +1 per compaction.
+   * The segment version: 0 before the first compaction, +1 per compaction. A fork starts at 0
+   * (as in Chroma) on its source's segment, so version 0 may come with a manifest key.
    *
    * @generated from field: int64 version = 11;
    */
   version: bigint;
 
   /**
-   * The object-store key of the current version's manifest; empty when version is 0.
+   * The object-store key of the current segment's manifest; empty while there is none. A fork's
+   * first segment is its source's: the very same objects, under the source's key prefix.
    *
    * @generated from field: string segment_manifest_key = 12;
    */
@@ -180,6 +182,24 @@ export type Collection = Message<"huedb.catalog.v1.Collection"> & {
    * @generated from field: int64 created_at_ms = 13;
    */
   createdAtMs: bigint;
+
+  /**
+   * Only for a fork that has not been compacted since it was forked: log ranges of its ancestors
+   * that come after its segment and before its own log (fork point = each range's end), applied
+   * in order. Empty otherwise. The catalog keeps the ancestors' logs from being truncated below
+   * them (GetLogRetention) until the fork's first compaction folds them into its own segment.
+   *
+   * @generated from field: repeated huedb.catalog.v1.ParentTail parent_tails = 14;
+   */
+  parentTails: ParentTail[];
+
+  /**
+   * Log records folded into the current segment so far, over the collection's whole lineage (a
+   * fork inherits its source's count). Chroma's `num_indexed_ops`.
+   *
+   * @generated from field: int64 compacted_records = 15;
+   */
+  compactedRecords: bigint;
 };
 
 /**
@@ -188,6 +208,41 @@ export type Collection = Message<"huedb.catalog.v1.Collection"> & {
  */
 export const CollectionSchema: GenMessage<Collection> = /*@__PURE__*/
   messageDesc(file_huedb_catalog_v1_catalog, 2);
+
+/**
+ * A range of another collection's log that a fork reads as part of its own content.
+ *
+ * @generated from message huedb.catalog.v1.ParentTail
+ */
+export type ParentTail = Message<"huedb.catalog.v1.ParentTail"> & {
+  /**
+   * The ancestor whose log this is (UUID text).
+   *
+   * @generated from field: string collection_id = 1;
+   */
+  collectionId: string;
+
+  /**
+   * Inclusive lower bound: the ancestor's compacted log_position when the fork was made.
+   *
+   * @generated from field: int64 from_position = 2;
+   */
+  fromPosition: bigint;
+
+  /**
+   * Exclusive upper bound: the ancestor's log end when the fork was made (the fork point).
+   *
+   * @generated from field: int64 to_position = 3;
+   */
+  toPosition: bigint;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.ParentTail.
+ * Use `create(ParentTailSchema)` to create a new message.
+ */
+export const ParentTailSchema: GenMessage<ParentTail> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 3);
 
 /**
  * One compacted version of a collection's segment.
@@ -243,7 +298,7 @@ export type SegmentVersion = Message<"huedb.catalog.v1.SegmentVersion"> & {
  * Use `create(SegmentVersionSchema)` to create a new message.
  */
 export const SegmentVersionSchema: GenMessage<SegmentVersion> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 3);
+  messageDesc(file_huedb_catalog_v1_catalog, 4);
 
 /**
  * A live service instance (gateway, log, query, compactor).
@@ -285,7 +340,7 @@ export type Member = Message<"huedb.catalog.v1.Member"> & {
  * Use `create(MemberSchema)` to create a new message.
  */
 export const MemberSchema: GenMessage<Member> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 4);
+  messageDesc(file_huedb_catalog_v1_catalog, 5);
 
 /**
  * The arguments of CreateTenant.
@@ -306,7 +361,7 @@ export type CreateTenantRequest = Message<"huedb.catalog.v1.CreateTenantRequest"
  * Use `create(CreateTenantRequestSchema)` to create a new message.
  */
 export const CreateTenantRequestSchema: GenMessage<CreateTenantRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 5);
+  messageDesc(file_huedb_catalog_v1_catalog, 6);
 
 /**
  * The result of CreateTenant.
@@ -327,7 +382,7 @@ export type CreateTenantResponse = Message<"huedb.catalog.v1.CreateTenantRespons
  * Use `create(CreateTenantResponseSchema)` to create a new message.
  */
 export const CreateTenantResponseSchema: GenMessage<CreateTenantResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 6);
+  messageDesc(file_huedb_catalog_v1_catalog, 7);
 
 /**
  * The arguments of GetTenant.
@@ -348,7 +403,7 @@ export type GetTenantRequest = Message<"huedb.catalog.v1.GetTenantRequest"> & {
  * Use `create(GetTenantRequestSchema)` to create a new message.
  */
 export const GetTenantRequestSchema: GenMessage<GetTenantRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 7);
+  messageDesc(file_huedb_catalog_v1_catalog, 8);
 
 /**
  * The result of GetTenant.
@@ -369,7 +424,7 @@ export type GetTenantResponse = Message<"huedb.catalog.v1.GetTenantResponse"> & 
  * Use `create(GetTenantResponseSchema)` to create a new message.
  */
 export const GetTenantResponseSchema: GenMessage<GetTenantResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 8);
+  messageDesc(file_huedb_catalog_v1_catalog, 9);
 
 /**
  * The arguments of UpdateTenant.
@@ -397,7 +452,7 @@ export type UpdateTenantRequest = Message<"huedb.catalog.v1.UpdateTenantRequest"
  * Use `create(UpdateTenantRequestSchema)` to create a new message.
  */
 export const UpdateTenantRequestSchema: GenMessage<UpdateTenantRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 9);
+  messageDesc(file_huedb_catalog_v1_catalog, 10);
 
 /**
  * The result of UpdateTenant.
@@ -418,7 +473,7 @@ export type UpdateTenantResponse = Message<"huedb.catalog.v1.UpdateTenantRespons
  * Use `create(UpdateTenantResponseSchema)` to create a new message.
  */
 export const UpdateTenantResponseSchema: GenMessage<UpdateTenantResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 10);
+  messageDesc(file_huedb_catalog_v1_catalog, 11);
 
 /**
  * The arguments of CreateDatabase.
@@ -446,7 +501,7 @@ export type CreateDatabaseRequest = Message<"huedb.catalog.v1.CreateDatabaseRequ
  * Use `create(CreateDatabaseRequestSchema)` to create a new message.
  */
 export const CreateDatabaseRequestSchema: GenMessage<CreateDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 11);
+  messageDesc(file_huedb_catalog_v1_catalog, 12);
 
 /**
  * The result of CreateDatabase.
@@ -467,7 +522,7 @@ export type CreateDatabaseResponse = Message<"huedb.catalog.v1.CreateDatabaseRes
  * Use `create(CreateDatabaseResponseSchema)` to create a new message.
  */
 export const CreateDatabaseResponseSchema: GenMessage<CreateDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 12);
+  messageDesc(file_huedb_catalog_v1_catalog, 13);
 
 /**
  * The arguments of GetDatabase.
@@ -495,7 +550,7 @@ export type GetDatabaseRequest = Message<"huedb.catalog.v1.GetDatabaseRequest"> 
  * Use `create(GetDatabaseRequestSchema)` to create a new message.
  */
 export const GetDatabaseRequestSchema: GenMessage<GetDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 13);
+  messageDesc(file_huedb_catalog_v1_catalog, 14);
 
 /**
  * The result of GetDatabase.
@@ -516,7 +571,7 @@ export type GetDatabaseResponse = Message<"huedb.catalog.v1.GetDatabaseResponse"
  * Use `create(GetDatabaseResponseSchema)` to create a new message.
  */
 export const GetDatabaseResponseSchema: GenMessage<GetDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 14);
+  messageDesc(file_huedb_catalog_v1_catalog, 15);
 
 /**
  * The arguments of ListDatabases.
@@ -551,7 +606,7 @@ export type ListDatabasesRequest = Message<"huedb.catalog.v1.ListDatabasesReques
  * Use `create(ListDatabasesRequestSchema)` to create a new message.
  */
 export const ListDatabasesRequestSchema: GenMessage<ListDatabasesRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 15);
+  messageDesc(file_huedb_catalog_v1_catalog, 16);
 
 /**
  * The result of ListDatabases.
@@ -572,7 +627,7 @@ export type ListDatabasesResponse = Message<"huedb.catalog.v1.ListDatabasesRespo
  * Use `create(ListDatabasesResponseSchema)` to create a new message.
  */
 export const ListDatabasesResponseSchema: GenMessage<ListDatabasesResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 16);
+  messageDesc(file_huedb_catalog_v1_catalog, 17);
 
 /**
  * The arguments of DeleteDatabase.
@@ -600,7 +655,7 @@ export type DeleteDatabaseRequest = Message<"huedb.catalog.v1.DeleteDatabaseRequ
  * Use `create(DeleteDatabaseRequestSchema)` to create a new message.
  */
 export const DeleteDatabaseRequestSchema: GenMessage<DeleteDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 17);
+  messageDesc(file_huedb_catalog_v1_catalog, 18);
 
 /**
  * The result of DeleteDatabase.
@@ -621,7 +676,7 @@ export type DeleteDatabaseResponse = Message<"huedb.catalog.v1.DeleteDatabaseRes
  * Use `create(DeleteDatabaseResponseSchema)` to create a new message.
  */
 export const DeleteDatabaseResponseSchema: GenMessage<DeleteDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 18);
+  messageDesc(file_huedb_catalog_v1_catalog, 19);
 
 /**
  * The arguments of CreateCollection.
@@ -691,7 +746,7 @@ export type CreateCollectionRequest = Message<"huedb.catalog.v1.CreateCollection
  * Use `create(CreateCollectionRequestSchema)` to create a new message.
  */
 export const CreateCollectionRequestSchema: GenMessage<CreateCollectionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 19);
+  messageDesc(file_huedb_catalog_v1_catalog, 20);
 
 /**
  * The result of CreateCollection.
@@ -719,7 +774,7 @@ export type CreateCollectionResponse = Message<"huedb.catalog.v1.CreateCollectio
  * Use `create(CreateCollectionResponseSchema)` to create a new message.
  */
 export const CreateCollectionResponseSchema: GenMessage<CreateCollectionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 20);
+  messageDesc(file_huedb_catalog_v1_catalog, 21);
 
 /**
  * The arguments of GetCollection.
@@ -770,7 +825,7 @@ export type GetCollectionRequest = Message<"huedb.catalog.v1.GetCollectionReques
  * Use `create(GetCollectionRequestSchema)` to create a new message.
  */
 export const GetCollectionRequestSchema: GenMessage<GetCollectionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 21);
+  messageDesc(file_huedb_catalog_v1_catalog, 22);
 
 /**
  * The result of GetCollection.
@@ -791,7 +846,7 @@ export type GetCollectionResponse = Message<"huedb.catalog.v1.GetCollectionRespo
  * Use `create(GetCollectionResponseSchema)` to create a new message.
  */
 export const GetCollectionResponseSchema: GenMessage<GetCollectionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 22);
+  messageDesc(file_huedb_catalog_v1_catalog, 23);
 
 /**
  * The arguments of GetCollectionById.
@@ -812,7 +867,7 @@ export type GetCollectionByIdRequest = Message<"huedb.catalog.v1.GetCollectionBy
  * Use `create(GetCollectionByIdRequestSchema)` to create a new message.
  */
 export const GetCollectionByIdRequestSchema: GenMessage<GetCollectionByIdRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 23);
+  messageDesc(file_huedb_catalog_v1_catalog, 24);
 
 /**
  * The result of GetCollectionById.
@@ -833,7 +888,7 @@ export type GetCollectionByIdResponse = Message<"huedb.catalog.v1.GetCollectionB
  * Use `create(GetCollectionByIdResponseSchema)` to create a new message.
  */
 export const GetCollectionByIdResponseSchema: GenMessage<GetCollectionByIdResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 24);
+  messageDesc(file_huedb_catalog_v1_catalog, 25);
 
 /**
  * The arguments of ListCollections.
@@ -875,7 +930,7 @@ export type ListCollectionsRequest = Message<"huedb.catalog.v1.ListCollectionsRe
  * Use `create(ListCollectionsRequestSchema)` to create a new message.
  */
 export const ListCollectionsRequestSchema: GenMessage<ListCollectionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 25);
+  messageDesc(file_huedb_catalog_v1_catalog, 26);
 
 /**
  * The result of ListCollections.
@@ -896,7 +951,7 @@ export type ListCollectionsResponse = Message<"huedb.catalog.v1.ListCollectionsR
  * Use `create(ListCollectionsResponseSchema)` to create a new message.
  */
 export const ListCollectionsResponseSchema: GenMessage<ListCollectionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 26);
+  messageDesc(file_huedb_catalog_v1_catalog, 27);
 
 /**
  * The arguments of CountCollections.
@@ -924,7 +979,7 @@ export type CountCollectionsRequest = Message<"huedb.catalog.v1.CountCollections
  * Use `create(CountCollectionsRequestSchema)` to create a new message.
  */
 export const CountCollectionsRequestSchema: GenMessage<CountCollectionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 27);
+  messageDesc(file_huedb_catalog_v1_catalog, 28);
 
 /**
  * The result of CountCollections.
@@ -945,7 +1000,7 @@ export type CountCollectionsResponse = Message<"huedb.catalog.v1.CountCollection
  * Use `create(CountCollectionsResponseSchema)` to create a new message.
  */
 export const CountCollectionsResponseSchema: GenMessage<CountCollectionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 28);
+  messageDesc(file_huedb_catalog_v1_catalog, 29);
 
 /**
  * The arguments of UpdateCollection.
@@ -1009,7 +1064,7 @@ export type UpdateCollectionRequest = Message<"huedb.catalog.v1.UpdateCollection
  * Use `create(UpdateCollectionRequestSchema)` to create a new message.
  */
 export const UpdateCollectionRequestSchema: GenMessage<UpdateCollectionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 29);
+  messageDesc(file_huedb_catalog_v1_catalog, 30);
 
 /**
  * The result of UpdateCollection.
@@ -1030,7 +1085,7 @@ export type UpdateCollectionResponse = Message<"huedb.catalog.v1.UpdateCollectio
  * Use `create(UpdateCollectionResponseSchema)` to create a new message.
  */
 export const UpdateCollectionResponseSchema: GenMessage<UpdateCollectionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 30);
+  messageDesc(file_huedb_catalog_v1_catalog, 31);
 
 /**
  * The arguments of DeleteCollection.
@@ -1065,7 +1120,7 @@ export type DeleteCollectionRequest = Message<"huedb.catalog.v1.DeleteCollection
  * Use `create(DeleteCollectionRequestSchema)` to create a new message.
  */
 export const DeleteCollectionRequestSchema: GenMessage<DeleteCollectionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 31);
+  messageDesc(file_huedb_catalog_v1_catalog, 32);
 
 /**
  * The result of DeleteCollection.
@@ -1079,6 +1134,14 @@ export type DeleteCollectionResponse = Message<"huedb.catalog.v1.DeleteCollectio
    * @generated from field: string id = 1;
    */
   id: string;
+
+  /**
+   * True when live forks still read part of this collection's log (their parent tails): the
+   * caller must NOT purge the log now; the compactor does once no fork needs it.
+   *
+   * @generated from field: bool log_retained = 2;
+   */
+  logRetained: boolean;
 };
 
 /**
@@ -1086,7 +1149,7 @@ export type DeleteCollectionResponse = Message<"huedb.catalog.v1.DeleteCollectio
  * Use `create(DeleteCollectionResponseSchema)` to create a new message.
  */
 export const DeleteCollectionResponseSchema: GenMessage<DeleteCollectionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 32);
+  messageDesc(file_huedb_catalog_v1_catalog, 33);
 
 /**
  * The arguments of SetCollectionDimension.
@@ -1114,7 +1177,7 @@ export type SetCollectionDimensionRequest = Message<"huedb.catalog.v1.SetCollect
  * Use `create(SetCollectionDimensionRequestSchema)` to create a new message.
  */
 export const SetCollectionDimensionRequestSchema: GenMessage<SetCollectionDimensionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 33);
+  messageDesc(file_huedb_catalog_v1_catalog, 34);
 
 /**
  * The result of SetCollectionDimension.
@@ -1136,7 +1199,7 @@ export type SetCollectionDimensionResponse = Message<"huedb.catalog.v1.SetCollec
  * Use `create(SetCollectionDimensionResponseSchema)` to create a new message.
  */
 export const SetCollectionDimensionResponseSchema: GenMessage<SetCollectionDimensionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 34);
+  messageDesc(file_huedb_catalog_v1_catalog, 35);
 
 /**
  * The arguments of RegisterCompaction.
@@ -1178,6 +1241,13 @@ export type RegisterCompactionRequest = Message<"huedb.catalog.v1.RegisterCompac
    * @generated from field: int64 record_count = 5;
    */
   recordCount: bigint;
+
+  /**
+   * Log records this compaction folded in (parent tails included); added to compacted_records.
+   *
+   * @generated from field: int64 records_compacted = 6;
+   */
+  recordsCompacted: bigint;
 };
 
 /**
@@ -1185,7 +1255,7 @@ export type RegisterCompactionRequest = Message<"huedb.catalog.v1.RegisterCompac
  * Use `create(RegisterCompactionRequestSchema)` to create a new message.
  */
 export const RegisterCompactionRequestSchema: GenMessage<RegisterCompactionRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 35);
+  messageDesc(file_huedb_catalog_v1_catalog, 36);
 
 /**
  * The result of RegisterCompaction.
@@ -1206,7 +1276,7 @@ export type RegisterCompactionResponse = Message<"huedb.catalog.v1.RegisterCompa
  * Use `create(RegisterCompactionResponseSchema)` to create a new message.
  */
 export const RegisterCompactionResponseSchema: GenMessage<RegisterCompactionResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 36);
+  messageDesc(file_huedb_catalog_v1_catalog, 37);
 
 /**
  * The arguments of ListSegmentVersions.
@@ -1227,7 +1297,7 @@ export type ListSegmentVersionsRequest = Message<"huedb.catalog.v1.ListSegmentVe
  * Use `create(ListSegmentVersionsRequestSchema)` to create a new message.
  */
 export const ListSegmentVersionsRequestSchema: GenMessage<ListSegmentVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 37);
+  messageDesc(file_huedb_catalog_v1_catalog, 38);
 
 /**
  * The result of ListSegmentVersions.
@@ -1248,7 +1318,7 @@ export type ListSegmentVersionsResponse = Message<"huedb.catalog.v1.ListSegmentV
  * Use `create(ListSegmentVersionsResponseSchema)` to create a new message.
  */
 export const ListSegmentVersionsResponseSchema: GenMessage<ListSegmentVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 38);
+  messageDesc(file_huedb_catalog_v1_catalog, 39);
 
 /**
  * The arguments of DeleteSegmentVersions.
@@ -1276,7 +1346,7 @@ export type DeleteSegmentVersionsRequest = Message<"huedb.catalog.v1.DeleteSegme
  * Use `create(DeleteSegmentVersionsRequestSchema)` to create a new message.
  */
 export const DeleteSegmentVersionsRequestSchema: GenMessage<DeleteSegmentVersionsRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 39);
+  messageDesc(file_huedb_catalog_v1_catalog, 40);
 
 /**
  * The result of DeleteSegmentVersions.
@@ -1290,6 +1360,15 @@ export type DeleteSegmentVersionsResponse = Message<"huedb.catalog.v1.DeleteSegm
    * @generated from field: int64 deleted = 1;
    */
   deleted: bigint;
+
+  /**
+   * The manifest keys of the forgotten versions that no live collection's version still
+   * references (forks share their source's objects): the caller deletes these versions' objects,
+   * and only these.
+   *
+   * @generated from field: repeated string unreferenced_manifest_keys = 2;
+   */
+  unreferencedManifestKeys: string[];
 };
 
 /**
@@ -1297,7 +1376,278 @@ export type DeleteSegmentVersionsResponse = Message<"huedb.catalog.v1.DeleteSegm
  * Use `create(DeleteSegmentVersionsResponseSchema)` to create a new message.
  */
 export const DeleteSegmentVersionsResponseSchema: GenMessage<DeleteSegmentVersionsResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 40);
+  messageDesc(file_huedb_catalog_v1_catalog, 41);
+
+/**
+ * The arguments of ForkCollection.
+ *
+ * @generated from message huedb.catalog.v1.ForkCollectionRequest
+ */
+export type ForkCollectionRequest = Message<"huedb.catalog.v1.ForkCollectionRequest"> & {
+  /**
+   * The owning tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * The owning database's name (the fork is created in the same database).
+   *
+   * @generated from field: string database = 2;
+   */
+  database: string;
+
+  /**
+   * The collection to fork (UUID text); NOT_FOUND when missing or in another database.
+   *
+   * @generated from field: string source_id = 3;
+   */
+  sourceId: string;
+
+  /**
+   * The fork's name; ALREADY_EXISTS when a live collection has it.
+   *
+   * @generated from field: string new_name = 4;
+   */
+  newName: string;
+
+  /**
+   * The source's log end, from ScoutLogs before this call (exclusive): every write acknowledged
+   * before the fork request is below it and belongs to the fork.
+   *
+   * @generated from field: int64 source_log_end = 5;
+   */
+  sourceLogEnd: bigint;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.ForkCollectionRequest.
+ * Use `create(ForkCollectionRequestSchema)` to create a new message.
+ */
+export const ForkCollectionRequestSchema: GenMessage<ForkCollectionRequest> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 42);
+
+/**
+ * The result of ForkCollection.
+ *
+ * @generated from message huedb.catalog.v1.ForkCollectionResponse
+ */
+export type ForkCollectionResponse = Message<"huedb.catalog.v1.ForkCollectionResponse"> & {
+  /**
+   * The new collection: the source's metadata, configuration, schema, dimension and segment, with
+   * the source's uncompacted log up to the fork point as parent tails. No object is copied.
+   *
+   * @generated from field: huedb.catalog.v1.Collection collection = 1;
+   */
+  collection?: Collection | undefined;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.ForkCollectionResponse.
+ * Use `create(ForkCollectionResponseSchema)` to create a new message.
+ */
+export const ForkCollectionResponseSchema: GenMessage<ForkCollectionResponse> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 43);
+
+/**
+ * The arguments of CountForks.
+ *
+ * @generated from message huedb.catalog.v1.CountForksRequest
+ */
+export type CountForksRequest = Message<"huedb.catalog.v1.CountForksRequest"> & {
+  /**
+   * The owning tenant.
+   *
+   * @generated from field: string tenant = 1;
+   */
+  tenant: string;
+
+  /**
+   * The owning database's name.
+   *
+   * @generated from field: string database = 2;
+   */
+  database: string;
+
+  /**
+   * Any collection of the lineage (UUID text).
+   *
+   * @generated from field: string id = 3;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.CountForksRequest.
+ * Use `create(CountForksRequestSchema)` to create a new message.
+ */
+export const CountForksRequestSchema: GenMessage<CountForksRequest> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 44);
+
+/**
+ * The result of CountForks.
+ *
+ * @generated from message huedb.catalog.v1.CountForksResponse
+ */
+export type CountForksResponse = Message<"huedb.catalog.v1.CountForksResponse"> & {
+  /**
+   * Live forks in the collection's whole lineage tree (the root not included): the same number
+   * for every member of the tree.
+   *
+   * @generated from field: int64 count = 1;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.CountForksResponse.
+ * Use `create(CountForksResponseSchema)` to create a new message.
+ */
+export const CountForksResponseSchema: GenMessage<CountForksResponse> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 45);
+
+/**
+ * The arguments of GetCollectionByResourceName.
+ *
+ * @generated from message huedb.catalog.v1.GetCollectionByResourceNameRequest
+ */
+export type GetCollectionByResourceNameRequest = Message<"huedb.catalog.v1.GetCollectionByResourceNameRequest"> & {
+  /**
+   * The tenant's resource name; a tenant's plain name when no tenant has that resource name.
+   *
+   * @generated from field: string tenant_resource_name = 1;
+   */
+  tenantResourceName: string;
+
+  /**
+   * The database's name.
+   *
+   * @generated from field: string database = 2;
+   */
+  database: string;
+
+  /**
+   * The collection's name.
+   *
+   * @generated from field: string name = 3;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.GetCollectionByResourceNameRequest.
+ * Use `create(GetCollectionByResourceNameRequestSchema)` to create a new message.
+ */
+export const GetCollectionByResourceNameRequestSchema: GenMessage<GetCollectionByResourceNameRequest> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 46);
+
+/**
+ * The result of GetCollectionByResourceName.
+ *
+ * @generated from message huedb.catalog.v1.GetCollectionByResourceNameResponse
+ */
+export type GetCollectionByResourceNameResponse = Message<"huedb.catalog.v1.GetCollectionByResourceNameResponse"> & {
+  /**
+   * The live collection.
+   *
+   * @generated from field: huedb.catalog.v1.Collection collection = 1;
+   */
+  collection?: Collection | undefined;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.GetCollectionByResourceNameResponse.
+ * Use `create(GetCollectionByResourceNameResponseSchema)` to create a new message.
+ */
+export const GetCollectionByResourceNameResponseSchema: GenMessage<GetCollectionByResourceNameResponse> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 47);
+
+/**
+ * The arguments of GetLogRetention.
+ *
+ * @generated from message huedb.catalog.v1.GetLogRetentionRequest
+ */
+export type GetLogRetentionRequest = Message<"huedb.catalog.v1.GetLogRetentionRequest"> & {
+  /**
+   * The collection (UUID text), live or deleted.
+   *
+   * @generated from field: string collection_id = 1;
+   */
+  collectionId: string;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.GetLogRetentionRequest.
+ * Use `create(GetLogRetentionRequestSchema)` to create a new message.
+ */
+export const GetLogRetentionRequestSchema: GenMessage<GetLogRetentionRequest> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 48);
+
+/**
+ * The result of GetLogRetention.
+ *
+ * @generated from message huedb.catalog.v1.GetLogRetentionResponse
+ */
+export type GetLogRetentionResponse = Message<"huedb.catalog.v1.GetLogRetentionResponse"> & {
+  /**
+   * The lowest position of the collection's log that a live fork still reads (a parent tail's
+   * from_position); unset when none does. The log's compaction cursor must not pass it.
+   *
+   * @generated from field: optional int64 retain_from = 1;
+   */
+  retainFrom?: bigint | undefined;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.GetLogRetentionResponse.
+ * Use `create(GetLogRetentionResponseSchema)` to create a new message.
+ */
+export const GetLogRetentionResponseSchema: GenMessage<GetLogRetentionResponse> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 49);
+
+/**
+ * The arguments of ListPendingForks.
+ *
+ * @generated from message huedb.catalog.v1.ListPendingForksRequest
+ */
+export type ListPendingForksRequest = Message<"huedb.catalog.v1.ListPendingForksRequest"> & {
+  /**
+   * At most this many.
+   *
+   * @generated from field: int32 limit = 1;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message huedb.catalog.v1.ListPendingForksRequest.
+ * Use `create(ListPendingForksRequestSchema)` to create a new message.
+ */
+export const ListPendingForksRequestSchema: GenMessage<ListPendingForksRequest> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 50);
+
+/**
+ * The result of ListPendingForks.
+ *
+ * @generated from message huedb.catalog.v1.ListPendingForksResponse
+ */
+export type ListPendingForksResponse = Message<"huedb.catalog.v1.ListPendingForksResponse"> & {
+  /**
+   * Live forks that still have parent tails (never compacted since forking), oldest first. Their
+   * own log may be empty, so the log's CollectionsToCompact does not list them.
+   *
+   * @generated from field: repeated string collection_ids = 1;
+   */
+  collectionIds: string[];
+};
+
+/**
+ * Describes the message huedb.catalog.v1.ListPendingForksResponse.
+ * Use `create(ListPendingForksResponseSchema)` to create a new message.
+ */
+export const ListPendingForksResponseSchema: GenMessage<ListPendingForksResponse> = /*@__PURE__*/
+  messageDesc(file_huedb_catalog_v1_catalog, 51);
 
 /**
  * The arguments of Heartbeat.
@@ -1318,7 +1668,7 @@ export type HeartbeatRequest = Message<"huedb.catalog.v1.HeartbeatRequest"> & {
  * Use `create(HeartbeatRequestSchema)` to create a new message.
  */
 export const HeartbeatRequestSchema: GenMessage<HeartbeatRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 41);
+  messageDesc(file_huedb_catalog_v1_catalog, 52);
 
 /**
  * The result of Heartbeat.
@@ -1339,7 +1689,7 @@ export type HeartbeatResponse = Message<"huedb.catalog.v1.HeartbeatResponse"> & 
  * Use `create(HeartbeatResponseSchema)` to create a new message.
  */
 export const HeartbeatResponseSchema: GenMessage<HeartbeatResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 42);
+  messageDesc(file_huedb_catalog_v1_catalog, 53);
 
 /**
  * The arguments of ListMembers.
@@ -1367,7 +1717,7 @@ export type ListMembersRequest = Message<"huedb.catalog.v1.ListMembersRequest"> 
  * Use `create(ListMembersRequestSchema)` to create a new message.
  */
 export const ListMembersRequestSchema: GenMessage<ListMembersRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 43);
+  messageDesc(file_huedb_catalog_v1_catalog, 54);
 
 /**
  * The result of ListMembers.
@@ -1388,7 +1738,7 @@ export type ListMembersResponse = Message<"huedb.catalog.v1.ListMembersResponse"
  * Use `create(ListMembersResponseSchema)` to create a new message.
  */
 export const ListMembersResponseSchema: GenMessage<ListMembersResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 44);
+  messageDesc(file_huedb_catalog_v1_catalog, 55);
 
 /**
  * The arguments of Reset.
@@ -1403,7 +1753,7 @@ export type ResetRequest = Message<"huedb.catalog.v1.ResetRequest"> & {
  * Use `create(ResetRequestSchema)` to create a new message.
  */
 export const ResetRequestSchema: GenMessage<ResetRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 45);
+  messageDesc(file_huedb_catalog_v1_catalog, 56);
 
 /**
  * The result of Reset.
@@ -1418,7 +1768,7 @@ export type ResetResponse = Message<"huedb.catalog.v1.ResetResponse"> & {
  * Use `create(ResetResponseSchema)` to create a new message.
  */
 export const ResetResponseSchema: GenMessage<ResetResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_catalog_v1_catalog, 46);
+  messageDesc(file_huedb_catalog_v1_catalog, 57);
 
 /**
  * The system catalog.
@@ -1598,7 +1948,8 @@ export const CatalogService: GenService<{
     output: typeof ListSegmentVersionsResponseSchema;
   },
   /**
-   * Forgets old segment versions after their objects were deleted.
+   * Forgets old segment versions and names those whose objects may now be deleted (none that a
+   * live collection still references).
    *
    * @generated from rpc huedb.catalog.v1.CatalogService.DeleteSegmentVersions
    */
@@ -1606,6 +1957,56 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof DeleteSegmentVersionsRequestSchema;
     output: typeof DeleteSegmentVersionsResponseSchema;
+  },
+  /**
+   * Copy-on-write fork: a new collection sharing the source's segment objects and log.
+   *
+   * @generated from rpc huedb.catalog.v1.CatalogService.ForkCollection
+   */
+  forkCollection: {
+    methodKind: "unary";
+    input: typeof ForkCollectionRequestSchema;
+    output: typeof ForkCollectionResponseSchema;
+  },
+  /**
+   * The number of live forks in a collection's lineage tree.
+   *
+   * @generated from rpc huedb.catalog.v1.CatalogService.CountForks
+   */
+  countForks: {
+    methodKind: "unary";
+    input: typeof CountForksRequestSchema;
+    output: typeof CountForksResponseSchema;
+  },
+  /**
+   * A live collection by Chroma resource name (tenant resource name, database, collection name).
+   *
+   * @generated from rpc huedb.catalog.v1.CatalogService.GetCollectionByResourceName
+   */
+  getCollectionByResourceName: {
+    methodKind: "unary";
+    input: typeof GetCollectionByResourceNameRequestSchema;
+    output: typeof GetCollectionByResourceNameResponseSchema;
+  },
+  /**
+   * How far back a collection's log must be kept for live forks.
+   *
+   * @generated from rpc huedb.catalog.v1.CatalogService.GetLogRetention
+   */
+  getLogRetention: {
+    methodKind: "unary";
+    input: typeof GetLogRetentionRequestSchema;
+    output: typeof GetLogRetentionResponseSchema;
+  },
+  /**
+   * Forks still waiting for their first compaction, for the compactor.
+   *
+   * @generated from rpc huedb.catalog.v1.CatalogService.ListPendingForks
+   */
+  listPendingForks: {
+    methodKind: "unary";
+    input: typeof ListPendingForksRequestSchema;
+    output: typeof ListPendingForksResponseSchema;
   },
   /**
    * Membership: register or refresh a live instance.

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file huedb/query/v1/query.proto.
  */
 export const file_huedb_query_v1_query: GenFile = /*@__PURE__*/
-  fileDesc("ChpodWVkYi9xdWVyeS92MS9xdWVyeS5wcm90bxIOaHVlZGIucXVlcnkudjEiZAoHSW5jbHVkZRISCgplbWJlZGRpbmdzGAEgASgIEhEKCWRvY3VtZW50cxgCIAEoCBIRCgltZXRhZGF0YXMYAyABKAgSDAoEdXJpcxgEIAEoCBIRCglkaXN0YW5jZXMYBSABKAgiZgoJUmVhZFNjb3BlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24SEwoLdG9fcG9zaXRpb24YAiABKAMSEgoKaW5kZXhfb25seRgDIAEoCCJGCgZGaWx0ZXISCwoDaWRzGAEgAygJEhIKCndoZXJlX2pzb24YAiABKAkSGwoTd2hlcmVfZG9jdW1lbnRfanNvbhgDIAEoCSLbAQoGUmVjb3JkEgoKAmlkGAEgASgJEhYKCWVtYmVkZGluZxgCIAEoDEgAiAEBEhUKCGRvY3VtZW50GAMgASgJSAGIAQESEAoDdXJpGAQgASgJSAKIAQESMAoIbWV0YWRhdGEYBSABKAsyGS5odWVkYi5jb21tb24udjEuTWV0YWRhdGFIA4gBARIVCghkaXN0YW5jZRgGIAEoAkgEiAEBQgwKCl9lbWJlZGRpbmdCCwoJX2RvY3VtZW50QgYKBF91cmlCCwoJX21ldGFkYXRhQgsKCV9kaXN0YW5jZSK2AQoKR2V0UmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZRImCgZmaWx0ZXIYAiABKAsyFi5odWVkYi5xdWVyeS52MS5GaWx0ZXISDgoGb2Zmc2V0GAMgASgFEhIKBWxpbWl0GAQgASgFSACIAQESKAoHaW5jbHVkZRgFIAEoCzIXLmh1ZWRiLnF1ZXJ5LnYxLkluY2x1ZGVCCAoGX2xpbWl0IjYKC0dldFJlc3BvbnNlEicKB3JlY29yZHMYASADKAsyFi5odWVkYi5xdWVyeS52MS5SZWNvcmQitwEKDFF1ZXJ5UmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZRImCgZmaWx0ZXIYAiABKAsyFi5odWVkYi5xdWVyeS52MS5GaWx0ZXISGAoQcXVlcnlfZW1iZWRkaW5ncxgDIAMoDBIRCgluX3Jlc3VsdHMYBCABKAUSKAoHaW5jbHVkZRgFIAEoCzIXLmh1ZWRiLnF1ZXJ5LnYxLkluY2x1ZGUiNgoLUXVlcnlSZXN1bHQSJwoHcmVjb3JkcxgBIAMoCzIWLmh1ZWRiLnF1ZXJ5LnYxLlJlY29yZCI9Cg1RdWVyeVJlc3BvbnNlEiwKB3Jlc3VsdHMYASADKAsyGy5odWVkYi5xdWVyeS52MS5RdWVyeVJlc3VsdCI4CgxDb3VudFJlcXVlc3QSKAoFc2NvcGUYASABKAsyGS5odWVkYi5xdWVyeS52MS5SZWFkU2NvcGUiHgoNQ291bnRSZXNwb25zZRINCgVjb3VudBgBIAEoAzLaAQoMUXVlcnlTZXJ2aWNlEj4KA0dldBIaLmh1ZWRiLnF1ZXJ5LnYxLkdldFJlcXVlc3QaGy5odWVkYi5xdWVyeS52MS5HZXRSZXNwb25zZRJECgVRdWVyeRIcLmh1ZWRiLnF1ZXJ5LnYxLlF1ZXJ5UmVxdWVzdBodLmh1ZWRiLnF1ZXJ5LnYxLlF1ZXJ5UmVzcG9uc2USRAoFQ291bnQSHC5odWVkYi5xdWVyeS52MS5Db3VudFJlcXVlc3QaHS5odWVkYi5xdWVyeS52MS5Db3VudFJlc3BvbnNlYgZwcm90bzM", [file_huedb_catalog_v1_catalog, file_huedb_common_v1_metadata]);
+  fileDesc("ChpodWVkYi9xdWVyeS92MS9xdWVyeS5wcm90bxIOaHVlZGIucXVlcnkudjEiZAoHSW5jbHVkZRISCgplbWJlZGRpbmdzGAEgASgIEhEKCWRvY3VtZW50cxgCIAEoCBIRCgltZXRhZGF0YXMYAyABKAgSDAoEdXJpcxgEIAEoCBIRCglkaXN0YW5jZXMYBSABKAgiZgoJUmVhZFNjb3BlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24SEwoLdG9fcG9zaXRpb24YAiABKAMSEgoKaW5kZXhfb25seRgDIAEoCCJGCgZGaWx0ZXISCwoDaWRzGAEgAygJEhIKCndoZXJlX2pzb24YAiABKAkSGwoTd2hlcmVfZG9jdW1lbnRfanNvbhgDIAEoCSLbAQoGUmVjb3JkEgoKAmlkGAEgASgJEhYKCWVtYmVkZGluZxgCIAEoDEgAiAEBEhUKCGRvY3VtZW50GAMgASgJSAGIAQESEAoDdXJpGAQgASgJSAKIAQESMAoIbWV0YWRhdGEYBSABKAsyGS5odWVkYi5jb21tb24udjEuTWV0YWRhdGFIA4gBARIVCghkaXN0YW5jZRgGIAEoAkgEiAEBQgwKCl9lbWJlZGRpbmdCCwoJX2RvY3VtZW50QgYKBF91cmlCCwoJX21ldGFkYXRhQgsKCV9kaXN0YW5jZSK2AQoKR2V0UmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZRImCgZmaWx0ZXIYAiABKAsyFi5odWVkYi5xdWVyeS52MS5GaWx0ZXISDgoGb2Zmc2V0GAMgASgFEhIKBWxpbWl0GAQgASgFSACIAQESKAoHaW5jbHVkZRgFIAEoCzIXLmh1ZWRiLnF1ZXJ5LnYxLkluY2x1ZGVCCAoGX2xpbWl0IjYKC0dldFJlc3BvbnNlEicKB3JlY29yZHMYASADKAsyFi5odWVkYi5xdWVyeS52MS5SZWNvcmQitwEKDFF1ZXJ5UmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZRImCgZmaWx0ZXIYAiABKAsyFi5odWVkYi5xdWVyeS52MS5GaWx0ZXISGAoQcXVlcnlfZW1iZWRkaW5ncxgDIAMoDBIRCgluX3Jlc3VsdHMYBCABKAUSKAoHaW5jbHVkZRgFIAEoCzIXLmh1ZWRiLnF1ZXJ5LnYxLkluY2x1ZGUiNgoLUXVlcnlSZXN1bHQSJwoHcmVjb3JkcxgBIAMoCzIWLmh1ZWRiLnF1ZXJ5LnYxLlJlY29yZCI9Cg1RdWVyeVJlc3BvbnNlEiwKB3Jlc3VsdHMYASADKAsyGy5odWVkYi5xdWVyeS52MS5RdWVyeVJlc3VsdCI4CgxDb3VudFJlcXVlc3QSKAoFc2NvcGUYASABKAsyGS5odWVkYi5xdWVyeS52MS5SZWFkU2NvcGUiHgoNQ291bnRSZXNwb25zZRINCgVjb3VudBgBIAEoAyJBChVJbmRleGluZ1N0YXR1c1JlcXVlc3QSKAoFc2NvcGUYASABKAsyGS5odWVkYi5xdWVyeS52MS5SZWFkU2NvcGUiMwoWSW5kZXhpbmdTdGF0dXNSZXNwb25zZRIZChF1bmluZGV4ZWRfcmVjb3JkcxgBIAEoAzK7AgoMUXVlcnlTZXJ2aWNlEj4KA0dldBIaLmh1ZWRiLnF1ZXJ5LnYxLkdldFJlcXVlc3QaGy5odWVkYi5xdWVyeS52MS5HZXRSZXNwb25zZRJECgVRdWVyeRIcLmh1ZWRiLnF1ZXJ5LnYxLlF1ZXJ5UmVxdWVzdBodLmh1ZWRiLnF1ZXJ5LnYxLlF1ZXJ5UmVzcG9uc2USRAoFQ291bnQSHC5odWVkYi5xdWVyeS52MS5Db3VudFJlcXVlc3QaHS5odWVkYi5xdWVyeS52MS5Db3VudFJlc3BvbnNlEl8KDkluZGV4aW5nU3RhdHVzEiUuaHVlZGIucXVlcnkudjEuSW5kZXhpbmdTdGF0dXNSZXF1ZXN0GiYuaHVlZGIucXVlcnkudjEuSW5kZXhpbmdTdGF0dXNSZXNwb25zZWIGcHJvdG8z", [file_huedb_catalog_v1_catalog, file_huedb_common_v1_metadata]);
 
 /**
  * Which fields to return. Unrequested fields are left unset.
@@ -86,8 +86,9 @@ export type ReadScope = Message<"huedb.query.v1.ReadScope"> & {
   collection?: Collection | undefined;
 
   /**
-   * Exclusive log bound from ScoutLogs; the tail read is [collection.log_position, to_position).
-   * With `index_only` the tail is skipped.
+   * Exclusive log bound from ScoutLogs; the tail read is [collection.log_position, to_position),
+   * after the collection's parent tails (a fork's) if it has any. With `index_only` both are
+   * skipped.
    *
    * @generated from field: int64 to_position = 2;
    */
@@ -403,6 +404,49 @@ export const CountResponseSchema: GenMessage<CountResponse> = /*@__PURE__*/
   messageDesc(file_huedb_query_v1_query, 10);
 
 /**
+ * The arguments of IndexingStatus.
+ *
+ * @generated from message huedb.query.v1.IndexingStatusRequest
+ */
+export type IndexingStatusRequest = Message<"huedb.query.v1.IndexingStatusRequest"> & {
+  /**
+   * The collection and the read point.
+   *
+   * @generated from field: huedb.query.v1.ReadScope scope = 1;
+   */
+  scope?: ReadScope | undefined;
+};
+
+/**
+ * Describes the message huedb.query.v1.IndexingStatusRequest.
+ * Use `create(IndexingStatusRequestSchema)` to create a new message.
+ */
+export const IndexingStatusRequestSchema: GenMessage<IndexingStatusRequest> = /*@__PURE__*/
+  messageDesc(file_huedb_query_v1_query, 11);
+
+/**
+ * The result of IndexingStatus.
+ *
+ * @generated from message huedb.query.v1.IndexingStatusResponse
+ */
+export type IndexingStatusResponse = Message<"huedb.query.v1.IndexingStatusResponse"> & {
+  /**
+   * Log records not yet in the segment: the collection's parent tails (a fork before its first
+   * compaction) plus its own tail [log_position, to_position).
+   *
+   * @generated from field: int64 unindexed_records = 1;
+   */
+  unindexedRecords: bigint;
+};
+
+/**
+ * Describes the message huedb.query.v1.IndexingStatusResponse.
+ * Use `create(IndexingStatusResponseSchema)` to create a new message.
+ */
+export const IndexingStatusResponseSchema: GenMessage<IndexingStatusResponse> = /*@__PURE__*/
+  messageDesc(file_huedb_query_v1_query, 12);
+
+/**
  * Reads over a collection's segment and tail.
  *
  * @generated from service huedb.query.v1.QueryService
@@ -437,6 +481,16 @@ export const QueryService: GenService<{
     methodKind: "unary";
     input: typeof CountRequestSchema;
     output: typeof CountResponseSchema;
+  },
+  /**
+   * How much of the log the segment does not hold yet (compaction lag).
+   *
+   * @generated from rpc huedb.query.v1.QueryService.IndexingStatus
+   */
+  indexingStatus: {
+    methodKind: "unary";
+    input: typeof IndexingStatusRequestSchema;
+    output: typeof IndexingStatusResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_huedb_query_v1_query, 0);
