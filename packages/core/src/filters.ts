@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
 import { getOwn } from './own.js';
-import { compileChromaRegex } from './regex.js';
+import { compileChromaRegex, type ChromaRegex } from './regex.js';
 import type {
   DocumentNode,
   DocumentOperator,
@@ -96,14 +96,10 @@ function onlyEntry(obj: FilterJson): [string, unknown] | undefined {
   return keys.length === 1 ? [keys[0]!, obj[keys[0]!]] : undefined;
 }
 
-function documentNode(op: DocumentOperator, pattern: string, context: string): DocumentNode {
-  if (op === '$regex' || op === '$not_regex') {
-    try {
-      compileChromaRegex(pattern);
-    } catch (err) {
-      throw new InvalidArgumentError(`${context}: ${(err as Error).message}`);
-    }
-  }
+// A regex is validated where the filter is parsed; its error is Chroma's own message, which
+// carries no "Invalid where clause" prefix in Chroma either.
+function documentNode(op: DocumentOperator, pattern: string): DocumentNode {
+  if (op === '$regex' || op === '$not_regex') compileChromaRegex(pattern);
   return { type: 'document', op, pattern };
 }
 
@@ -170,7 +166,7 @@ function parseWhereAt(json: unknown, depth: number): WhereNode {
         `Expected operand value to be a str for operator ${operator} on ${DOCUMENT_KEY}, got ${show(operand)}`,
       );
     }
-    return documentNode(operator as DocumentOperator, operand, WHERE_ERROR);
+    return documentNode(operator as DocumentOperator, operand);
   }
 
   switch (operator) {
@@ -273,13 +269,17 @@ function parseWhereDocumentAt(json: unknown, depth: number): WhereDocumentNode {
       `Expected where document operand value for operator ${operator} to be a str, got ${show(operand)}`,
     );
   }
-  return documentNode(operator as DocumentOperator, operand, WHERE_DOCUMENT_ERROR);
+  return documentNode(operator as DocumentOperator, operand);
 }
 
-// Compiled once per parsed node, on first use.
-const regexCache = new WeakMap<DocumentNode, RegExp>();
+// Compiled once per parsed node, on first use (compileChromaRegex also caches by pattern).
+const regexCache = new WeakMap<DocumentNode, ChromaRegex>();
 
-function regexOf(node: DocumentNode): RegExp {
+/**
+ * The compiled regex of a `$regex` / `$not_regex` predicate.
+ * @param node - a parsed document predicate with a regex operator
+ */
+export function regexOf(node: DocumentNode): ChromaRegex {
   let re = regexCache.get(node);
   if (!re) {
     re = compileChromaRegex(node.pattern);

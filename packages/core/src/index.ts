@@ -68,7 +68,7 @@ export {
   whereDocumentToJson,
   type FilterJson,
 } from './filters.js';
-export { compileChromaRegex } from './regex.js';
+export { compileChromaRegex, MAX_PATTERN_LENGTH, type ChromaRegex } from './regex.js';
 export {
   l2Squared,
   dot,
