@@ -3,7 +3,7 @@ import { LazyDfa, Scan } from './regex/matcher.js';
 import { parseRegex } from './regex/parser.js';
 import { compile, SizeLimitError } from './regex/program.js';
 import { RegexSyntaxError } from './regex/syntax-error.js';
-import { hasByteClass, translate } from './regex/translate.js';
+import { hasByteClass, translate, type Hir } from './regex/translate.js';
 
 /**
  * `$regex` / `$not_regex` with the syntax and semantics of Rust's `regex` crate, which Chroma
@@ -20,8 +20,21 @@ import { hasByteClass, translate } from './regex/translate.js';
  * docs/decisions/0005-regex-engine.md and docs/compatibility.md.
  */
 
-/** Patterns longer than this (UTF-16 code units) are refused before parsing (see MAX_PATTERN_LENGTH in the compatibility notes). */
-export const MAX_PATTERN_LENGTH = 1 << 20;
+/**
+ * Patterns longer than this (UTF-16 code units) are refused before parsing. Chroma has no such
+ * limit, but compiling runs on the event loop and costs up to ~3 µs per pattern character, so
+ * 16 Ki characters keep a compile under ~50 ms (each distinct pattern is compiled once; see the
+ * cache below). docs/decisions/0005-regex-engine.md has the measurements.
+ */
+export const MAX_PATTERN_LENGTH = 16 * 1024;
+
+/** A resumable match of one text (see {@link ChromaRegex.scan}). */
+export interface ChromaRegexScan {
+  /** Does about `budget` units of work; true once `matched` holds the answer. */
+  run(budget?: number): boolean;
+  /** Whether the pattern matched (once `run` returned true). */
+  readonly matched: boolean;
+}
 
 /** A compiled Chroma (Rust-dialect) regular expression. */
 export interface ChromaRegex {
@@ -34,7 +47,7 @@ export interface ChromaRegex {
    * character, more for a newly built DFA state) and returns true once `matched` is known, so a
    * caller scanning many documents can yield to the event loop between slices.
    */
-  scan(text: string): Scan;
+  scan(text: string): ChromaRegexScan;
 }
 
 const SIZE_MESSAGE = (e: SizeLimitError) => `Unexpected regex error: ${e.message}`;
@@ -70,12 +83,39 @@ export function compileChromaRegex(pattern: string): ChromaRegex {
   return entry;
 }
 
+/** The text a pattern of literals only (no classes, assertions or repetitions) must contain. */
+function literalText(hir: Hir): string | undefined {
+  if (hir.type === 'literal') return String.fromCodePoint(hir.c);
+  if (hir.type !== 'concat') return undefined;
+  let text = '';
+  for (const sub of hir.subs) {
+    if (sub.type === 'literal') text += String.fromCodePoint(sub.c);
+    else if (sub.type !== 'empty') return undefined;
+  }
+  return text;
+}
+
 function build(pattern: string): ChromaRegex | InvalidArgumentError {
   try {
-    if (pattern.length > MAX_PATTERN_LENGTH) throw new SizeLimitError();
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+      return new InvalidArgumentError(
+        `Unexpected regex error: the pattern is longer than ${MAX_PATTERN_LENGTH} characters.`,
+      );
+    }
     const hir = translate(pattern, parseRegex(pattern));
     if (hasByteClass(hir)) return new InvalidArgumentError('Byte pattern is not allowed');
-    const dfa = new LazyDfa(compile(hir));
+    const program = compile(hir);
+    const literal = literalText(hir);
+    if (literal !== undefined) {
+      // A plain string (the most common pattern): the engine's substring search is faster than
+      // any DFA and costs nothing to build.
+      return {
+        pattern,
+        test: (text) => text.includes(literal),
+        scan: (text) => Scan.done(text.includes(literal)),
+      };
+    }
+    const dfa = new LazyDfa(program);
     return {
       pattern,
       test: (text) => {

@@ -142,7 +142,9 @@ class Translator {
         if (ast.flags) this.apply(ast.flags);
         const sub = this.hir(ast.sub);
         this.flags = saved;
-        return sub;
+        // A capture stays a node of its own (Rust's Capture): it keeps an alternation of it from
+        // being collapsed into one class.
+        return ast.capturing ? { type: 'concat', subs: [sub] } : sub;
       }
       case 'concat':
         return { type: 'concat', subs: ast.subs.map((s) => this.hir(s)) };
