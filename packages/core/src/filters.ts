@@ -325,7 +325,9 @@ export function matchesDocument(
  * The `$regex` / `$not_regex` predicates of the filters, to evaluate ahead (see RegexResults).
  * @param nodes - parsed `where` and/or `where_document` filters
  */
-export function regexPredicates(...nodes: (WhereNode | WhereDocumentNode | undefined)[]): DocumentNode[] {
+export function regexPredicates(
+  ...nodes: (WhereNode | WhereDocumentNode | undefined)[]
+): DocumentNode[] {
   const out: DocumentNode[] = [];
   const visit = (node: WhereNode | WhereDocumentNode): void => {
     if (node.type === 'and' || node.type === 'or') node.children.forEach(visit);

@@ -23,16 +23,22 @@ const WORD_ASCII = 8;
 const WORD_UNICODE = 16;
 const END = 32;
 
-/** Cached states, and the thread ids they hold, before the cache is emptied. */
-const MAX_STATES = 4096;
-const MAX_CACHED_THREADS = 1 << 21;
+/**
+ * The cache's budget, in approximate bytes. When it is spent the cache is emptied (see reset).
+ * 8 MiB holds tens of thousands of states, enough for patterns like `(a|b)*a(a|b){14}` whose
+ * DFA has 2^15 states, so that they too run at one lookup per character once warm.
+ */
+const CACHE_BYTES = 8 << 20;
+const STATE_OVERHEAD_BYTES = 96;
 
 interface DState {
   readonly threads: Int32Array;
   readonly prev: number;
   /** No thread is alive and none can start: the text cannot match from here. */
   readonly dead: boolean;
-  ascii: (DState | undefined)[] | undefined;
+  /** Transitions on ASCII characters, by character class (see LazyDfa.asciiClass). */
+  ascii: (DState | undefined)[];
+  /** Transitions on other characters, by code point. */
   other: Map<number, DState> | undefined;
   /** Whether the text matches if it ends here (computed on demand). */
   atEnd: boolean | undefined;
@@ -42,7 +48,7 @@ const MATCHED: DState = {
   threads: new Int32Array(0),
   prev: 0,
   dead: false,
-  ascii: undefined,
+  ascii: [],
   other: undefined,
   atEnd: true,
 };
@@ -120,15 +126,48 @@ function prevMaskOf(looks: number): number {
   return mask;
 }
 
+/** Most distinct sets for which ASCII characters are grouped into classes (beyond it, one class
+ * per character: grouping would cost more than it saves). */
+const MAX_SETS_FOR_CLASSES = 2048;
+
+/**
+ * ASCII characters that no set and no assertion tells apart share a class, so a state's ASCII
+ * transition table has one slot per class (a handful for most patterns) instead of 128.
+ */
+function asciiClasses(program: Program, prevMask: number): { of: Uint8Array; count: number } {
+  const of = new Uint8Array(128);
+  if (program.sets.length > MAX_SETS_FOR_CLASSES) {
+    for (let c = 0; c < 128; c++) of[c] = c;
+    return { of, count: 128 };
+  }
+  const ids = new Map<string, number>();
+  for (let c = 0; c < 128; c++) {
+    // Assertions read the next character's bits too, so those join the signature.
+    let signature = String(bitsOf(c) & (prevMask | WORD_ASCII | WORD_UNICODE | LF | CR));
+    for (const set of program.sets) signature += contains(set, c) ? '1' : '0';
+    let id = ids.get(signature);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(signature, id);
+    }
+    of[c] = id;
+  }
+  return { of, count: ids.size };
+}
+
 /** The lazy DFA of one program; safe to share between scans (JS runs one at a time). */
 export class LazyDfa {
-  private states = new Map<string, DState>();
-  private cachedThreads = 0;
+  private states = new Map<number, DState[]>();
+  private cacheBytes = 0;
   private readonly mark: Uint32Array;
   private generation = 0;
   private readonly stack: Int32Array;
   private readonly chars: Int32Array;
+  private readonly out: Int32Array;
   private readonly prevMask: number;
+  /** The class of each ASCII character (see asciiClasses). */
+  readonly asciiClass: Uint8Array;
+  private readonly classCount: number;
   readonly initial: DState;
 
   constructor(private readonly program: Program) {
@@ -136,22 +175,29 @@ export class LazyDfa {
     this.mark = new Uint32Array(size);
     this.stack = new Int32Array(size + 1);
     this.chars = new Int32Array(size + 1);
+    this.out = new Int32Array(size + 1);
     this.prevMask = prevMaskOf(program.looks);
+    const classes = asciiClasses(program, this.prevMask);
+    this.asciiClass = classes.of;
+    this.classCount = classes.count;
     this.initial = this.state(new Int32Array(0), START);
   }
 
-  /** The state after `cp`; `MATCHED` once a match has been seen. `work` counts closure steps. */
+  /** The state after `cp`; `MATCHED` once a match has been seen. */
   next(s: DState, cp: number): DState {
     if (cp < 0x80) {
-      const cached = s.ascii?.[cp];
+      const k = this.asciiClass[cp]!;
+      const cached = s.ascii[k];
       if (cached) return cached;
-    } else {
-      const cached = s.other?.get(cp);
-      if (cached) return cached;
+      const target = this.compute(s, cp, bitsOf(cp));
+      s.ascii[k] = target;
+      return target;
     }
+    const cached = s.other?.get(cp);
+    if (cached) return cached;
     const target = this.compute(s, cp, bitsOf(cp));
-    if (cp < 0x80) (s.ascii ??= new Array<DState | undefined>(128))[cp] = target;
-    else (s.other ??= new Map()).set(cp, target);
+    (s.other ??= new Map()).set(cp, target);
+    this.cacheBytes += 16;
     return target;
   }
 
@@ -182,76 +228,107 @@ export class LazyDfa {
     const { op, a, b, sets, start, anchoredStart } = this.program;
     const mark = this.mark;
     const stack = this.stack;
+    const chars = this.chars;
     let gen = this.nextGeneration();
     let sp = 0;
-    const push = (pc: number) => {
-      if (mark[pc] !== gen) {
-        mark[pc] = gen;
-        stack[sp++] = pc;
-      }
-    };
-    for (const pc of s.threads) push(pc);
-    if (!anchoredStart || (s.prev & START) !== 0) push(start);
-    let chars = 0;
+    const threads = s.threads;
+    for (let i = 0; i < threads.length; i++) {
+      mark[threads[i]!] = gen;
+      stack[sp++] = threads[i]!;
+    }
+    if ((!anchoredStart || (s.prev & START) !== 0) && mark[start] !== gen) {
+      mark[start] = gen;
+      stack[sp++] = start;
+    }
+    let n = 0;
     while (sp > 0) {
       const pc = stack[--sp]!;
-      switch (op[pc]) {
+      switch (op[pc] as Op) {
         case Op.Char:
-          this.chars[chars++] = pc;
+          chars[n++] = pc;
           break;
-        case Op.Split:
-          push(a[pc]!);
-          push(b[pc]!);
+        case Op.Split: {
+          const x = a[pc]!;
+          const y = b[pc]!;
+          if (mark[y] !== gen) {
+            mark[y] = gen;
+            stack[sp++] = y;
+          }
+          if (mark[x] !== gen) {
+            mark[x] = gen;
+            stack[sp++] = x;
+          }
           break;
-        case Op.Look:
-          if (holds(a[pc]!, s.prev, nextBits)) push(b[pc]!);
+        }
+        case Op.Look: {
+          const y = b[pc]!;
+          if (mark[y] !== gen && holds(a[pc]!, s.prev, nextBits)) {
+            mark[y] = gen;
+            stack[sp++] = y;
+          }
           break;
+        }
         case Op.Match:
           return MATCHED;
       }
     }
     if (cp < 0) return this.initial; // end of text without a match (the caller only compares)
     gen = this.nextGeneration();
-    const out: number[] = [];
-    for (let i = 0; i < chars; i++) {
-      const pc = this.chars[i]!;
+    const out = this.out;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const pc = chars[i]!;
       const to = b[pc]!;
       if (mark[to] !== gen && contains(sets[a[pc]!]!, cp)) {
         mark[to] = gen;
-        out.push(to);
+        out[m++] = to;
       }
     }
-    out.sort((x, y) => x - y);
-    return this.state(Int32Array.from(out), nextBits & this.prevMask);
+    const next = out.slice(0, m).sort();
+    return this.state(next, nextBits & this.prevMask);
   }
 
   private state(threads: Int32Array, prev: number): DState {
-    const key = `${prev}:${threads.join(',')}`;
-    let s = this.states.get(key);
-    if (s) return s;
-    if (this.states.size >= MAX_STATES || this.cachedThreads >= MAX_CACHED_THREADS) this.reset();
-    s = {
+    let hash = prev | 0;
+    for (let i = 0; i < threads.length; i++) hash = (Math.imul(hash, 31) + threads[i]!) | 0;
+    const bucket = this.states.get(hash);
+    if (bucket) {
+      for (const s of bucket) if (s.prev === prev && sameThreads(s.threads, threads)) return s;
+    }
+    const bytes = STATE_OVERHEAD_BYTES + 4 * threads.length + 8 * this.classCount;
+    if (this.cacheBytes + bytes > CACHE_BYTES) this.reset();
+    const s: DState = {
       threads,
       prev,
       dead: threads.length === 0 && this.program.anchoredStart && (prev & START) === 0,
-      ascii: undefined,
+      ascii: new Array<DState | undefined>(this.classCount),
       other: undefined,
       atEnd: undefined,
     };
-    this.states.set(key, s);
-    this.cachedThreads += threads.length;
+    const list = this.states.get(hash);
+    if (list) list.push(s);
+    else this.states.set(hash, [s]);
+    this.cacheBytes += bytes;
     return s;
   }
 
   /** Empties the cache; states still held by a scan stay valid (transitions are recomputed). */
   private reset(): void {
-    for (const s of this.states.values()) {
-      s.ascii = undefined;
-      s.other = undefined;
+    for (const bucket of this.states.values()) {
+      for (const s of bucket) {
+        s.ascii.fill(undefined);
+        s.other = undefined;
+      }
     }
     this.states = new Map();
-    this.cachedThreads = 0;
+    this.cacheBytes = 0;
   }
+}
+
+function sameThreads(x: Int32Array, y: Int32Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /**
@@ -286,6 +363,7 @@ export class Scan {
     const n = text.length;
     // A transition not in the cache costs up to the program's size; charge it as such.
     const computeCost = Math.max(1, dfa.size >> 4);
+    const classOf = dfa.asciiClass;
     let s = this.state;
     let i = this.i;
     let spent = 0;
@@ -301,7 +379,7 @@ export class Scan {
           cp = 0xfffd; // a lone surrogate reads as the replacement character
         }
       }
-      const cached = cp < 0x80 ? s.ascii?.[cp] : s.other?.get(cp);
+      const cached = cp < 0x80 ? s.ascii[classOf[cp]!] : s.other?.get(cp);
       if (cached) {
         s = cached;
         spent++;

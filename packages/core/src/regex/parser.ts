@@ -149,6 +149,8 @@ class Parser {
   }
 
   private charAt(offset: number): string {
+    const unit = this.pattern.charCodeAt(offset);
+    if (unit < 0xd800 || unit > 0xdbff) return this.pattern[offset]!;
     return String.fromCodePoint(this.pattern.codePointAt(offset)!);
   }
 
@@ -281,7 +283,8 @@ class Parser {
       this.bump();
       if (end === ')') {
         // `(?)` is read as a repetition operator without an operand.
-        if (items.length === 0) throw this.error(innerSpan, 'repetition operator missing expression');
+        if (items.length === 0)
+          throw this.error(innerSpan, 'repetition operator missing expression');
         const ignore = flagState(items, 'x');
         if (ignore !== undefined) this.ignoreWhitespace = ignore;
         concat.asts.push({
@@ -746,8 +749,7 @@ class Parser {
 
   private pushClassOpen(parent: Union): Union {
     const start = this.snapshot();
-    const unclosed = (at: Position) =>
-      this.error(spanOf(start, at), 'unclosed character class');
+    const unclosed = (at: Position) => this.error(spanOf(start, at), 'unclosed character class');
     if (!this.bumpAndBumpSpace()) throw unclosed(this.snapshot());
     let negated = false;
     if (this.char() === '^') {
@@ -887,10 +889,7 @@ export function flagState(items: readonly FlagItem[], flag: FlagName): boolean |
  * classes each add a level; the first node past the limit is the error's span. */
 function checkNesting(parser: Parser, ast: Ast): void {
   const tooDeep = (span: Span) =>
-    parser.error(
-      span,
-      `exceed the maximum number of nested parentheses/brackets (${NEST_LIMIT})`,
-    );
+    parser.error(span, `exceed the maximum number of nested parentheses/brackets (${NEST_LIMIT})`);
   const visitItem = (item: ClassSetItem, depth: number): void => {
     if (item.type === 'bracketed') {
       if (depth + 1 > NEST_LIMIT) throw tooDeep(item.span);

@@ -73,7 +73,9 @@ const CLASS_RANGE_BYTES = 60;
 
 function cost(set: CodeSet): number {
   const ranges = set.length / 2;
-  return ranges <= 1 && (set[1] ?? 0) < 0x80 ? STATE_BYTES : STATE_BYTES + ranges * CLASS_RANGE_BYTES;
+  return ranges <= 1 && (set[1] ?? 0) < 0x80
+    ? STATE_BYTES
+    : STATE_BYTES + ranges * CLASS_RANGE_BYTES;
 }
 
 /**

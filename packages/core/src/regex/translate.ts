@@ -1,10 +1,18 @@
-import type { Ast, ClassSet, ClassSetItem, FlagItem, LiteralNode, UnicodeClassNode } from './ast.js';
+import type {
+  Ast,
+  ClassSet,
+  ClassSetItem,
+  FlagItem,
+  LiteralNode,
+  UnicodeClassNode,
+} from './ast.js';
 import { flagState } from './parser.js';
 import { RegexSyntaxError, type Span } from './syntax-error.js';
 import {
   asciiClass,
   caseFold,
   caseFoldChar,
+  caseFoldCharSet,
   codeSet,
   difference,
   intersect,
@@ -165,18 +173,33 @@ class Translator {
       const lower = String.fromCharCode(c).toLowerCase().charCodeAt(0);
       const upper = String.fromCharCode(c).toUpperCase().charCodeAt(0);
       if (lower === upper) return { type: 'literal', c };
-      return { type: 'class', set: codeSet([[lower, lower], [upper, upper]]), bytes: true };
+      return {
+        type: 'class',
+        set: codeSet([
+          [lower, lower],
+          [upper, upper],
+        ]),
+        bytes: true,
+      };
     }
-    const orbit = caseFoldChar(c);
-    if (orbit.length === 1) return { type: 'literal', c };
-    return { type: 'class', set: codeSet(orbit.map((x) => [x, x])), bytes: false };
+    if (caseFoldChar(c).length === 1) return { type: 'literal', c };
+    return { type: 'class', set: caseFoldCharSet(c), bytes: false };
   }
 
   private dot(span: Span): Hir {
     if (!this.flags.u) throw this.error(span, 'pattern can match invalid UTF-8');
     const all = negate([]);
     let set: CodeSet = all;
-    if (!this.flags.s) set = this.flags.R ? difference(all, codeSet([[10, 10], [13, 13]])) : difference(all, codeSet([[10, 10]]));
+    if (!this.flags.s)
+      set = this.flags.R
+        ? difference(
+            all,
+            codeSet([
+              [10, 10],
+              [13, 13],
+            ]),
+          )
+        : difference(all, codeSet([[10, 10]]));
     return { type: 'class', set, bytes: false };
   }
 
@@ -254,7 +277,8 @@ class Translator {
           ? namedProperty(kind.name)
           : propertyValue(kind.name, kind.value);
     if (found === 'not-found') throw this.error(node.span, 'Unicode property not found');
-    if (found === 'value-not-found') throw this.error(node.span, 'Unicode property value not found');
+    if (found === 'value-not-found')
+      throw this.error(node.span, 'Unicode property value not found');
     if (found === 'unsupported') {
       throw this.error(node.span, 'Unicode property not supported by HueDB');
     }

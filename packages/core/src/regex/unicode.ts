@@ -25,9 +25,7 @@ const require = createRequire(import.meta.url);
 
 /** Sorts and merges ranges given as `[lo, hi]` pairs (inclusive), dropping surrogates. */
 export function codeSet(pairs: readonly (readonly [number, number])[]): CodeSet {
-  const sorted = pairs
-    .flatMap(([lo, hi]) => withoutSurrogates(lo, hi))
-    .sort((a, b) => a[0] - b[0]);
+  const sorted = pairs.flatMap(([lo, hi]) => withoutSurrogates(lo, hi)).sort((a, b) => a[0] - b[0]);
   const out: number[] = [];
   for (const [lo, hi] of sorted) {
     const last = out.length - 1;
@@ -51,9 +49,40 @@ function pairsOf(set: CodeSet): [number, number][] {
   return out;
 }
 
-/** Set union. */
+/** Set union (a linear merge). */
 export function union(...sets: CodeSet[]): CodeSet {
-  return codeSet(sets.flatMap(pairsOf));
+  if (sets.length === 0) return [];
+  let acc = sets[0]!;
+  for (let i = 1; i < sets.length; i++) acc = union2(acc, sets[i]!);
+  return acc;
+}
+
+function union2(x: CodeSet, y: CodeSet): CodeSet {
+  if (x.length === 0) return y;
+  if (y.length === 0) return x;
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    let lo: number;
+    let hi: number;
+    if (j >= y.length || (i < x.length && x[i]! <= y[j]!)) {
+      lo = x[i]!;
+      hi = x[i + 1]!;
+      i += 2;
+    } else {
+      lo = y[j]!;
+      hi = y[j + 1]!;
+      j += 2;
+    }
+    const last = out.length - 1;
+    if (last > 0 && lo <= out[last]! + 1) {
+      if (hi > out[last]!) out[last] = hi;
+    } else {
+      out.push(lo, hi);
+    }
+  }
+  return out;
 }
 
 /** The code points (Unicode scalar values) not in the set. */
@@ -68,9 +97,19 @@ export function negate(set: CodeSet): CodeSet {
   return codeSet(out);
 }
 
-/** Set intersection. */
-export function intersect(a: CodeSet, b: CodeSet): CodeSet {
-  return negate(union(negate(a), negate(b)));
+/** Set intersection (a linear merge). */
+export function intersect(x: CodeSet, y: CodeSet): CodeSet {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < x.length && j < y.length) {
+    const lo = Math.max(x[i]!, y[j]!);
+    const hi = Math.min(x[i + 1]!, y[j + 1]!);
+    if (lo <= hi) out.push(lo, hi);
+    if (x[i + 1]! < y[j + 1]!) i += 2;
+    else j += 2;
+  }
+  return out;
 }
 
 /** The code points of `a` not in `b`. */
@@ -137,7 +176,11 @@ function looseIndex(entries: Iterable<[string, string]>): Map<string, string> {
 }
 
 let indexes:
-  | { properties: Map<string, string>; categories: Map<string, string>; scripts: Map<string, string> }
+  | {
+      properties: Map<string, string>;
+      categories: Map<string, string>;
+      scripts: Map<string, string>;
+    }
   | undefined;
 
 function names() {
@@ -149,7 +192,11 @@ function names() {
   return indexes;
 }
 
-const PSEUDO_CATEGORIES: Record<string, string> = { any: 'Any', assigned: 'Assigned', ascii: 'ASCII' };
+const PSEUDO_CATEGORIES: Record<string, string> = {
+  any: 'Any',
+  assigned: 'Assigned',
+  ascii: 'ASCII',
+};
 
 function category(norm: string): CodeSet | undefined {
   const pseudo = PSEUDO_CATEGORIES[norm];
@@ -181,7 +228,8 @@ export function namedProperty(name: string): CodeSet | PropertyFailure {
   if (norm !== 'cf' && norm !== 'sc' && norm !== 'lc') {
     const canonical = names().properties.get(norm);
     if (canonical !== undefined) {
-      if (['General_Category', 'Script', 'Script_Extensions'].includes(canonical)) return 'not-found';
+      if (['General_Category', 'Script', 'Script_Extensions'].includes(canonical))
+        return 'not-found';
       return load('Binary_Property', canonical);
     }
     if (UNSUPPORTED_PROPERTIES.has(norm)) return 'not-found';
@@ -401,4 +449,19 @@ export function caseFold(set: CodeSet): CodeSet {
 /** The simple case-folding orbit of one code point (itself when it has none). */
 export function caseFoldChar(cp: number): readonly number[] {
   return foldOrbits().get(cp) ?? [cp];
+}
+
+const foldedChars = new Map<number, CodeSet>();
+
+/**
+ * The orbit of a code point as a set, one shared object per code point: a long case-insensitive
+ * pattern then references a handful of sets, not one per character.
+ */
+export function caseFoldCharSet(cp: number): CodeSet {
+  let set = foldedChars.get(cp);
+  if (!set) {
+    set = codeSet(caseFoldChar(cp).map((x) => [x, x] as [number, number]));
+    if (foldedChars.size < 65536) foldedChars.set(cp, set);
+  }
+  return set;
 }
