@@ -156,6 +156,8 @@ class Compiler {
       }
       case 'repetition':
         return this.repetition(hir.sub, hir.min, hir.max, next);
+      case 'capture':
+        return this.compile(hir.sub, next);
     }
   }
 
@@ -208,6 +210,8 @@ function startsAnchored(hir: Hir): boolean {
       return hir.subs.every(startsAnchored);
     case 'repetition':
       return hir.min > 0 && startsAnchored(hir.sub);
+    case 'capture':
+      return startsAnchored(hir.sub);
     default:
       return false;
   }

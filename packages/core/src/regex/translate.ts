@@ -64,6 +64,7 @@ export type Hir =
   | { type: 'class'; set: CodeSet; bytes: boolean }
   | { type: 'look'; look: Look }
   | { type: 'repetition'; min: number; max: number | null; sub: Hir }
+  | { type: 'capture'; sub: Hir }
   | { type: 'concat'; subs: Hir[] }
   | { type: 'alternation'; subs: Hir[] };
 
@@ -92,6 +93,7 @@ export function hasByteClass(hir: Hir): boolean {
     case 'class':
       return hir.bytes;
     case 'repetition':
+    case 'capture':
       return hasByteClass(hir.sub);
     case 'concat':
     case 'alternation':
@@ -134,11 +136,11 @@ class Translator {
       case 'assertion':
         return { type: 'look', look: this.look(ast.kind, ast.span) };
       case 'perl':
-        return this.classHir(this.perl(ast.kind, ast.negated), ast.span);
+        return this.classHir(this.perl(ast.kind, ast.negated, ast.span), ast.span);
       case 'unicode':
         return this.classHir(this.unicodeClass(ast), ast.span);
       case 'bracketed':
-        return this.classHir(this.bracketed(ast.negated, ast.set), ast.span);
+        return this.classHir(this.bracketed(ast.negated, ast.set, ast.span), ast.span);
       case 'repetition': {
         const sub = this.hir(ast.sub);
         // `x{0}` matches only the empty string; Rust drops its operand.
@@ -152,10 +154,10 @@ class Translator {
         this.flags = saved;
         // A capture stays a node of its own (Rust's Capture): it keeps an alternation of it from
         // being collapsed into one class.
-        return ast.capturing ? { type: 'concat', subs: [sub] } : sub;
+        return ast.capturing ? { type: 'capture', sub } : sub;
       }
       case 'concat':
-        return { type: 'concat', subs: ast.subs.map((s) => this.hir(s)) };
+        return concat(ast.subs.map((s) => this.hir(s)));
       case 'alternation':
         return alternation(ast.subs.map((s) => this.hir(s)));
     }
@@ -217,9 +219,7 @@ class Translator {
       case 'WordBoundary':
         return u ? 'WordUnicode' : 'WordAscii';
       case 'NotWordBoundary':
-        // An ASCII \B could match between the bytes of one character.
-        if (!u) throw this.error(span, 'pattern can match invalid UTF-8');
-        return 'WordUnicodeNegate';
+        return u ? 'WordUnicodeNegate' : 'WordAsciiNegate';
       case 'WordBoundaryStart':
         return u ? 'WordStartUnicode' : 'WordStartAscii';
       case 'WordBoundaryEnd':
@@ -259,12 +259,19 @@ class Translator {
     return union(set, codeSet(extra));
   }
 
-  private perl(kind: 'd' | 's' | 'w', negated: boolean): CodeSet {
-    let set: CodeSet;
-    if (this.flags.u) set = perlClass(kind);
-    else set = asciiClass(kind === 'd' ? 'digit' : kind === 's' ? 'space' : 'word');
-    if (!negated) return set;
-    return this.flags.u ? negate(set) : byteNegate(set);
+  private perl(kind: 'd' | 's' | 'w', negated: boolean, span: Span): CodeSet {
+    if (this.flags.u) return negated ? negate(perlClass(kind)) : perlClass(kind);
+    const set = asciiClass(kind === 'd' ? 'digit' : kind === 's' ? 'space' : 'word');
+    return negated ? this.asciiOnly(byteNegate(set), span) : set;
+  }
+
+  /** In byte mode a class reaching past ASCII could match invalid UTF-8: Rust refuses it where
+   * it is built (a negated `\D`, `[[:^alpha:]]` or `[^...]`), with that part's span. */
+  private asciiOnly(set: CodeSet, span: Span): CodeSet {
+    if (difference(set, ASCII_ONLY).length > 0) {
+      throw this.error(span, 'pattern can match invalid UTF-8');
+    }
+    return set;
   }
 
   private unicodeClass(node: UnicodeClassNode): CodeSet {
@@ -282,16 +289,18 @@ class Translator {
     if (found === 'unsupported') {
       throw this.error(node.span, 'Unicode property not supported by HueDB');
     }
-    const negated = node.negated !== (kind.type === 'named-value' && kind.op === '!=');
+    // regex-syntax 0.8 reads `\p{name!=value}` as `\p{name=value}` (its translation looks at
+    // `\p` versus `\P` only); Chroma inherits that, and so does HueDB.
+    const negated = node.negated;
     // Rust folds a Unicode class before negating it.
     const folded = this.fold(found);
     return negated ? negate(folded) : folded;
   }
 
-  private bracketed(negated: boolean, set: ClassSet): CodeSet {
+  private bracketed(negated: boolean, set: ClassSet, span: Span): CodeSet {
     const contents = this.fold(this.classSet(set));
-    if (!negated) return contents;
-    return this.flags.u ? negate(contents) : byteNegate(contents);
+    if (this.flags.u) return negated ? negate(contents) : contents;
+    return this.asciiOnly(negated ? byteNegate(contents) : contents, span);
   }
 
   private classSet(set: ClassSet): CodeSet {
@@ -323,14 +332,14 @@ class Translator {
       case 'ascii': {
         const set = this.fold(asciiClass(item.name));
         if (!item.negated) return set;
-        return this.flags.u ? negate(set) : byteNegate(set);
+        return this.flags.u ? negate(set) : this.asciiOnly(byteNegate(set), item.span);
       }
       case 'unicode':
         return this.unicodeClass(item);
       case 'perl':
-        return this.perl(item.kind, item.negated);
+        return this.perl(item.kind, item.negated, item.span);
       case 'bracketed':
-        return this.bracketed(item.negated, item.set);
+        return this.bracketed(item.negated, item.set, item.span);
       case 'union':
         return union(...item.items.map((x) => this.classItem(x)));
     }
@@ -348,6 +357,16 @@ class Translator {
 /** Negation over bytes: includes 0x80-0xFF, so the caller's UTF-8 check refuses it. */
 function byteNegate(set: CodeSet): CodeSet {
   return intersect(negate(set), codeSet([[0, 0xff]]));
+}
+
+/** Rust's concatenation drops empty parts (flag groups among them) and flattens nested ones. */
+function concat(subs: Hir[]): Hir {
+  const flat = subs
+    .flatMap((s) => (s.type === 'concat' ? s.subs : [s]))
+    .filter((s) => s.type !== 'empty');
+  if (flat.length === 0) return { type: 'empty' };
+  if (flat.length === 1) return flat[0]!;
+  return { type: 'concat', subs: flat };
 }
 
 /** Rust collapses an alternation of single characters, or of classes, into one class. */

@@ -198,10 +198,12 @@ const PSEUDO_CATEGORIES: Record<string, string> = {
   ascii: 'ASCII',
 };
 
-function category(norm: string): CodeSet | undefined {
+function category(norm: string): CodeSet | PropertyFailure | undefined {
   const pseudo = PSEUDO_CATEGORIES[norm];
   if (pseudo) return load('Binary_Property', pseudo);
   const canonical = names().categories.get(norm);
+  // Rust has no table for surrogates (its sets hold scalar values only).
+  if (canonical === 'Surrogate') return 'value-not-found';
   return canonical ? load('General_Category', canonical) : undefined;
 }
 
