@@ -30,8 +30,8 @@ export const MAX_PATTERN_LENGTH = 16 * 1024;
 
 /** A resumable match of one text (see {@link ChromaRegex.scan}). */
 export interface ChromaRegexScan {
-  /** Does about `budget` units of work; true once `matched` holds the answer. */
-  run(budget?: number): boolean;
+  /** Works until the answer is known (true) or `performance.now()` passes `deadline` (false). */
+  run(deadline?: number): boolean;
   /** Whether the pattern matched (once `run` returned true). */
   readonly matched: boolean;
 }
@@ -43,9 +43,9 @@ export interface ChromaRegex {
   /** Whether the pattern matches anywhere in `text`. */
   test(text: string): boolean;
   /**
-   * A resumable match of `text`: `run(budget)` does about `budget` units of work (one per
-   * character, more for a newly built DFA state) and returns true once `matched` is known, so a
-   * caller scanning many documents can yield to the event loop between slices.
+   * A resumable match of `text`: `run(deadline)` returns true once `matched` is known, or false
+   * when the deadline passes first, so a caller scanning many documents can yield to the event
+   * loop between slices.
    */
   scan(text: string): ChromaRegexScan;
 }

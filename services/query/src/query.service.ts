@@ -40,8 +40,8 @@ export class QueryEngine {
     if (limit <= 0) return { records: out };
     let skipped = 0;
     // A filtered scan may yield to the event loop (see Slicer); the view is live (the tail is
-    // applied to it by other reads), so the records are taken first: the scan sees one state.
-    const records = filter ? [...view.records()] : view.records();
+    // applied to it by other reads), so the scan reads it as of now: it sees one state.
+    const records = filter ? view.recordsAsOfNow() : view.records();
     for (const record of records) {
       if (filter) {
         const verdict = filter.matches(record);

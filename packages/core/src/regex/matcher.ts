@@ -332,9 +332,8 @@ function sameThreads(x: Int32Array, y: Int32Array): boolean {
 }
 
 /**
- * One resumable scan of a text: `run(budget)` advances at most about `budget` units of work (a
- * character is one unit, a newly computed transition costs its closure) and tells whether the
- * answer is known; `matched` then holds it.
+ * One resumable scan of a text: `run(deadline)` advances until the answer is known (true; it is
+ * then in `matched`) or until `performance.now()` passes `deadline` (false; call again).
  */
 export class Scan {
   private i = 0;
@@ -355,18 +354,16 @@ export class Scan {
     return scan;
   }
 
-  /** Advances; true when finished. */
-  run(budget = Number.POSITIVE_INFINITY): boolean {
+  /** Advances; true when finished. The clock is read every 256 characters. */
+  run(deadline = Number.POSITIVE_INFINITY): boolean {
     const dfa = this.dfa;
     if (!dfa) return true;
     const text = this.text;
     const n = text.length;
-    // A transition not in the cache costs up to the program's size; charge it as such.
-    const computeCost = Math.max(1, dfa.size >> 4);
     const classOf = dfa.asciiClass;
     let s = this.state;
     let i = this.i;
-    let spent = 0;
+    let steps = 0;
     while (i < n) {
       if (s.dead) return this.finish(false);
       let cp = text.charCodeAt(i++);
@@ -379,16 +376,9 @@ export class Scan {
           cp = 0xfffd; // a lone surrogate reads as the replacement character
         }
       }
-      const cached = cp < 0x80 ? s.ascii[classOf[cp]!] : s.other?.get(cp);
-      if (cached) {
-        s = cached;
-        spent++;
-      } else {
-        s = dfa.next(s, cp);
-        spent += computeCost;
-      }
+      s = (cp < 0x80 ? s.ascii[classOf[cp]!] : s.other?.get(cp)) ?? dfa.next(s, cp);
       if (dfa.isMatched(s)) return this.finish(true);
-      if (spent >= budget) {
+      if ((++steps & 255) === 0 && performance.now() >= deadline) {
         this.state = s;
         this.i = i;
         return false;

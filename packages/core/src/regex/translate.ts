@@ -134,7 +134,7 @@ class Translator {
       case 'dot':
         return this.dot(ast.span);
       case 'assertion':
-        return { type: 'look', look: this.look(ast.kind, ast.span) };
+        return { type: 'look', look: this.look(ast.kind) };
       case 'perl':
         return this.classHir(this.perl(ast.kind, ast.negated, ast.span), ast.span);
       case 'unicode':
@@ -205,7 +205,7 @@ class Translator {
     return { type: 'class', set, bytes: false };
   }
 
-  private look(kind: Extract<Ast, { type: 'assertion' }>['kind'], span: Span): Look {
+  private look(kind: Extract<Ast, { type: 'assertion' }>['kind']): Look {
     const u = this.flags.u;
     switch (kind) {
       case 'StartLine':

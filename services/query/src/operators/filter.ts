@@ -28,30 +28,23 @@ export interface RecordFilter {
 /** How long one request may hold the event loop before letting others run. */
 export const SLICE_MS = 10;
 
-/** Work units (≈ document characters) a regex scan does between looks at the clock. */
-const SCAN_BUDGET = 20_000;
-
 /**
  * Yields to the event loop once the current slice is used up. One per request: the clock
  * starts when the request starts evaluating.
  */
 export class Slicer {
-  private sliceStart = performance.now();
+  /** When the current slice ends (`performance.now()` time). */
+  deadline = performance.now() + SLICE_MS;
 
   /** Whether the slice is used up (cheap: call it often). */
   due(): boolean {
-    return performance.now() - this.sliceStart >= SLICE_MS;
+    return performance.now() >= this.deadline;
   }
 
   /** Lets queued work (I/O callbacks, timers) run, then starts a new slice. */
   async yield(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    this.sliceStart = performance.now();
-  }
-
-  /** Yields if the slice is used up. */
-  async pause(): Promise<void> {
-    if (this.due()) await this.yield();
+    this.deadline = performance.now() + SLICE_MS;
   }
 }
 
@@ -79,8 +72,8 @@ export function compileFilter(
     (!ids || ids.has(record.id)) &&
     matchesFilters(where, whereDocument, record.metadata, record.document, results);
 
-  // Scans run synchronously while they fit in a budget (almost always); only a scan that does
-  // not goes on in slices.
+  // Scans run synchronously while they fit in the slice (almost always); only a scan that does
+  // not goes on in later slices.
   const finish = async (
     record: MaterializedRecord,
     results: Map<DocumentNode, boolean>,
@@ -90,7 +83,7 @@ export function compileFilter(
     let scan: ChromaRegexScan = pending;
     for (let i = from; i < regexes.length; i++) {
       if (i > from) scan = regexOf(regexes[i]!).scan(record.document!);
-      while (!scan.run(SCAN_BUDGET)) await slicer.pause();
+      while (!scan.run(slicer.deadline)) await slicer.yield();
       results.set(regexes[i]!, scan.matched);
     }
     return test(record, results);
@@ -105,7 +98,7 @@ export function compileFilter(
       const results = new Map<DocumentNode, boolean>();
       for (let i = 0; i < regexes.length; i++) {
         const scan = regexOf(regexes[i]!).scan(record.document);
-        if (!scan.run(SCAN_BUDGET)) return finish(record, results, i, scan);
+        if (!scan.run(slicer.deadline)) return finish(record, results, i, scan);
         results.set(regexes[i]!, scan.matched);
       }
       return test(record, results);
