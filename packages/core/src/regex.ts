@@ -53,8 +53,9 @@ export interface ChromaRegex {
 const SIZE_MESSAGE = (e: SizeLimitError) => `Unexpected regex error: ${e.message}`;
 
 // Compiled patterns, most recently used last: the gateway validates a filter and the query node
-// evaluates it, often in the same process and for the same pattern again and again.
-const CACHE_ENTRIES = 128;
+// evaluates it, often in the same process and for the same pattern again and again. Each entry's
+// DFA cache may grow to 8 MiB (./regex/matcher.ts), so 32 entries bound the whole at 256 MiB.
+const CACHE_ENTRIES = 32;
 const CACHE_PATTERN_CHARS = 4 << 20;
 const cache = new Map<string, ChromaRegex | InvalidArgumentError>();
 let cachedChars = 0;

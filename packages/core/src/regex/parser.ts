@@ -1,5 +1,4 @@
 import type {
-  AssertionKind,
   Ast,
   BracketedNode,
   ClassSet,
@@ -7,15 +6,15 @@ import type {
   FlagItem,
   FlagName,
   LiteralNode,
-  PerlClassNode,
-  UnicodeClassNode,
 } from './ast.js';
+import { spanOf } from './cursor.js';
+import { EscapeParser, type Primitive } from './escapes.js';
 import { RegexSyntaxError, type Position, type Span } from './syntax-error.js';
 import { isRustAlphabetic, isRustAlphanumeric, isRustWhitespace } from './unicode.js';
 
 /**
  * A parser of Rust's regex syntax (the `regex-syntax` 0.8 crate Chroma validates patterns with),
- * written from its documented grammar and observed behaviour. It is iterative (explicit stacks, as
+ * written to reproduce its grammar, error kinds, spans and order of checks. It is iterative (explicit stacks, as
  * Rust's is), so a pattern of a million `(` cannot overflow the call stack, and it reports the
  * first error Rust would report, with the same message and span. Octal escapes are off and the
  * nesting limit is Rust's default (250), as in `regex_syntax::parse`.
@@ -24,18 +23,10 @@ import { isRustAlphabetic, isRustAlphanumeric, isRustWhitespace } from './unicod
 /** Rust's default limit on nested groups, repetitions, alternations and classes. */
 export const NEST_LIMIT = 250;
 
-const META = new Set('\\.+*?()|[]{}^$#&-~');
 const FLAGS: Record<string, FlagName> = { i: 'i', m: 'm', s: 's', U: 'U', u: 'u', R: 'R', x: 'x' };
 const ASCII_CLASS_NAMES = new Set(
   'alnum alpha ascii blank cntrl digit graph lower print punct space upper word xdigit'.split(' '),
 );
-
-type Primitive =
-  | LiteralNode
-  | { type: 'assertion'; span: Span; kind: AssertionKind }
-  | { type: 'dot'; span: Span }
-  | PerlClassNode
-  | UnicodeClassNode;
 
 interface Concat {
   span: Span;
@@ -62,10 +53,6 @@ type ClassState =
   | { type: 'open'; union: Union; set: BracketedNode }
   | { type: 'op'; op: '&&' | '--' | '~~'; lhs: ClassSet };
 
-function spanOf(start: Position, end: Position): Span {
-  return { start, end };
-}
-
 function concatToAst(c: Concat): Ast {
   if (c.asts.length === 0) return { type: 'empty', span: c.span };
   if (c.asts.length === 1) return c.asts[0]!;
@@ -82,10 +69,6 @@ function classSetSpan(set: ClassSet): Span {
   return set.type === 'op' ? set.span : set.item.span;
 }
 
-function isHex(c: string): boolean {
-  return /^[0-9a-fA-F]$/.test(c);
-}
-
 /**
  * Parses a pattern into a syntax tree; throws {@link RegexSyntaxError} as Rust would.
  * @param pattern - the pattern
@@ -94,14 +77,10 @@ export function parseRegex(pattern: string): Ast {
   return new Parser(pattern).parse();
 }
 
-class Parser {
-  private pos: Position = { offset: 0, line: 1, column: 1 };
-  private ignoreWhitespace = false;
+class Parser extends EscapeParser {
   private readonly groups: GroupState[] = [];
   private readonly classes: ClassState[] = [];
   private readonly captureNames = new Map<string, Span>();
-
-  constructor(private readonly pattern: string) {}
 
   parse(): Ast {
     let concat: Concat = { span: this.span(), asts: [] };
@@ -136,113 +115,6 @@ class Parser {
     const ast = this.popGroupEnd(concat);
     checkNesting(this, ast);
     return ast;
-  }
-
-  // --- cursor -------------------------------------------------------------------------------
-
-  error(span: Span, kind: string, aux?: Span): RegexSyntaxError {
-    return new RegexSyntaxError(this.pattern, kind, span, aux);
-  }
-
-  private eof(): boolean {
-    return this.pos.offset >= this.pattern.length;
-  }
-
-  private charAt(offset: number): string {
-    const unit = this.pattern.charCodeAt(offset);
-    if (unit < 0xd800 || unit > 0xdbff) return this.pattern[offset]!;
-    return String.fromCodePoint(this.pattern.codePointAt(offset)!);
-  }
-
-  private char(): string {
-    return this.charAt(this.pos.offset);
-  }
-
-  private snapshot(): Position {
-    return { ...this.pos };
-  }
-
-  /** Advances one character; false when that reaches the end. */
-  private bump(): boolean {
-    if (this.eof()) return false;
-    const c = this.char();
-    this.pos =
-      c === '\n'
-        ? { offset: this.pos.offset + 1, line: this.pos.line + 1, column: 1 }
-        : { offset: this.pos.offset + c.length, line: this.pos.line, column: this.pos.column + 1 };
-    return !this.eof();
-  }
-
-  private bumpIf(prefix: string): boolean {
-    if (!this.pattern.startsWith(prefix, this.pos.offset)) return false;
-    for (let i = 0; i < [...prefix].length; i++) this.bump();
-    return true;
-  }
-
-  private bumpAndBumpSpace(): boolean {
-    if (!this.bump()) return false;
-    this.bumpSpace();
-    return !this.eof();
-  }
-
-  /** In `x` mode, skips whitespace and `#` comments. */
-  private bumpSpace(): void {
-    if (!this.ignoreWhitespace) return;
-    while (!this.eof()) {
-      const c = this.char();
-      if (isRustWhitespace(c)) {
-        this.bump();
-      } else if (c === '#') {
-        this.bump();
-        while (!this.eof()) {
-          const d = this.char();
-          this.bump();
-          if (d === '\n') break;
-        }
-      } else {
-        break;
-      }
-    }
-  }
-
-  private peek(): string | undefined {
-    if (this.eof()) return undefined;
-    const next = this.pos.offset + this.char().length;
-    return next < this.pattern.length ? this.charAt(next) : undefined;
-  }
-
-  private peekSpace(): string | undefined {
-    if (!this.ignoreWhitespace) return this.peek();
-    if (this.eof()) return undefined;
-    let i = this.pos.offset + this.char().length;
-    let inComment = false;
-    while (i < this.pattern.length) {
-      const c = this.charAt(i);
-      if (isRustWhitespace(c)) {
-        // skip
-      } else if (!inComment && c === '#') {
-        inComment = true;
-      } else if (inComment && c === '\n') {
-        inComment = false;
-      } else if (!inComment) {
-        return c;
-      }
-      i += c.length;
-    }
-    return undefined;
-  }
-
-  private span(): Span {
-    return spanOf(this.snapshot(), this.snapshot());
-  }
-
-  private spanChar(): Span {
-    const c = this.char();
-    const end =
-      c === '\n'
-        ? { offset: this.pos.offset + 1, line: this.pos.line + 1, column: 1 }
-        : { offset: this.pos.offset + c.length, line: this.pos.line, column: this.pos.column + 1 };
-    return spanOf(this.snapshot(), end);
   }
 
   // --- groups and alternation ---------------------------------------------------------------
@@ -487,227 +359,6 @@ class Parser {
     return n;
   }
 
-  // --- primitives and escapes ---------------------------------------------------------------
-
-  private parsePrimitive(): Primitive {
-    const c = this.char();
-    if (c === '\\') return this.parseEscape();
-    const span = this.spanChar();
-    this.bump();
-    if (c === '.') return { type: 'dot', span };
-    if (c === '^') return { type: 'assertion', span, kind: 'StartLine' };
-    if (c === '$') return { type: 'assertion', span, kind: 'EndLine' };
-    return { type: 'literal', span, kind: 'verbatim', c: c.codePointAt(0)! };
-  }
-
-  private parseEscape(): Primitive {
-    const start = this.snapshot();
-    if (!this.bump()) {
-      throw this.error(
-        spanOf(start, this.snapshot()),
-        'incomplete escape sequence, reached end of pattern prematurely',
-      );
-    }
-    const c = this.char();
-    if (/^[0-9]$/.test(c)) {
-      throw this.error(spanOf(start, this.spanChar().end), 'backreferences are not supported');
-    }
-    if (c === 'x' || c === 'u' || c === 'U') {
-      const lit = this.parseHex();
-      return { ...lit, span: spanOf(start, lit.span.end) };
-    }
-    if (c === 'p' || c === 'P') {
-      const cls = this.parseUnicodeClass();
-      return { ...cls, span: spanOf(start, cls.span.end) };
-    }
-    if ('dswDSW'.includes(c)) {
-      this.bump();
-      return {
-        type: 'perl',
-        span: spanOf(start, this.snapshot()),
-        kind: c.toLowerCase() as 'd' | 's' | 'w',
-        negated: c !== c.toLowerCase(),
-      };
-    }
-    this.bump();
-    const span = spanOf(start, this.snapshot());
-    const cp = c.codePointAt(0)!;
-    if (META.has(c) || (cp < 0x80 && !/^[0-9A-Za-z<>]$/.test(c))) {
-      return { type: 'literal', span, kind: 'escaped', c: cp };
-    }
-    const special: Record<string, number> = { a: 7, f: 12, t: 9, n: 10, r: 13, v: 11 };
-    if (special[c] !== undefined) return { type: 'literal', span, kind: 'escaped', c: special[c] };
-    const assertion = (kind: AssertionKind): Primitive => ({ type: 'assertion', span, kind });
-    switch (c) {
-      case 'A':
-        return assertion('StartText');
-      case 'z':
-        return assertion('EndText');
-      case 'B':
-        return assertion('NotWordBoundary');
-      case '<':
-        return assertion('WordBoundaryStart');
-      case '>':
-        return assertion('WordBoundaryEnd');
-      case 'b': {
-        if (!this.eof() && this.char() === '{') {
-          const kind = this.maybeSpecialWordBoundary(start);
-          if (kind) return { type: 'assertion', span: spanOf(start, this.snapshot()), kind };
-        }
-        return assertion('WordBoundary');
-      }
-    }
-    throw this.error(span, 'unrecognized escape sequence');
-  }
-
-  private maybeSpecialWordBoundary(wbStart: Position): AssertionKind | undefined {
-    const start = this.snapshot();
-    if (!this.bumpAndBumpSpace()) {
-      throw this.error(
-        spanOf(wbStart, this.snapshot()),
-        'found either the beginning of a special word boundary or a bounded repetition on a \\b with an opening brace, but no closing brace',
-      );
-    }
-    const contentsStart = this.snapshot();
-    const valid = (c: string) => /^[A-Za-z-]$/.test(c);
-    if (!valid(this.char())) {
-      this.pos = start;
-      return undefined;
-    }
-    let name = '';
-    while (!this.eof() && valid(this.char())) {
-      name += this.char();
-      this.bumpAndBumpSpace();
-    }
-    if (this.eof() || this.char() !== '}') {
-      throw this.error(
-        spanOf(start, this.snapshot()),
-        'special word boundary assertion is either unclosed or contains an invalid character',
-      );
-    }
-    const end = this.snapshot();
-    this.bump();
-    const kinds: Record<string, AssertionKind> = {
-      start: 'WordBoundaryStart',
-      end: 'WordBoundaryEnd',
-      'start-half': 'WordBoundaryStartHalf',
-      'end-half': 'WordBoundaryEndHalf',
-    };
-    const kind = kinds[name];
-    if (!kind) {
-      throw this.error(
-        spanOf(contentsStart, end),
-        'unrecognized special word boundary assertion, valid choices are: start, end, start-half or end-half',
-      );
-    }
-    return kind;
-  }
-
-  private parseHex(): LiteralNode {
-    const form = this.char();
-    const digits = form === 'x' ? 2 : form === 'u' ? 4 : 8;
-    if (!this.bumpAndBumpSpace()) {
-      throw this.error(
-        this.span(),
-        'incomplete escape sequence, reached end of pattern prematurely',
-      );
-    }
-    if (this.char() === '{') {
-      const brace = this.snapshot();
-      const start = this.spanChar().end;
-      let hex = '';
-      while (this.bumpAndBumpSpace() && this.char() !== '}') {
-        if (!isHex(this.char())) throw this.error(this.spanChar(), 'invalid hexadecimal digit');
-        hex += this.char();
-      }
-      if (this.eof()) {
-        throw this.error(
-          spanOf(brace, this.snapshot()),
-          'incomplete escape sequence, reached end of pattern prematurely',
-        );
-      }
-      const end = this.snapshot();
-      this.bumpAndBumpSpace();
-      if (hex === '') throw this.error(spanOf(brace, this.snapshot()), 'hexadecimal literal empty');
-      const cp = hex.length > 8 ? -1 : parseInt(hex, 16);
-      if (!isScalar(cp)) {
-        throw this.error(spanOf(start, end), 'hexadecimal literal is not a Unicode scalar value');
-      }
-      return { type: 'literal', span: spanOf(start, this.snapshot()), kind: 'hex-other', c: cp };
-    }
-    const start = this.snapshot();
-    let hex = '';
-    for (let i = 0; i < digits; i++) {
-      if (i > 0 && !this.bumpAndBumpSpace()) {
-        throw this.error(
-          this.span(),
-          'incomplete escape sequence, reached end of pattern prematurely',
-        );
-      }
-      if (!isHex(this.char())) throw this.error(this.spanChar(), 'invalid hexadecimal digit');
-      hex += this.char();
-    }
-    this.bumpAndBumpSpace();
-    const end = this.snapshot();
-    const cp = parseInt(hex, 16);
-    if (!isScalar(cp)) {
-      throw this.error(spanOf(start, end), 'hexadecimal literal is not a Unicode scalar value');
-    }
-    // Only the fixed `\xNN` form names a byte when Unicode mode is off.
-    const kind = form === 'x' ? 'hex-byte' : 'hex-other';
-    return { type: 'literal', span: spanOf(start, end), kind, c: cp };
-  }
-
-  private parseUnicodeClass(): UnicodeClassNode {
-    const negated = this.char() === 'P';
-    if (!this.bumpAndBumpSpace()) {
-      throw this.error(
-        this.span(),
-        'incomplete escape sequence, reached end of pattern prematurely',
-      );
-    }
-    if (this.char() === '{') {
-      const start = this.spanChar().end;
-      let name = '';
-      while (this.bumpAndBumpSpace() && this.char() !== '}') name += this.char();
-      if (this.eof()) {
-        throw this.error(
-          this.span(),
-          'incomplete escape sequence, reached end of pattern prematurely',
-        );
-      }
-      this.bump();
-      const span = spanOf(start, this.snapshot());
-      for (const op of ['!=', ':', '='] as const) {
-        const i = name.indexOf(op);
-        if (i >= 0) {
-          return {
-            type: 'unicode',
-            span,
-            negated,
-            kind: {
-              type: 'named-value',
-              op,
-              name: name.slice(0, i),
-              value: name.slice(i + op.length),
-            },
-          };
-        }
-      }
-      return { type: 'unicode', span, negated, kind: { type: 'named', name } };
-    }
-    const start = this.snapshot();
-    const letter = this.char();
-    if (letter === '\\') throw this.error(this.spanChar(), 'invalid Unicode character class');
-    this.bumpAndBumpSpace();
-    return {
-      type: 'unicode',
-      span: spanOf(start, this.snapshot()),
-      negated,
-      kind: { type: 'one-letter', letter },
-    };
-  }
-
   // --- bracketed classes --------------------------------------------------------------------
 
   private unclosedClass(): RegexSyntaxError {
@@ -869,10 +520,6 @@ class Parser {
     if (!ASCII_CLASS_NAMES.has(name)) return reset();
     return { type: 'ascii', span: spanOf(start, this.snapshot()), name, negated };
   }
-}
-
-function isScalar(cp: number): boolean {
-  return Number.isInteger(cp) && cp >= 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
 }
 
 /** The state a flag group leaves a flag in (`-` negates the flags after it), if it names it. */
