@@ -14,10 +14,10 @@ import { isRustAlphabetic, isRustAlphanumeric, isRustWhitespace } from './unicod
 
 /**
  * A parser of Rust's regex syntax (the `regex-syntax` 0.8 crate Chroma validates patterns with),
- * written to reproduce its grammar, error kinds, spans and order of checks. It is iterative (explicit stacks, as
- * Rust's is), so a pattern of a million `(` cannot overflow the call stack, and it reports the
- * first error Rust would report, with the same message and span. Octal escapes are off and the
- * nesting limit is Rust's default (250), as in `regex_syntax::parse`.
+ * written to reproduce its grammar, error kinds, spans and order of checks. It is iterative
+ * (explicit stacks, as Rust's is), so a pattern of a million `(` cannot overflow the call stack,
+ * and it reports the first error Rust would report, with the same message and span. Octal escapes
+ * are off and the nesting limit is Rust's default (250), as in `regex_syntax::parse`.
  */
 
 /** Rust's default limit on nested groups, repetitions, alternations and classes. */
