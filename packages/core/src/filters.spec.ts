@@ -104,13 +104,19 @@ describe('parseWhere', () => {
     [{ '#document': 'x' }, 'operator expression for #document'],
     [{ '#document': { $eq: 'x' } }, 'Expected operator for #document'],
     [{ '#document': { $contains: 1 } }, 'to be a str for operator $contains on #document'],
-    [{ '#document': { $regex: '(' } }, 'Invalid regex pattern'],
-    [{ '#document': { $regex: '(?=a)' } }, 'look-around'],
   ])('rejects %j', (json, message) => {
     const call = () => parseWhere(json);
     expect(call).toThrow(InvalidArgumentError);
     expect(call).toThrow(/^Invalid where clause/);
     expect(call).toThrow(message);
+  });
+
+  it("rejects an invalid #document regex with Chroma's own message (no clause prefix)", () => {
+    expect(() => parseWhere({ '#document': { $regex: '(?=a)' } })).toThrow(
+      new InvalidArgumentError(
+        'Regex syntax errror: regex parse error:\n    (?=a)\n    ^^^\nerror: look-around, including look-ahead and look-behind, is not supported',
+      ),
+    );
   });
 
   it('rejects filters nested deeper than the limit', () => {
@@ -138,12 +144,18 @@ describe('parseWhereDocument', () => {
     [{ $matches: 'a' }, 'Expected where document operator to be one of'],
     [{ $contains: 1 }, 'to be a str'],
     [{ $or: 'a' }, 'list of where document expressions'],
-    [{ $regex: '[' }, 'Invalid regex pattern'],
   ])('rejects %j', (json, message) => {
     const call = () => parseWhereDocument(json);
     expect(call).toThrow(InvalidArgumentError);
     expect(call).toThrow(/^Invalid where document clause/);
     expect(call).toThrow(message);
+  });
+
+  it("rejects an invalid regex with Chroma's own message (no clause prefix)", () => {
+    expect(() => parseWhereDocument({ $not_regex: '[' })).toThrow(
+      'Regex syntax errror: regex parse error:\n    [\n    ^\nerror: unclosed character class',
+    );
+    expect(() => parseWhereDocument({ $regex: '[a&&b]' })).toThrow('Byte pattern is not allowed');
   });
 });
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
 import { getOwn } from './own.js';
-import { compileChromaRegex } from './regex.js';
+import { compileChromaRegex, type ChromaRegex } from './regex.js';
 import type {
   DocumentNode,
   DocumentOperator,
@@ -97,14 +97,10 @@ function onlyEntry(obj: FilterJson): [string, unknown] | undefined {
   return keys.length === 1 ? [keys[0]!, obj[keys[0]!]] : undefined;
 }
 
-function documentNode(op: DocumentOperator, pattern: string, context: string): DocumentNode {
-  if (op === '$regex' || op === '$not_regex') {
-    try {
-      compileChromaRegex(pattern);
-    } catch (err) {
-      throw new InvalidArgumentError(`${context}: ${(err as Error).message}`);
-    }
-  }
+// A regex is validated where the filter is parsed; its error is Chroma's own message, which
+// carries no "Invalid where clause" prefix in Chroma either.
+function documentNode(op: DocumentOperator, pattern: string): DocumentNode {
+  if (op === '$regex' || op === '$not_regex') compileChromaRegex(pattern);
   return { type: 'document', op, pattern };
 }
 
@@ -171,7 +167,7 @@ function parseWhereAt(json: unknown, depth: number): WhereNode {
         `Expected operand value to be a str for operator ${operator} on ${DOCUMENT_KEY}, got ${show(operand)}`,
       );
     }
-    return documentNode(operator as DocumentOperator, operand, WHERE_ERROR);
+    return documentNode(operator as DocumentOperator, operand);
   }
 
   switch (operator) {
@@ -274,13 +270,17 @@ function parseWhereDocumentAt(json: unknown, depth: number): WhereDocumentNode {
       `Expected where document operand value for operator ${operator} to be a str, got ${show(operand)}`,
     );
   }
-  return documentNode(operator as DocumentOperator, operand, WHERE_DOCUMENT_ERROR);
+  return documentNode(operator as DocumentOperator, operand);
 }
 
-// Compiled once per parsed node, on first use.
-const regexCache = new WeakMap<DocumentNode, RegExp>();
+// Compiled once per parsed node, on first use (compileChromaRegex also caches by pattern).
+const regexCache = new WeakMap<DocumentNode, ChromaRegex>();
 
-function regexOf(node: DocumentNode): RegExp {
+/**
+ * The compiled regex of a `$regex` / `$not_regex` predicate.
+ * @param node - a parsed document predicate with a regex operator
+ */
+export function regexOf(node: DocumentNode): ChromaRegex {
   let re = regexCache.get(node);
   if (!re) {
     re = compileChromaRegex(node.pattern);
@@ -290,21 +290,54 @@ function regexOf(node: DocumentNode): RegExp {
 }
 
 /**
+ * Results of a filter's regex predicates for one document, computed ahead (in slices, so a long
+ * scan can yield to the event loop); a predicate missing from the map is evaluated on the spot.
+ */
+export type RegexResults = ReadonlyMap<DocumentNode, boolean>;
+
+function regexMatches(node: DocumentNode, document: string, results?: RegexResults): boolean {
+  return results?.get(node) ?? regexOf(node).test(document);
+}
+
+/**
  * Whether a document filter matches a record's document (null = the record has none).
  * @param node - a parsed document predicate
  * @param document - the record's document
+ * @param results - regex results computed ahead, if any
  */
-export function matchesDocument(node: DocumentNode, document: string | null): boolean {
+export function matchesDocument(
+  node: DocumentNode,
+  document: string | null,
+  results?: RegexResults,
+): boolean {
   switch (node.op) {
     case '$contains':
       return document !== null && document.includes(node.pattern);
     case '$not_contains':
       return !(document !== null && document.includes(node.pattern));
     case '$regex':
-      return document !== null && regexOf(node).test(document);
+      return document !== null && regexMatches(node, document, results);
     case '$not_regex':
-      return !(document !== null && regexOf(node).test(document));
+      return !(document !== null && regexMatches(node, document, results));
   }
+}
+
+/**
+ * The `$regex` / `$not_regex` predicates of the filters, to evaluate ahead (see RegexResults).
+ * @param nodes - parsed `where` and/or `where_document` filters
+ */
+export function regexPredicates(
+  ...nodes: (WhereNode | WhereDocumentNode | undefined)[]
+): DocumentNode[] {
+  const out: DocumentNode[] = [];
+  const visit = (node: WhereNode | WhereDocumentNode): void => {
+    if (node.type === 'and' || node.type === 'or') node.children.forEach(visit);
+    else if (node.type === 'document' && (node.op === '$regex' || node.op === '$not_regex')) {
+      out.push(node);
+    }
+  };
+  for (const node of nodes) if (node) visit(node);
+  return out;
 }
 
 // Own properties only: a key such as `constructor` must not find Object.prototype's.
@@ -335,19 +368,21 @@ function sameScalar(stored: MetadataValue | undefined, value: MetadataScalar): b
  * @param node - the parsed filter
  * @param metadata - the record's metadata, null when it has none
  * @param document - the record's document, null when it has none
+ * @param results - regex results computed ahead, if any
  */
 export function matchesWhere(
   node: WhereNode,
   metadata: Metadata | null,
   document: string | null,
+  results?: RegexResults,
 ): boolean {
   switch (node.type) {
     case 'and':
-      return node.children.every((child) => matchesWhere(child, metadata, document));
+      return node.children.every((child) => matchesWhere(child, metadata, document, results));
     case 'or':
-      return node.children.some((child) => matchesWhere(child, metadata, document));
+      return node.children.some((child) => matchesWhere(child, metadata, document, results));
     case 'document':
-      return matchesDocument(node, document);
+      return matchesDocument(node, document, results);
     case 'equality': {
       const equal = sameScalar(storedValue(metadata, node.key), node.value);
       return node.op === '$eq' ? equal : !equal;
@@ -375,15 +410,20 @@ export function matchesWhere(
  * Whether a `where_document` filter matches a record's document.
  * @param node - the parsed filter
  * @param document - the record's document, null when it has none
+ * @param results - regex results computed ahead, if any
  */
-export function matchesWhereDocument(node: WhereDocumentNode, document: string | null): boolean {
+export function matchesWhereDocument(
+  node: WhereDocumentNode,
+  document: string | null,
+  results?: RegexResults,
+): boolean {
   switch (node.type) {
     case 'and':
-      return node.children.every((child) => matchesWhereDocument(child, document));
+      return node.children.every((child) => matchesWhereDocument(child, document, results));
     case 'or':
-      return node.children.some((child) => matchesWhereDocument(child, document));
+      return node.children.some((child) => matchesWhereDocument(child, document, results));
     case 'document':
-      return matchesDocument(node, document);
+      return matchesDocument(node, document, results);
   }
 }
 
@@ -394,16 +434,18 @@ export function matchesWhereDocument(node: WhereDocumentNode, document: string |
  * @param whereDocument - the parsed `where_document`, if any
  * @param metadata - the record's metadata, null when it has none
  * @param document - the record's document, null when it has none
+ * @param results - regex results computed ahead, if any
  */
 export function matchesFilters(
   where: WhereNode | undefined,
   whereDocument: WhereDocumentNode | undefined,
   metadata: Metadata | null,
   document: string | null,
+  results?: RegexResults,
 ): boolean {
   return (
-    (where === undefined || matchesWhere(where, metadata, document)) &&
-    (whereDocument === undefined || matchesWhereDocument(whereDocument, document))
+    (where === undefined || matchesWhere(where, metadata, document, results)) &&
+    (whereDocument === undefined || matchesWhereDocument(whereDocument, document, results))
   );
 }
 

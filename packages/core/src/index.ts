@@ -62,13 +62,21 @@ export {
   matchesWhereDocument,
   matchesDocument,
   matchesFilters,
+  regexOf,
+  regexPredicates,
+  type RegexResults,
   countWherePredicates,
   countWhereDocumentPredicates,
   whereToJson,
   whereDocumentToJson,
   type FilterJson,
 } from './filters.js';
-export { compileChromaRegex } from './regex.js';
+export {
+  compileChromaRegex,
+  MAX_PATTERN_LENGTH,
+  type ChromaRegex,
+  type ChromaRegexScan,
+} from './regex.js';
 export {
   l2Squared,
   dot,

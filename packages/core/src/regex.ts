@@ -1,110 +1,136 @@
 import { InvalidArgumentError } from './errors.js';
+import { LazyDfa, Scan } from './regex/matcher.js';
+import { parseRegex } from './regex/parser.js';
+import { compile, SizeLimitError } from './regex/program.js';
+import { RegexSyntaxError } from './regex/syntax-error.js';
+import { hasByteClass, translate, type Hir } from './regex/translate.js';
 
 /**
- * Chroma evaluates `$regex` with Rust's `regex` crate; HueDB uses JavaScript's RegExp (with the
- * `u` flag). This module bridges the common differences and rejects what Rust would reject:
+ * `$regex` / `$not_regex` with the syntax and semantics of Rust's `regex` crate, which Chroma
+ * evaluates them with: Unicode-aware `\w` `\d` `\s` `\b`, inline flags anywhere (`(?i)c(?-i)at`,
+ * `(?x)`, `(?s)`, `(?m)`, `(?R)`, `(?U)`), `\p{..}` with Rust's name matching, class set
+ * operations (`[\w&&[^a-z]]`), and no look-around or backreferences. Matching runs on a lazy DFA
+ * (./regex/matcher.ts) in time linear in the document, so no pattern can make a scan backtrack.
  *
- * - A leading inline-flag group `(?i)`, `(?m)`, `(?s)` (or a combination, e.g. `(?is)`) becomes the
- *   JS flags; `(?u)` is accepted and ignored (JS is always Unicode here). Other flags (`x`, `U`,
- *   `R`) and inline flags anywhere else are not supported.
- * - `(?P<name>...)` becomes `(?<name>...)`; `\A` and `\z` keep their "start/end of text" meaning.
- * - Look-around and backreferences are rejected, as Rust rejects them.
- * - Escaped ASCII punctuation that JS's Unicode mode refuses (e.g. `\#`, `\-` outside a class) is
- *   passed as the literal character, as Rust reads it.
- *
- * Differences that remain: JS's `\d`, `\w`, `\b` are ASCII-only (Rust's are Unicode-aware);
- * `\p{Greek}` must be written `\p{Script=Greek}`; Rust's class set operations (`&&`, `--`, `~~`) and
- * nested classes are not understood. JS regexes backtrack: a pathological pattern can take
- * exponential time (Rust's are linear), so callers should keep patterns and documents bounded.
+ * A pattern is refused as Chroma refuses it: a syntax error is
+ * `Regex syntax errror: <regex-syntax's message with carets>` (sic: Chroma's spelling), a byte
+ * class (`(?-u)\w`, an empty class such as `[a&&b]`) is `Byte pattern is not allowed`, and a
+ * pattern over the compiled size limit (Rust's default, 10 MiB; see ./regex/program.ts) is
+ * `Unexpected regex error: Compiled regex exceeds size limit of 10485760 bytes.`. See
+ * docs/decisions/0005-regex-engine.md and docs/compatibility.md.
  */
 
-const SUPPORTED_FLAGS: Readonly<Record<string, string>> = { i: 'i', m: 'm', s: 's', u: '' };
+/**
+ * Patterns longer than this (UTF-16 code units) are refused before parsing. Chroma has no such
+ * limit, but compiling runs on the event loop and costs up to ~3 µs per pattern character, so
+ * 16 Ki characters keep a compile under ~50 ms (each distinct pattern is compiled once; see the
+ * cache below). docs/decisions/0005-regex-engine.md has the measurements.
+ */
+export const MAX_PATTERN_LENGTH = 16 * 1024;
 
-// Characters that may follow a backslash in a JS `u`-mode pattern outside a character class.
-const JS_SYNTAX_CHARS = new Set('^$\\.*+?()[]{}|/'.split(''));
-// Letters and digits whose escapes mean something (classes, anchors, control characters ...).
-const ASCII_ALNUM = /^[A-Za-z0-9]$/;
-
-function fail(pattern: string, reason: string): never {
-  throw new InvalidArgumentError(`Invalid regex pattern ${JSON.stringify(pattern)}: ${reason}`);
+/** A resumable match of one text (see {@link ChromaRegex.scan}). */
+export interface ChromaRegexScan {
+  /** Works until the answer is known (true) or `performance.now()` passes `deadline` (false). */
+  run(deadline?: number): boolean;
+  /** Whether the pattern matched (once `run` returned true). */
+  readonly matched: boolean;
 }
 
+/** A compiled Chroma (Rust-dialect) regular expression. */
+export interface ChromaRegex {
+  /** The pattern as written. */
+  readonly pattern: string;
+  /** Whether the pattern matches anywhere in `text`. */
+  test(text: string): boolean;
+  /**
+   * A resumable match of `text`: `run(deadline)` returns true once `matched` is known, or false
+   * when the deadline passes first, so a caller scanning many documents can yield to the event
+   * loop between slices.
+   */
+  scan(text: string): ChromaRegexScan;
+}
+
+const SIZE_MESSAGE = (e: SizeLimitError) => `Unexpected regex error: ${e.message}`;
+
+// Compiled patterns, most recently used last: the gateway validates a filter and the query node
+// evaluates it, often in the same process and for the same pattern again and again. Each entry's
+// DFA cache may grow to 8 MiB (./regex/matcher.ts), so 32 entries bound the whole at 256 MiB.
+const CACHE_ENTRIES = 32;
+const CACHE_PATTERN_CHARS = 4 << 20;
+const cache = new Map<string, ChromaRegex | InvalidArgumentError>();
+let cachedChars = 0;
+
 /**
- * Compiles a Chroma (Rust-dialect) regular expression into a JS RegExp, or throws
- * InvalidArgumentError with the reason.
+ * Compiles a Chroma regular expression, or throws InvalidArgumentError with Chroma's message.
+ * Compiled patterns (and refusals) are cached by pattern.
  * @param pattern - the pattern as the client sent it
  */
-export function compileChromaRegex(pattern: string): RegExp {
-  let flags = 'u';
-  let rest = pattern;
-  const leading = /^\(\?([A-Za-z]+)\)/.exec(pattern);
-  if (leading) {
-    for (const f of leading[1]!) {
-      const js = SUPPORTED_FLAGS[f];
-      if (js === undefined) fail(pattern, `the inline flag '${f}' is not supported`);
-      if (!flags.includes(js)) flags += js;
+export function compileChromaRegex(pattern: string): ChromaRegex {
+  let entry = cache.get(pattern);
+  if (entry) {
+    cache.delete(pattern);
+    cache.set(pattern, entry);
+  } else {
+    entry = build(pattern);
+    cache.set(pattern, entry);
+    cachedChars += pattern.length;
+    while (cache.size > CACHE_ENTRIES || cachedChars > CACHE_PATTERN_CHARS) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+      cachedChars -= oldest.length;
     }
-    rest = pattern.slice(leading[0].length);
   }
-  const source = translate(pattern, rest);
-  try {
-    return new RegExp(source, flags);
-  } catch (err) {
-    return fail(pattern, (err as Error).message);
-  }
+  if (entry instanceof InvalidArgumentError) throw new InvalidArgumentError(entry.message);
+  return entry;
 }
 
-function translate(pattern: string, rest: string): string {
-  let out = '';
-  let inClass = false;
-  for (let i = 0; i < rest.length; i++) {
-    const c = rest[i]!;
-    if (c === '\\') {
-      const next = rest[i + 1];
-      if (next === undefined) fail(pattern, 'the pattern ends with a lone backslash');
-      i++;
-      if (/[1-9]/.test(next) || (next === 'k' && rest[i + 1] === '<')) {
-        fail(pattern, 'backreferences are not supported');
-      }
-      if (!inClass && next === 'A') {
-        out += '(?<![\\s\\S])';
-      } else if (!inClass && next === 'z') {
-        out += '(?![\\s\\S])';
-      } else if (
-        ASCII_ALNUM.test(next) ||
-        JS_SYNTAX_CHARS.has(next) ||
-        (inClass && next === '-') ||
-        next.charCodeAt(0) > 0x7f
-      ) {
-        out += '\\' + next;
-      } else {
-        // Escaped ASCII punctuation or whitespace that means itself in Rust.
-        out += next;
-      }
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      out += c;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      out += c;
-      continue;
-    }
-    if (c === '(' && rest[i + 1] === '?') {
-      const head = rest.slice(i, i + 4);
-      if (head.startsWith('(?=') || head.startsWith('(?!') || head === '(?<=' || head === '(?<!') {
-        fail(pattern, 'look-around, including look-ahead and look-behind, is not supported');
-      }
-      if (head.startsWith('(?P<')) {
-        out += '(?<';
-        i += 3;
-        continue;
-      }
-    }
-    out += c;
+/** The text a pattern of literals only (no classes, assertions or repetitions) must contain. */
+function literalText(hir: Hir): string | undefined {
+  if (hir.type === 'literal') return String.fromCodePoint(hir.c);
+  if (hir.type !== 'concat') return undefined;
+  let text = '';
+  for (const sub of hir.subs) {
+    if (sub.type === 'literal') text += String.fromCodePoint(sub.c);
+    else if (sub.type !== 'empty') return undefined;
   }
-  return out;
+  return text;
+}
+
+function build(pattern: string): ChromaRegex | InvalidArgumentError {
+  try {
+    if (pattern.length > MAX_PATTERN_LENGTH) {
+      return new InvalidArgumentError(
+        `Unexpected regex error: the pattern is longer than ${MAX_PATTERN_LENGTH} characters.`,
+      );
+    }
+    const hir = translate(pattern, parseRegex(pattern));
+    if (hasByteClass(hir)) return new InvalidArgumentError('Byte pattern is not allowed');
+    const program = compile(hir);
+    const literal = literalText(hir);
+    if (literal !== undefined) {
+      // A plain string (the most common pattern): the engine's substring search is faster than
+      // any DFA and costs nothing to build.
+      return {
+        pattern,
+        test: (text) => text.includes(literal),
+        scan: (text) => Scan.done(text.includes(literal)),
+      };
+    }
+    const dfa = new LazyDfa(program);
+    return {
+      pattern,
+      test: (text) => {
+        const scan = new Scan(dfa, text);
+        scan.run();
+        return scan.matched;
+      },
+      scan: (text) => new Scan(dfa, text),
+    };
+  } catch (err) {
+    if (err instanceof RegexSyntaxError) {
+      return new InvalidArgumentError(`Regex syntax errror: ${err.describe()}`);
+    }
+    if (err instanceof SizeLimitError) return new InvalidArgumentError(SIZE_MESSAGE(err));
+    throw err;
+  }
 }

@@ -20,8 +20,8 @@ import {
 import { BRUTE_FORCE_MIN_ADMITTED } from '@huedb/index';
 import type { CollectionStateCache } from './collection-state.js';
 import type { CollectionView } from './operators/collection-view.js';
-import { compileFilter, type RecordPredicate } from './operators/filter.js';
-import { bruteForceKnn, compareNeighbours, type Neighbour } from './operators/knn.js';
+import { compileFilter, Slicer, type RecordFilter } from './operators/filter.js';
+import { bruteForceKnn, compareNeighbours, type Neighbour, type Ranked } from './operators/knn.js';
 import { project } from './operators/project.js';
 
 /** Extra neighbours asked of HNSW so that ties at the k-th place can be ordered. */
@@ -43,14 +43,23 @@ export class QueryEngine {
 
   async get(request: GetRequest): Promise<MessageInitShape<typeof GetResponseSchema>> {
     const scope = requireScope(request.scope);
-    const matches = compileFilter(request.filter, this.settingsOf(scope).schema);
+    const slicer = new Slicer();
+    const filter = compileFilter(request.filter, slicer, this.settingsOf(scope).schema);
     const view = await this.viewOf(scope);
     const limit = request.limit ?? Number.POSITIVE_INFINITY;
     const out: MessageInitShape<typeof RecordSchema>[] = [];
     if (limit <= 0) return { records: out };
     let skipped = 0;
-    for (const record of view.records()) {
-      if (matches && !matches(record)) continue;
+    // A filtered scan may yield to the event loop (see Slicer); the view is live (the tail is
+    // applied to it by other reads), so the scan reads it as of now: it sees one state.
+    const records = filter ? view.recordsAsOfNow() : view.records();
+    for (const record of records) {
+      if (filter) {
+        const verdict = filter.matches(record);
+        const ok = typeof verdict === 'boolean' ? verdict : await verdict;
+        if (slicer.due()) await slicer.yield();
+        if (!ok) continue;
+      }
       if (skipped < request.offset) {
         skipped++;
         continue;
@@ -63,15 +72,28 @@ export class QueryEngine {
 
   async query(request: QueryRequest): Promise<MessageInitShape<typeof QueryResponseSchema>> {
     const scope = requireScope(request.scope);
-    const { schema, hnsw } = this.settingsOf(scope);
-    const matches = compileFilter(request.filter, schema);
     const view = await this.viewOf(scope);
+    const slicer = new Slicer();
+    const { schema, hnsw } = this.settingsOf(scope);
+    const filter = compileFilter(request.filter, slicer, schema);
     const space = hnsw.space;
     // Chroma accepts ef_search 0; the search uses max(ef, k) anyway, and hnswlib needs ef ≥ 1.
     const efSearch = Math.max(1, hnsw.ef_search);
     const k = request.nResults;
-    const overlay = [...view.overlay()].filter(({ record }) => !matches || matches(record));
-    const segmentFilter = this.segmentFilter(view, matches);
+    // Both are taken before any yield to the event loop, so they describe one state of the view.
+    const overlayCandidates = [...view.overlay()];
+    const untouched = this.untouchedMask(view);
+    const overlay: Ranked[] = [];
+    for (const candidate of overlayCandidates) {
+      if (!filter) {
+        overlay.push(candidate);
+        continue;
+      }
+      const verdict = filter.matches(candidate.record);
+      if (typeof verdict === 'boolean' ? verdict : await verdict) overlay.push(candidate);
+      if (slicer.due()) await slicer.yield();
+    }
+    const segmentFilter = await this.segmentFilter(view, untouched, filter, slicer);
     return {
       results: request.queryEmbeddings.map((bytes) => {
         const query = embeddingFromBytes(bytes);
@@ -106,6 +128,34 @@ export class QueryEngine {
     return { count: BigInt(view.size) };
   }
 
+  /**
+   * Which segment positions a search may return: untouched by the tail and passing the filter.
+   * With a filter, the mask is computed once per request (not per query vector), and its count
+   * lets the segment pick HNSW or brute force.
+   */
+  private async segmentFilter(
+    view: CollectionView,
+    untouched: Uint8Array | undefined,
+    filter: RecordFilter | undefined,
+    slicer: Slicer,
+  ): Promise<{ admits?: (position: number) => boolean; admittedCount?: number }> {
+    const segment = view.segment;
+    if (!segment || (!filter && !untouched)) return {};
+    if (!filter) return { admits: (position) => untouched![position] === 1 };
+    const mask = new Uint8Array(segment.size);
+    let admittedCount = 0;
+    for (let position = 0; position < segment.size; position++) {
+      if (untouched && untouched[position] !== 1) continue;
+      const verdict = filter.matches(segment.record(position));
+      if (typeof verdict === 'boolean' ? verdict : await verdict) {
+        mask[position] = 1;
+        admittedCount++;
+      }
+      if (slicer.due()) await slicer.yield();
+    }
+    return { admits: (position) => mask[position] === 1, admittedCount };
+  }
+
   /** Log records the collection's segment does not hold yet (parent tails + own tail). */
   async indexingStatus(
     request: IndexingStatusRequest,
@@ -115,31 +165,19 @@ export class QueryEngine {
     return { unindexedRecords: BigInt(unindexed) };
   }
 
-  /**
-   * Which segment positions a search may return: untouched by the tail and passing the filter.
-   * With a filter, the mask is computed once per request (not per query vector), and its count
-   * lets the segment pick HNSW or brute force.
-   */
-  private segmentFilter(
-    view: CollectionView,
-    matches: RecordPredicate | undefined,
-  ): { admits?: (position: number) => boolean; admittedCount?: number } {
-    const segment = view.segment;
-    if (!segment || (!matches && !view.touchesSegment)) return {};
-    if (!matches) return { admits: (position) => view.segmentPositionUntouched(position) };
-    const mask = new Uint8Array(segment.size);
-    let admittedCount = 0;
-    for (let position = 0; position < segment.size; position++) {
-      if (view.segmentPositionUntouched(position) && matches(segment.record(position))) {
-        mask[position] = 1;
-        admittedCount++;
-      }
-    }
-    return { admits: (position) => mask[position] === 1, admittedCount };
-  }
-
   private settingsOf(scope: ReadScope): CollectionSettings {
     return this.settings.of(scope.collection!);
+  }
+
+  /** Segment positions the tail has not touched (1), as of now; undefined when it touched none. */
+  private untouchedMask(view: CollectionView): Uint8Array | undefined {
+    const segment = view.segment;
+    if (!segment || !view.touchesSegment) return undefined;
+    const mask = new Uint8Array(segment.size);
+    for (let position = 0; position < segment.size; position++) {
+      if (view.segmentPositionUntouched(position)) mask[position] = 1;
+    }
+    return mask;
   }
 
   private async viewOf(scope: ReadScope | undefined): Promise<CollectionView> {

@@ -87,6 +87,30 @@ export class CollectionView {
     yield* this.appended.values();
   }
 
+  /**
+   * Every live record in first-insertion order, as of now: later changes to the view (the tail
+   * applied by other reads) do not show. Costs O(tail) up front; segment records are still read
+   * lazily, so a scan that yields to the event loop can take them one at a time.
+   */
+  recordsAsOfNow(): Iterable<LiveRecord> {
+    const segment = this.segment;
+    const hidden = new Set(this.hidden);
+    const replaced = new Map(this.replaced);
+    const appended = [...this.appended.values()];
+    return {
+      *[Symbol.iterator]() {
+        if (segment) {
+          for (let position = 0; position < segment.size; position++) {
+            const rewritten = replaced.get(position);
+            if (rewritten) yield rewritten;
+            else if (!hidden.has(position)) yield segment.record(position);
+          }
+        }
+        yield* appended;
+      },
+    };
+  }
+
   /** Records the tail changed or added, each with its rank in first-insertion order. */
   *overlay(): Generator<{ record: LiveRecord; rank: number }> {
     for (const [position, record] of this.replaced) yield { record, rank: position };
