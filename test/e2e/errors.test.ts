@@ -194,9 +194,9 @@ describe('bad input', () => {
       'InvalidArgumentError',
     ],
     [
-      'delete without a filter',
+      'delete with ids: [] and no filter',
       'delete',
-      () => http('POST', `${base()}/delete`, {}),
+      () => http('POST', `${base()}/delete`, { ids: [] }),
       400,
       'InvalidArgumentError',
     ],

@@ -107,6 +107,13 @@ export class RecordsService {
     return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body));
   }
 
+  /**
+   * Chroma's delete: `ids: []` without a filter is refused (it would otherwise read as "no id
+   * filter"); `limit` needs a filter; neither ids nor a filter deletes nothing. Ids alone are
+   * deleted blindly and counted as given (Chroma answers `{"deleted": ids.length}`, even for ids
+   * that do not exist); with a filter, the matching records are resolved at the current read
+   * point and exactly those are deleted and counted.
+   */
   async delete(
     tenant: string,
     database: string,
@@ -114,25 +121,34 @@ export class RecordsService {
     body: unknown,
   ): Promise<{ deleted: number }> {
     const input = parseDelete(body);
+    // Chroma looks the collection up before it checks the request.
     const collection = await this.collections.getRow(tenant, database, id, false);
-    if (input.ids == null && input.where == null && input.where_document == null) {
+    const hasFilter = input.where != null || input.where_document != null;
+    if (input.ids != null && input.ids.length === 0 && !hasFilter) {
       throw new InvalidArgumentError(
-        'Deleting collection records requires ids, where or where_document',
+        'Validation error: ids, where: Either ids or where must be specified',
+      );
+    }
+    if (input.limit != null && !hasFilter) {
+      throw new InvalidArgumentError(
+        'Validation error: limit, where: limit can only be specified when a where clause is provided',
       );
     }
     const filter = this.filter(input);
-    // Resolve the filter at the current read point, then delete exactly those ids.
+    if (!hasFilter) {
+      if (input.ids == null) return { deleted: 0 };
+      // An empty id can never have been written, so there is nothing to log for it.
+      await this.pushDeletes(
+        collection,
+        [...new Set(input.ids)].filter((rid) => rid !== ''),
+      );
+      return { deleted: input.ids.length };
+    }
     const matched = await this.read(collection, (node, scope) =>
       node.get({ scope, filter, offset: 0, limit: input.limit ?? undefined, include: {} }),
     );
     const ids = matched.records.map((r) => r.id);
-    for (let i = 0; i < ids.length; i += this.limits.maxBatchSize) {
-      const chunk = ids.slice(i, i + this.limits.maxBatchSize);
-      await this.push(
-        collection,
-        chunk.map((rid) => ({ id: rid, operation: Operation.DELETE })),
-      );
-    }
+    await this.pushDeletes(collection, ids);
     return { deleted: ids.length };
   }
 
@@ -280,6 +296,17 @@ export class RecordsService {
     return { records, dimension };
   }
 
+  /** Logs deletes of `ids`, in batches of at most `maxBatchSize` records. */
+  private async pushDeletes(collection: Collection, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += this.limits.maxBatchSize) {
+      const chunk = ids.slice(i, i + this.limits.maxBatchSize);
+      await this.push(
+        collection,
+        chunk.map((rid) => ({ id: rid, operation: Operation.DELETE })),
+      );
+    }
+  }
+
   /** Appends one atomic batch, moving to the next log instance only when one is unreachable. */
   private async push(collection: Collection, records: LogRecordInit[]): Promise<void> {
     await firstAvailable(this.backends.logsFor(collection.id), (log) =>
@@ -337,7 +364,12 @@ export class RecordsService {
         `Filters have ${predicates} predicates; the limit is ${this.limits.maxWherePredicates}`,
       );
     }
-    return { ids: input.ids ?? [], whereJson, whereDocumentJson };
+    // `ids: []` is a filter that admits nothing, not an absent one: keep the two apart.
+    return {
+      ids: input.ids == null ? undefined : { ids: input.ids },
+      whereJson,
+      whereDocumentJson,
+    };
   }
 }
 

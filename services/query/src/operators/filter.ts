@@ -14,10 +14,12 @@ export type RecordPredicate = (record: MaterializedRecord) => boolean;
 /**
  * Compiles a request's filter once per request. The JSON was validated by the gateway; parsing
  * again here (microseconds) keeps the node safe from any caller. Throws InvalidArgument.
- * Undefined when the request has no filter.
+ * Undefined when the request has no filter at all.
  */
 export function compileFilter(filter: Filter | undefined): RecordPredicate | undefined {
-  const ids = filter && filter.ids.length > 0 ? new Set(filter.ids) : undefined;
+  // An id list that is present but empty admits nothing (Chroma's `ids: []`); only an absent one
+  // means "any id".
+  const ids = filter?.ids ? new Set(filter.ids.ids) : undefined;
   const where: WhereNode | undefined = filter?.whereJson
     ? parseWhere(JSON.parse(filter.whereJson))
     : undefined;
