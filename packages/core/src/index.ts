@@ -97,6 +97,9 @@ export {
 } from './metadata-codec.js';
 export {
   DEFAULT_LIMITS,
+  HOSTED_LIMITS,
+  UNLIMITED_LIMITS,
+  LIMIT_PROFILES,
   Usage,
   DEFAULT_GET_INCLUDE,
   DEFAULT_QUERY_INCLUDE,
@@ -117,6 +120,7 @@ export {
   validateRecordBatch,
   validateNResults,
   type Limits,
+  type LimitProfile,
   type NameKind,
   type MetadataContext,
   type WriteOperation,

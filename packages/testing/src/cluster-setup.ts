@@ -31,13 +31,14 @@ export async function setupClusterTarget(
     gateways: 2,
     queryNodes: 2,
     compactors: options.compaction === 'off' ? 0 : 1,
-    env: { compactor: AGGRESSIVE_COMPACTION },
+    env: { compactor: AGGRESSIVE_COMPACTION, gateway: { HUEDB_LIMITS: 'hosted' } },
   });
   console.log(
     `[huedb/testing] cluster ${cluster.name} (compaction ${options.compaction}) up in ${Date.now() - started} ms: ` +
       `gateways ${cluster.gatewayUrls.join(', ')} (logs in ${cluster.dir})`,
   );
   project.provide('huedbGateways', cluster.gatewayUrls);
+  project.provide('huedbLimits', 'hosted');
   return async () => {
     await cluster.stop();
     await release();

@@ -15,10 +15,17 @@ export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from '
 export { freePort, answers } from './ports.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
 
+/**
+ * The plan limits an e2e deployment enforces (its gateways' HUEDB_LIMITS): the cluster runs with
+ * hosted Chroma's, single-node with none, as `chroma run`.
+ */
+export type DeploymentLimits = 'hosted' | 'unlimited';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     huedbInfra: TestInfra;
     huedbGateways: string[];
+    huedbLimits: DeploymentLimits;
   }
 }
 
@@ -38,4 +45,11 @@ export function getGatewayUrls(): string[] {
     throw new Error('no cluster: run this test in the "e2e" vitest project');
   }
   return urls;
+}
+
+/** The plan limits the e2e deployment under test enforces (e2e projects only). */
+export function getDeploymentLimits(): DeploymentLimits {
+  const limits = inject('huedbLimits');
+  if (!limits) throw new Error('no deployment: run this test in an e2e vitest project');
+  return limits;
 }

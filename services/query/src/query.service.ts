@@ -55,7 +55,9 @@ export class QueryEngine {
     const view = await this.viewOf(scope);
     const matches = compileFilter(request.filter);
     const { space, efSearch } = searchSettings(scope);
-    const k = request.nResults;
+    // No query returns more than the collection holds; clamping keeps an n_results of up to
+    // 2^32 - 1 (Chroma's u32, allowed without plan limits) from reaching the index as `ef`.
+    const k = Math.min(request.nResults, view.size);
     const overlay = [...view.overlay()].filter(({ record }) => !matches || matches(record));
     const segmentFilter = this.segmentFilter(view, matches);
     return {

@@ -296,10 +296,11 @@ export class RecordsService {
     return { records, dimension };
   }
 
-  /** Logs deletes of `ids`, in batches of at most `maxBatchSize` records. */
+  /** Logs deletes of `ids`, in batches of the size clients are told to use (always finite). */
   private async pushDeletes(collection: Collection, ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += this.limits.maxBatchSize) {
-      const chunk = ids.slice(i, i + this.limits.maxBatchSize);
+    const size = this.limits.preflightMaxBatchSize;
+    for (let i = 0; i < ids.length; i += size) {
+      const chunk = ids.slice(i, i + size);
       await this.push(
         collection,
         chunk.map((rid) => ({ id: rid, operation: Operation.DELETE })),

@@ -46,7 +46,7 @@ export class SystemController {
 
   @Get('pre-flight-checks')
   preflight() {
-    return { max_batch_size: this.limits.maxBatchSize, supports_base64_encoding: true };
+    return { max_batch_size: this.limits.preflightMaxBatchSize, supports_base64_encoding: true };
   }
 
   @Get('auth/identity')
