@@ -28,6 +28,28 @@ const view = (records: Map<string, LiveRecord>) =>
   }));
 
 describe('applying log records with Chroma semantics', () => {
+  it('merges metadata keys named __proto__ or constructor as ordinary keys', () => {
+    const records = new Map<string, LiveRecord>();
+    const md = (json: string) => JSON.parse(json) as UpdateMetadata;
+    applyLogRecord(
+      records,
+      rec('a', Operation.ADD, { v: [1], md: md('{"__proto__": 1, "k": 2}') }),
+    );
+    applyLogRecord(records, rec('a', Operation.UPDATE, { md: md('{"constructor": "c"}') }));
+    const merged = records.get('a')!.metadata!;
+    expect(Object.getPrototypeOf(merged)).toBeNull();
+    expect(Object.entries(merged)).toEqual([
+      ['__proto__', 1],
+      ['k', 2],
+      ['constructor', 'c'],
+    ]);
+    applyLogRecord(records, rec('a', Operation.UPSERT, { v: [1], md: md('{"__proto__": null}') }));
+    expect(Object.entries(records.get('a')!.metadata!)).toEqual([
+      ['k', 2],
+      ['constructor', 'c'],
+    ]);
+  });
+
   it('add of an existing id and update of a missing id change nothing', () => {
     const records = new Map<string, LiveRecord>();
     applyLogRecord(records, rec('a', Operation.ADD, { v: [1], doc: 'first', md: { k: 1 } }));

@@ -1,7 +1,8 @@
 import { Operation, type LogRecord, type PositionedBatch } from '@huedb/proto/log';
 import { embeddingFromBytes } from './embeddings.js';
 import { updateMetadataFromProto } from './metadata-codec.js';
-import type { Metadata } from './types.js';
+import { nullObject, setOwn } from './own.js';
+import type { Metadata, MetadataValue } from './types.js';
 
 /** A live record as the log's operations leave it: every field known, embedding required. */
 export interface LiveRecord {
@@ -83,14 +84,16 @@ export function applyLogBatches(
   for (const batch of batches) for (const record of batch.records) applyLogRecord(records, record);
 }
 
+// Keys are the user's (`__proto__` included): a prototype-less copy and own-property writes.
 function mergeMetadata(
   current: Metadata | null,
   update: NonNullable<LogRecord['metadata']>,
 ): Metadata | null {
-  const next: Metadata = { ...(current ?? {}) };
+  const next = nullObject<MetadataValue>();
+  for (const [key, value] of Object.entries(current ?? {})) setOwn(next, key, value);
   for (const [key, value] of Object.entries(updateMetadataFromProto(update))) {
     if (value === null) delete next[key];
-    else next[key] = value;
+    else setOwn(next, key, value);
   }
   return Object.keys(next).length > 0 ? next : null;
 }

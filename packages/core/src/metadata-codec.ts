@@ -3,6 +3,7 @@ import {
   BoolListSchema,
   FloatListSchema,
   IntListSchema,
+  MetadataEntrySchema,
   MetadataSchema,
   MetadataValueSchema,
   StringListSchema,
@@ -10,7 +11,7 @@ import {
   type MetadataValue as ProtoMetadataValue,
 } from '@huedb/proto/common';
 import { InternalError, InvalidArgumentError } from './errors.js';
-import { setOwn } from './own.js';
+import { nullObject, setOwn } from './own.js';
 import type { Metadata, MetadataValue, UpdateMetadata, UpdateMetadataValue } from './types.js';
 
 /**
@@ -22,9 +23,10 @@ import type { Metadata, MetadataValue, UpdateMetadata, UpdateMetadataValue } fro
  * `deleted: true`. Decoding turns int64 back into a number (exact up to 2^53).
  *
  * Encoding assumes validated input (see validation.ts) but still refuses what the proto cannot
- * hold faithfully — non-finite numbers, empty or mixed arrays, other JSON types, and the key
- * `__proto__` (which protobuf-es maps cannot hold) — with InvalidArgumentError, so a bug cannot
- * write garbage to the log.
+ * hold faithfully — non-finite numbers, empty or mixed arrays, other JSON types — with
+ * InvalidArgumentError, so a bug cannot write garbage to the log. Every key is allowed, including
+ * `__proto__` and `constructor`: the proto holds metadata as a list of entries (not a protobuf-es
+ * map, which is a plain object), and decoding builds prototype-less objects.
  */
 
 function encodeNumberList(values: number[], key: string): ProtoMetadataValue['kind'] {
@@ -114,20 +116,15 @@ export function metadataValueFromProto(value: ProtoMetadataValue): UpdateMetadat
 }
 
 /**
- * Update (or upsert) metadata as proto; `null` values become `deleted: true`.
+ * Update (or upsert) metadata as proto; `null` values become `deleted: true`. Entries keep the
+ * object's key order.
  * @param metadata - the JSON metadata
  */
 export function updateMetadataToProto(metadata: UpdateMetadata): ProtoMetadata {
-  const fields: { [key: string]: ProtoMetadataValue } = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    // protobuf-es stores map entries by plain assignment, where this key would replace the map
-    // object's prototype instead of adding an entry (on encode and on decode).
-    if (key === '__proto__') {
-      throw new InvalidArgumentError("Metadata key '__proto__' is not supported");
-    }
-    setOwn(fields, key, metadataValueToProto(value, key));
-  }
-  return create(MetadataSchema, { fields });
+  const entries = Object.entries(metadata).map(([key, value]) =>
+    create(MetadataEntrySchema, { key, value: metadataValueToProto(value, key) }),
+  );
+  return create(MetadataSchema, { entries });
 }
 
 /**
@@ -145,12 +142,14 @@ export function metadataToProto(metadata: Metadata): ProtoMetadata {
 }
 
 /**
- * Proto update metadata as JSON; `deleted` values become `null`.
+ * Proto update metadata as JSON (a prototype-less object); `deleted` values become `null`.
  * @param metadata - the proto metadata
  */
 export function updateMetadataFromProto(metadata: ProtoMetadata): UpdateMetadata {
-  const out: UpdateMetadata = {};
-  for (const [key, value] of Object.entries(metadata.fields)) {
+  const out = nullObject<UpdateMetadataValue>();
+  for (const { key, value } of metadata.entries) {
+    if (!value) throw new InternalError(`Metadata key '${key}' has no value`);
+    // A repeated key (never written by HueDB) resolves as a decoded map would: the last wins.
     setOwn(out, key, metadataValueFromProto(value));
   }
   return out;

@@ -162,6 +162,20 @@ describe('CollectionModel writes', () => {
     expect(m.snapshot()).toEqual(before);
   });
 
+  it('stores and filters keys named __proto__ or constructor like any other', () => {
+    const m = new CollectionModel();
+    const md = JSON.parse('{"__proto__": "x", "constructor": 1}') as Metadata;
+    m.add({ ids: ['a', 'b'], embeddings: [[1], [2]], metadatas: [md, { k: 1 }] });
+    expect(JSON.stringify(m.get({ ids: ['a'] }).metadatas)).toBe(
+      '[{"__proto__":"x","constructor":1}]',
+    );
+    expect(m.get({ where: JSON.parse('{"__proto__": "x"}') }).ids).toEqual(['a']);
+    expect(m.get({ where: { constructor: { $gte: 1 } } }).ids).toEqual(['a']);
+    expect(m.get({ where: { constructor: { $ne: 1 } } }).ids).toEqual(['b']);
+    m.update({ ids: ['a'], metadatas: [JSON.parse('{"__proto__": null}') as UpdateMetadata] });
+    expect(m.get({ ids: ['a'] }).metadatas).toEqual([{ constructor: 1 }]);
+  });
+
   it('does not share state with its callers', () => {
     const m = new CollectionModel();
     const md: Metadata = { list: ['a'] };

@@ -2,7 +2,7 @@ import { distanceFn } from './distance.js';
 import { validateEmbedding, validateEmbeddingDimensions } from './embeddings.js';
 import { InvalidArgumentError } from './errors.js';
 import { matchesFilters, parseWhere, parseWhereDocument } from './filters.js';
-import { setOwn } from './own.js';
+import { nullObject, setOwn } from './own.js';
 import type {
   CollectionRecord,
   IncludeField,
@@ -177,7 +177,7 @@ function copyValue(value: MetadataValue): MetadataValue {
 
 /** Applies an update metadata to a stored one; an empty result is null. */
 function mergeMetadata(stored: Metadata | null, update: UpdateMetadata): Metadata | null {
-  const out: Metadata = {};
+  const out = nullObject<MetadataValue>();
   for (const [key, value] of Object.entries(stored ?? {})) setOwn(out, key, copyValue(value));
   for (const [key, value] of Object.entries(update)) {
     if (value === null) delete out[key];

@@ -83,11 +83,25 @@ describe('metadata', () => {
     expect(copy).toEqual({ l: ['a'] });
   });
 
+  it('accepts keys named like Object.prototype members, __proto__ included (as Chroma)', () => {
+    const m = JSON.parse('{"__proto__": "x", "constructor": 1, "toString": true}') as object;
+    const copy = validateMetadata(m);
+    expect(Object.getPrototypeOf(copy)).toBeNull();
+    expect(Object.entries(copy)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 1],
+      ['toString', true],
+    ]);
+    expect(validateUpdateMetadata(JSON.parse('{"__proto__": null}'))).toEqual(
+      JSON.parse('{"__proto__": null}'),
+    );
+    expect(validateCollectionMetadata(m)['__proto__']).toBe('x');
+  });
+
   it.each([
     [{ '': 1 }, InvalidArgumentError, 'Metadata key cannot be empty'],
     [{ '#doc': 1 }, InvalidArgumentError, "Metadata key cannot start with '#' or '$': #doc"],
     [{ $x: 1 }, InvalidArgumentError, "cannot start with '#' or '$'"],
-    [JSON.parse('{"__proto__": 1}'), InvalidArgumentError, '__proto__'],
     [{ k: [] }, InvalidArgumentError, "Expected metadata list value for key 'k' to be non-empty"],
     [{ k: ['a', 1] }, UnprocessableEntityError, 'same type'],
     [{ k: [[1]] }, UnprocessableEntityError, 'same type'],

@@ -1,12 +1,13 @@
 import { decodeEmbedding, validateEmbeddingDimensions } from './embeddings.js';
 import { InvalidArgumentError, QuotaExceededError, UnprocessableEntityError } from './errors.js';
-import { setOwn } from './own.js';
+import { nullObject, setOwn } from './own.js';
 import {
   INCLUDE_FIELDS,
   type IncludeField,
   type Metadata,
   type MetadataValue,
   type UpdateMetadata,
+  type UpdateMetadataValue,
 } from './types.js';
 
 /**
@@ -245,18 +246,14 @@ export function validateIds(ids: unknown, nonEmpty = true): string[] {
 }
 
 /**
- * Checks a metadata key: non-empty, not starting with `#` or `$` (Chroma's messages). HueDB also
- * refuses `__proto__`, which Chroma allows: protobuf-es maps (the log's record format) cannot hold
- * it.
+ * Checks a metadata key: non-empty, not starting with `#` or `$` (Chroma's messages). Any other
+ * key is valid, `__proto__`, `constructor` and `toString` included, as in Chroma.
  * @param key - the key
  */
 export function validateMetadataKey(key: string): void {
   if (key.length === 0) throw new InvalidArgumentError('Metadata key cannot be empty');
   if (key.startsWith('#') || key.startsWith('$')) {
     throw new InvalidArgumentError(`Metadata key cannot start with '#' or '$': ${key}`);
-  }
-  if (key === '__proto__') {
-    throw new InvalidArgumentError("Metadata key '__proto__' is not supported");
   }
 }
 
@@ -350,7 +347,7 @@ function checkMetadata(
       limits.maxMetadataKeys,
     );
   }
-  const out: UpdateMetadata = {};
+  const out = nullObject<UpdateMetadataValue>();
   for (const key of keys) {
     validateMetadataKey(key);
     setOwn(out, key, checkMetadataValue(key, metadata[key], allowNull, limits, context));
