@@ -47,12 +47,8 @@ import {
   type RecordsBody,
 } from '../http/schemas.js';
 import { LIMITS } from '../limits.js';
-import {
-  toGetResult,
-  toQueryResult,
-  type GetResultJson,
-  type QueryResultJson,
-} from './record.mapper.js';
+import type { RawJson } from '../http/raw-json.js';
+import { getResultJson, queryResultJson } from './record.mapper.js';
 
 const parseAdd = bodyValidator<RecordsBody>(addSchema);
 const parseUpsert = bodyValidator<RecordsBody>(upsertSchema);
@@ -152,7 +148,7 @@ export class RecordsService {
     return { deleted: ids.length };
   }
 
-  async get(tenant: string, database: string, id: string, body: unknown): Promise<GetResultJson> {
+  async get(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
     const input = parseGet(body);
     const include = input.include ?? DEFAULT_GET_INCLUDE;
     const collection = await this.collections.getRow(tenant, database, id, false);
@@ -166,15 +162,10 @@ export class RecordsService {
         include: includeMessage(include),
       }),
     );
-    return toGetResult(response.records, include);
+    return getResultJson(response.records, include);
   }
 
-  async query(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<QueryResultJson> {
+  async query(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
     const input = parseQuery(body);
     const include = input.include ?? DEFAULT_QUERY_INCLUDE;
     const nResults = input.n_results ?? DEFAULT_N_RESULTS;
@@ -186,7 +177,7 @@ export class RecordsService {
     const collection = await this.collections.getRow(tenant, database, id, false);
     const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
-    if (vectors.length === 0) return toQueryResult([], include);
+    if (vectors.length === 0) return queryResultJson([], include);
     const filter = this.filter(input);
     const response = await this.read(collection, (node, scope) =>
       node.query({
@@ -197,15 +188,23 @@ export class RecordsService {
         include: includeMessage(include),
       }),
     );
-    return toQueryResult(
+    return queryResultJson(
       response.results.map((r) => r.records),
       include,
     );
   }
 
-  async count(tenant: string, database: string, id: string): Promise<number> {
+  /**
+   * Chroma's count. `read_level=index_only` counts the compacted segment alone (faster, may lag
+   * the log); `index_and_wal` (the default) and `index_and_bounded_wal` count every acknowledged
+   * write; any other value is Chroma's 400.
+   */
+  async count(tenant: string, database: string, id: string, readLevel: unknown): Promise<number> {
+    const indexOnly = parseReadLevel(readLevel) === 'index_only';
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const response = await this.read(collection, (node, scope) => node.count({ scope }));
+    const response = await this.read(collection, (node, scope) =>
+      node.count({ scope: { ...scope, indexOnly } }),
+    );
     return Number(response.count);
   }
 
@@ -372,6 +371,20 @@ export class RecordsService {
       whereDocumentJson,
     };
   }
+}
+
+const READ_LEVELS = ['index_and_wal', 'index_only', 'index_and_bounded_wal'] as const;
+
+/** The `read_level` query parameter; absent = `index_and_wal`. */
+function parseReadLevel(value: unknown): (typeof READ_LEVELS)[number] {
+  if (value === undefined) return 'index_and_wal';
+  const level = READ_LEVELS.find((l) => l === value);
+  if (level) return level;
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  throw new InvalidArgumentError(
+    `Failed to deserialize query string: read_level: unknown variant \`${shown}\`, expected one of ` +
+      READ_LEVELS.map((l) => `\`${l}\``).join(', '),
+  );
 }
 
 type LogRecordInit = MessageInitShape<typeof LogRecordSchema>;

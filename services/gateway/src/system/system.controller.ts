@@ -17,6 +17,12 @@ export class SystemController {
     @Inject(LIMITS) private readonly limits: Limits,
   ) {}
 
+  /** `chroma run` answers GET /api/v2 with its heartbeat too. */
+  @Get()
+  root() {
+    return this.heartbeat();
+  }
+
   @Get('heartbeat')
   heartbeat() {
     // Wall-clock nanoseconds since the epoch, as Chroma answers (clients only check it is a number).
