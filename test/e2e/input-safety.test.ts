@@ -303,6 +303,32 @@ describe('edge cases, as chroma run answers them', () => {
     });
   });
 
+  it('keeps integral floats in metadata floats (1.0), through update and upsert', async () => {
+    const add = await http('POST', `${base}/add`, undefined, {
+      rawBody: `{"ids": ["f1", "f2"], "embeddings": [[9, 9], [9, 8]],
+        "metadatas": [{"f": 1.0, "i": 1, "l": [1, 2.0], "m": [1, 2]}, {"g": 2e0}]}`,
+    });
+    expect(add.status).toBe(201);
+    await http('POST', `${base}/update`, undefined, {
+      rawBody: '{"ids": ["f1"], "metadatas": [{"i": 5.0, "f": 3}]}',
+    });
+    await http('POST', `${base}/upsert`, undefined, {
+      rawBody: '{"ids": ["f2"], "embeddings": [[9, 8]], "metadatas": [{"h": -0.0}]}',
+    });
+    const got = await fetch(`${getGatewayUrls()[0]}${base}/get`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ids: ['f1', 'f2'], include: ['metadatas'] }),
+    });
+    expect(await got.text()).toContain(
+      '"metadatas":[{"f":3,"i":5.0,"l":[1.0,2.0],"m":[1,2]},{"g":2.0,"h":0.0}]',
+    );
+    // Filters compare numbers, whatever their type, as Chroma does.
+    const filtered = await http('POST', `${base}/get`, { where: { i: { $eq: 5 } }, include: [] });
+    expect(filtered.body).toMatchObject({ ids: ['f1'] });
+    await http('POST', `${base}/delete`, { ids: ['f1', 'f2'] });
+  });
+
   it('writes floats as Chroma does: 1.0, 0.0, 1e-7, 1e+20', async () => {
     const got = await fetch(`${getGatewayUrls()[0]}${base}/get`, {
       method: 'POST',

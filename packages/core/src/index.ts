@@ -94,6 +94,7 @@ export {
   metadataFromProto,
   updateMetadataToProto,
   updateMetadataFromProto,
+  integralFloatKeys,
 } from './metadata-codec.js';
 export {
   DEFAULT_LIMITS,

@@ -96,3 +96,28 @@ describe('applying log records with Chroma semantics', () => {
     expect([...merged.embedding]).toEqual([9, 9]);
   });
 });
+
+describe('integral floats', () => {
+  it('keep their keys through add, update, upsert and delete of keys', () => {
+    const records = new Map<string, LiveRecord>();
+    const add = create(LogRecordSchema, {
+      id: 'a',
+      operation: Operation.ADD,
+      embedding: embeddingToBytes(new Float32Array([1])),
+      metadata: updateMetadataToProto({ f: 1, i: 1, l: [1, 2] }, ['f', 'l']),
+    });
+    applyLogRecord(records, add);
+    expect(records.get('a')!.floatKeys).toEqual(['f', 'l']);
+    applyLogRecord(records, rec('a', Operation.UPDATE, { md: { f: 2, g: 3 } }));
+    expect(records.get('a')!.floatKeys).toEqual(['l']);
+    const update = create(LogRecordSchema, {
+      id: 'a',
+      operation: Operation.UPDATE,
+      metadata: updateMetadataToProto({ g: 3, l: null }, ['g']),
+    });
+    applyLogRecord(records, update);
+    expect(records.get('a')!.floatKeys).toEqual(['g']);
+    applyLogRecord(records, rec('a', Operation.UPDATE, { md: { g: null } }));
+    expect(records.get('a')!.floatKeys).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InternalError, InvalidArgumentError } from './errors.js';
 import {
+  integralFloatKeys,
   metadataFromProto,
   metadataToProto,
   metadataValueFromProto,
@@ -93,6 +94,21 @@ describe('metadata codec', () => {
     expect(
       Object.entries(updateMetadataFromProto(overWire(updateMetadataToProto(update)))),
     ).toEqual([['__proto__', null]]);
+  });
+
+  it('encodes the named keys as floats even when integral, and finds them again', () => {
+    const proto = overWire(
+      metadataToProto({ f: 1, i: 1, l: [1, 2], big: 1e20, half: 0.5 }, ['f', 'l']),
+    );
+    expect(proto.entries.map((e) => e.value?.kind.case)).toEqual([
+      'floatValue',
+      'intValue',
+      'floatList',
+      'floatValue',
+      'floatValue',
+    ]);
+    expect(integralFloatKeys(proto)).toEqual(['f', 'l', 'big']);
+    expect(metadataFromProto(proto)).toEqual({ f: 1, i: 1, l: [1, 2], big: 1e20, half: 0.5 });
   });
 
   it('decodes what the former map encoding wrote (same wire format)', () => {

@@ -52,11 +52,26 @@ export function parseJsonBody(body: Uint8Array): unknown {
   if (text.trim() === '') return undefined;
   const problem = jsonTextProblem(text);
   if (problem) throw new InvalidArgumentError(`${PARSE_ERROR}: ${problem}`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new InvalidArgumentError(`${PARSE_ERROR}: ${(err as Error).message}`);
   }
+  if (typeof value === 'object' && value !== null) bodyTexts.set(value, text);
+  return value;
+}
+
+// The text each parsed body came from, for what JSON.parse loses (float-tokens.ts). Weak: a body's
+// text lives as long as the request's parsed body.
+const bodyTexts = new WeakMap<object, string>();
+
+/**
+ * The JSON text a body parsed by {@link parseJsonBody} came from; undefined for anything else.
+ * @param body - the parsed body
+ */
+export function bodyText(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null ? bodyTexts.get(body) : undefined;
 }
 
 /** Chroma's answer to a route that needs a body and got none. */

@@ -107,7 +107,7 @@ function valueJson(value: MetadataValue | undefined): string {
     case 'intValue':
       return kind.value.toString();
     case 'floatValue':
-      return formatFloat(kind.value, 'f64');
+      return formatFloat(noNegativeZero(kind.value), 'f64');
     case 'stringList':
       return JSON.stringify(kind.value.values);
     case 'boolList':
@@ -115,10 +115,15 @@ function valueJson(value: MetadataValue | undefined): string {
     case 'intList':
       return `[${kind.value.values.map((v) => v.toString()).join(',')}]`;
     case 'floatList':
-      return `[${kind.value.values.map((v) => formatFloat(v, 'f64')).join(',')}]`;
+      return `[${kind.value.values.map((v) => formatFloat(noNegativeZero(v), 'f64')).join(',')}]`;
     case 'deleted':
     case undefined:
       // Stored metadata never holds these; answering null beats failing the whole read.
       return 'null';
   }
+}
+
+/** Chroma returns a metadata -0.0 as 0.0 (embeddings keep the sign). */
+function noNegativeZero(value: number): number {
+  return value === 0 ? 0 : value;
 }

@@ -33,6 +33,8 @@ import {
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { CollectionsService } from '../collections/collections.service.js';
 import { bodyValidator } from '../http/body-schema.js';
+import { metadataFloatKeys, type FloatKeys } from '../http/float-tokens.js';
+import { bodyText } from '../http/json-body.js';
 import {
   addSchema,
   deleteSchema,
@@ -82,7 +84,7 @@ export class RecordsService {
     id: string,
     body: unknown,
   ): Promise<Record<string, never>> {
-    return this.write(tenant, database, id, Operation.ADD, parseAdd(body));
+    return this.write(tenant, database, id, Operation.ADD, parseAdd(body), body);
   }
 
   async upsert(
@@ -91,7 +93,7 @@ export class RecordsService {
     id: string,
     body: unknown,
   ): Promise<Record<string, never>> {
-    return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body));
+    return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body), body);
   }
 
   async update(
@@ -100,7 +102,7 @@ export class RecordsService {
     id: string,
     body: unknown,
   ): Promise<Record<string, never>> {
-    return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body));
+    return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body), body);
   }
 
   /**
@@ -214,9 +216,10 @@ export class RecordsService {
     id: string,
     operation: WriteOperation,
     input: RecordsBody,
+    body: unknown,
   ): Promise<Record<string, never>> {
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const { records, dimension } = this.toLogRecords(operation, input, collection);
+    const { records, dimension } = this.toLogRecords(operation, input, collection, body);
     if (records.length === 0) return {};
     // Fixing the dimension is a compare-and-set in the catalog: two first writes with different
     // dimensions cannot both win. Done before the append, so nothing of the wrong size is logged.
@@ -240,6 +243,7 @@ export class RecordsService {
     operation: WriteOperation,
     input: RecordsBody,
     collection: Collection,
+    body: unknown,
   ): { records: LogRecordInit[]; dimension: number | null } {
     const n = input.ids.length;
     if (n > this.limits.maxBatchSize) {
@@ -273,6 +277,7 @@ export class RecordsService {
       if (operation === Operation.ADD) validateMetadata(metadata, this.limits);
       else validateUpdateMetadata(metadata, this.limits);
     }
+    const floatKeys = metadataFloatKeysOf(input, body);
     const records = input.ids.map((rid, i): LogRecordInit => {
       const vector = vectors[i];
       const metadata = input.metadatas?.[i];
@@ -288,8 +293,8 @@ export class RecordsService {
           metadata == null || Object.keys(metadata).length === 0
             ? undefined
             : operation === Operation.ADD
-              ? metadataToProto(metadata as Metadata)
-              : updateMetadataToProto(metadata),
+              ? metadataToProto(metadata as Metadata, floatKeys?.[i])
+              : updateMetadataToProto(metadata, floatKeys?.[i]),
       };
     });
     return { records, dimension };
@@ -371,6 +376,18 @@ export class RecordsService {
       whereDocumentJson,
     };
   }
+}
+
+/**
+ * Per record, the metadata keys the client wrote as floats (`1.0`): JSON.parse reads them as ints.
+ * The body's text is read again only when some metadata holds an integral number.
+ */
+function metadataFloatKeysOf(input: RecordsBody, body: unknown): FloatKeys | undefined {
+  const integral = (v: unknown) =>
+    Number.isInteger(v) || (Array.isArray(v) && v.length > 0 && v.every(Number.isInteger));
+  const needed = input.metadatas?.some((m) => m != null && Object.values(m).some(integral));
+  const text = needed ? bodyText(body) : undefined;
+  return text === undefined ? undefined : metadataFloatKeys(text, 'metadatas');
 }
 
 const READ_LEVELS = ['index_and_wal', 'index_only', 'index_and_bounded_wal'] as const;
