@@ -17,11 +17,13 @@ const idsArb = fc.uniqueArray(fc.constantFrom(...IDS), { minLength: 1, maxLength
 const idFilterArb = fc.uniqueArray(fc.constantFrom(...IDS), { minLength: 0, maxLength: 3 });
 const vectorArb = fc.tuple(fc.integer({ min: -3, max: 3 }), fc.integer({ min: -3, max: 3 }));
 const scalarArb = fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constantFrom('x', 'y'), fc.boolean());
-const metadataArb = fc.option(fc.dictionary(fc.constantFrom('k', 'j'), scalarArb, { maxKeys: 2 }), {
+// `__proto__` is an ordinary key in Chroma: it must be stored, merged and filtered like `k`.
+const KEYS = ['k', 'j', '__proto__'];
+const metadataArb = fc.option(fc.dictionary(fc.constantFrom(...KEYS), scalarArb, { maxKeys: 3 }), {
   nil: null,
 });
 const updateMetadataArb = fc.option(
-  fc.dictionary(fc.constantFrom('k', 'j'), fc.option(scalarArb, { nil: null }), { maxKeys: 2 }),
+  fc.dictionary(fc.constantFrom(...KEYS), fc.option(scalarArb, { nil: null }), { maxKeys: 3 }),
   { nil: null },
 );
 const documentArb = fc.option(fc.constantFrom('red apple', 'green pear', 'red pear'), {
@@ -29,6 +31,8 @@ const documentArb = fc.option(fc.constantFrom('red apple', 'green pear', 'red pe
 });
 const whereArb = fc.oneof(
   fc.record({ k: scalarArb }),
+  fc.record({ ['__proto__']: scalarArb }),
+  fc.record({ ['__proto__']: fc.record({ $ne: scalarArb }) }),
   fc.record({ k: fc.record({ $ne: scalarArb }) }),
   fc.record({ j: fc.record({ $gte: fc.integer({ min: 0, max: 3 }) }) }),
   fc.record({
