@@ -429,9 +429,40 @@ describe('edge cases, as chroma run answers them', () => {
     ]);
   });
 
+  it('a query vector of another dimension is a 400, even right after the first write', async () => {
+    const c = await chromaClient().createCollection({
+      name: collectionName('dims'),
+      embeddingFunction: null,
+    });
+    const path = `${DB}/collections/${c.id}`;
+    // Gateway 1 reads (and caches) the row while the collection has no dimension yet.
+    const empty = { query_embeddings: [[1, 2, 3]], include: [] };
+    expect(await http('POST', `${path}/query`, empty, { gateway: 1 })).toMatchObject({
+      status: 200,
+      body: { ids: [[]] },
+    });
+    expect((await http('POST', `${path}/add`, { ids: ['a'], embeddings: [[1, 2]] })).status).toBe(
+      201,
+    );
+    for (const gateway of [0, 1]) {
+      expect(await http('POST', `${path}/query`, empty, { gateway })).toMatchObject({
+        status: 400,
+        body: {
+          error: 'InvalidArgumentError',
+          message: 'Collection expecting embedding with dimension of 2, got 3',
+        },
+      });
+    }
+  });
+
   it('count takes read_level', async () => {
+    // Every level counts every acknowledged write, as chroma run does.
+    const all = (await http('GET', `${base}/count`)).body;
     for (const level of ['index_and_wal', 'index_only', 'index_and_bounded_wal']) {
-      expect((await http('GET', `${base}/count?read_level=${level}`)).status, level).toBe(200);
+      expect(await http('GET', `${base}/count?read_level=${level}`), level).toMatchObject({
+        status: 200,
+        body: all,
+      });
     }
     expect(await http('GET', `${base}/count?read_level=bogus`)).toMatchObject({
       status: 400,

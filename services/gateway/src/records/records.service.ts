@@ -197,16 +197,14 @@ export class RecordsService {
   }
 
   /**
-   * Chroma's count. `read_level=index_only` counts the compacted segment alone (faster, may lag
-   * the log); `index_and_wal` (the default) and `index_and_bounded_wal` count every acknowledged
-   * write; any other value is Chroma's 400.
+   * Chroma's count. `read_level` is checked (an unknown value is Chroma's 400) but every level
+   * counts every acknowledged write: `index_only` only allows skipping the log's tail, and
+   * `chroma run` counts everything for it too. (Counting the tail costs nothing extra here.)
    */
   async count(tenant: string, database: string, id: string, readLevel: unknown): Promise<number> {
-    const indexOnly = parseReadLevel(readLevel) === 'index_only';
+    parseReadLevel(readLevel);
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const response = await this.read(collection, (node, scope) =>
-      node.count({ scope: { ...scope, indexOnly } }),
-    );
+    const response = await this.read(collection, (node, scope) => node.count({ scope }));
     return Number(response.count);
   }
 
@@ -228,6 +226,9 @@ export class RecordsService {
         id: collection.id,
         dimension,
       });
+      // Cached copies of the row still say "no dimension": drop this gateway's, so its next
+      // query checks vectors against the new one (other gateways' expire; query nodes check too).
+      this.collections.forgetRow(collection.id);
       if (fixed !== dimension) {
         throw new InvalidArgumentError(
           `Collection expecting embedding with dimension of ${fixed}, got ${dimension}`,
