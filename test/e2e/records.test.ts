@@ -164,7 +164,7 @@ describe('records (chromadb client)', () => {
     const deleted = await http('POST', `${DB}/collections/${col.id}/delete`, {
       ids: ['x', 'nope'],
     });
-    // chroma run counts a delete by ids as the ids it was given, present or not.
+    // Ids alone are counted as given, present or not (Chroma 1.5.9).
     expect(deleted).toMatchObject({ status: 200, body: { deleted: 2 } });
     expect(await col.count()).toBe(0);
     // A deleted id added again goes to the end of the insertion order.

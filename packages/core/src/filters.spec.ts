@@ -124,6 +124,14 @@ describe('parseWhere', () => {
     for (let i = 0; i <= MAX_FILTER_DEPTH; i++) json = { $and: [json] };
     expect(() => parseWhere(json)).toThrow('nested deeper');
   });
+
+  it('explains values too deep to print without overflowing the stack', () => {
+    let deep: unknown = [];
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    expect(() => parseWhere({ k: deep })).toThrow(InvalidArgumentError);
+    expect(() => parseWhere({ k: deep })).toThrow('got [...]');
+    expect(() => parseWhere({ k: { $in: deep } })).toThrow(InvalidArgumentError);
+  });
 });
 
 describe('parseWhereDocument', () => {

@@ -70,12 +70,15 @@ const DOCUMENT_OPERATORS: readonly DocumentOperator[] = [
   '$not_regex',
 ];
 
+// A value for a message, at most ~200 characters. Never recurses itself: a value too deep for
+// JSON.stringify (or a cycle) is shown by its type alone, since String() of a deep array would
+// recurse as deeply and overflow the stack.
 function show(value: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    text = Array.isArray(value) ? '[...]' : typeof value === 'object' ? '{...}' : typeof value;
   }
   return text.length > 200 ? `${text.slice(0, 200)}...` : text;
 }

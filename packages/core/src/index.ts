@@ -102,9 +102,13 @@ export {
   metadataFromProto,
   updateMetadataToProto,
   updateMetadataFromProto,
+  integralFloatKeys,
 } from './metadata-codec.js';
 export {
   DEFAULT_LIMITS,
+  HOSTED_LIMITS,
+  UNLIMITED_LIMITS,
+  LIMIT_PROFILES,
   Usage,
   DEFAULT_GET_INCLUDE,
   DEFAULT_QUERY_INCLUDE,
@@ -125,6 +129,7 @@ export {
   validateRecordBatch,
   validateNResults,
   type Limits,
+  type LimitProfile,
   type NameKind,
   type MetadataContext,
   type WriteOperation,

@@ -28,6 +28,28 @@ const view = (records: Map<string, LiveRecord>) =>
   }));
 
 describe('applying log records with Chroma semantics', () => {
+  it('merges metadata keys named __proto__ or constructor as ordinary keys', () => {
+    const records = new Map<string, LiveRecord>();
+    const md = (json: string) => JSON.parse(json) as UpdateMetadata;
+    applyLogRecord(
+      records,
+      rec('a', Operation.ADD, { v: [1], md: md('{"__proto__": 1, "k": 2}') }),
+    );
+    applyLogRecord(records, rec('a', Operation.UPDATE, { md: md('{"constructor": "c"}') }));
+    const merged = records.get('a')!.metadata!;
+    expect(Object.getPrototypeOf(merged)).toBeNull();
+    expect(Object.entries(merged)).toEqual([
+      ['__proto__', 1],
+      ['k', 2],
+      ['constructor', 'c'],
+    ]);
+    applyLogRecord(records, rec('a', Operation.UPSERT, { v: [1], md: md('{"__proto__": null}') }));
+    expect(Object.entries(records.get('a')!.metadata!)).toEqual([
+      ['k', 2],
+      ['constructor', 'c'],
+    ]);
+  });
+
   it('add of an existing id and update of a missing id change nothing', () => {
     const records = new Map<string, LiveRecord>();
     applyLogRecord(records, rec('a', Operation.ADD, { v: [1], doc: 'first', md: { k: 1 } }));
@@ -72,5 +94,30 @@ describe('applying log records with Chroma semantics', () => {
     expect(base).toEqual(snapshot);
     expect(merged).toMatchObject({ document: 'y', metadata: null });
     expect([...merged.embedding]).toEqual([9, 9]);
+  });
+});
+
+describe('integral floats', () => {
+  it('keep their keys through add, update, upsert and delete of keys', () => {
+    const records = new Map<string, LiveRecord>();
+    const add = create(LogRecordSchema, {
+      id: 'a',
+      operation: Operation.ADD,
+      embedding: embeddingToBytes(new Float32Array([1])),
+      metadata: updateMetadataToProto({ f: 1, i: 1, l: [1, 2] }, ['f', 'l']),
+    });
+    applyLogRecord(records, add);
+    expect(records.get('a')!.floatKeys).toEqual(['f', 'l']);
+    applyLogRecord(records, rec('a', Operation.UPDATE, { md: { f: 2, g: 3 } }));
+    expect(records.get('a')!.floatKeys).toEqual(['l']);
+    const update = create(LogRecordSchema, {
+      id: 'a',
+      operation: Operation.UPDATE,
+      metadata: updateMetadataToProto({ g: 3, l: null }, ['g']),
+    });
+    applyLogRecord(records, update);
+    expect(records.get('a')!.floatKeys).toEqual(['g']);
+    applyLogRecord(records, rec('a', Operation.UPDATE, { md: { g: null } }));
+    expect(records.get('a')!.floatKeys).toBeUndefined();
   });
 });

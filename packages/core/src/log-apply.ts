@@ -1,7 +1,8 @@
 import { Operation, type LogRecord, type PositionedBatch } from '@huedb/proto/log';
 import { embeddingFromBytes } from './embeddings.js';
-import { updateMetadataFromProto } from './metadata-codec.js';
-import type { Metadata } from './types.js';
+import { integralFloatKeys, updateMetadataFromProto } from './metadata-codec.js';
+import { nullObject, setOwn } from './own.js';
+import type { Metadata, MetadataValue } from './types.js';
 
 /** A live record as the log's operations leave it: every field known, embedding required. */
 export interface LiveRecord {
@@ -11,6 +12,11 @@ export interface LiveRecord {
   uri: string | null;
   /** Null when the record has no metadata keys (Chroma returns null then, never `{}`). */
   metadata: Metadata | null;
+  /**
+   * Metadata keys whose integral numbers are floats (`1.0`; JS numbers cannot tell it from `1`),
+   * so that reads return them as floats. Absent when there are none.
+   */
+  floatKeys?: readonly string[];
 }
 
 /**
@@ -19,13 +25,17 @@ export interface LiveRecord {
  */
 export function recordFromLog(record: LogRecord): LiveRecord | null {
   if (!record.embedding) return null;
-  return {
-    id: record.id,
-    embedding: embeddingFromBytes(record.embedding),
-    document: record.document ?? null,
-    uri: record.uri ?? null,
-    metadata: record.metadata ? mergeMetadata(null, record.metadata) : null,
-  };
+  const metadata = record.metadata ? mergeMetadata(null, record.metadata) : null;
+  return withFloatKeys(
+    {
+      id: record.id,
+      embedding: embeddingFromBytes(record.embedding),
+      document: record.document ?? null,
+      uri: record.uri ?? null,
+      metadata,
+    },
+    record.metadata ? integralFloatKeys(record.metadata) : [],
+  );
 }
 
 /**
@@ -34,13 +44,28 @@ export function recordFromLog(record: LogRecord): LiveRecord | null {
  * immutable segment.
  */
 export function mergeLogRecord(target: LiveRecord, record: LogRecord): LiveRecord {
-  return {
+  const merged: LiveRecord = {
     id: target.id,
     embedding: record.embedding ? embeddingFromBytes(record.embedding) : target.embedding,
     document: record.document !== undefined ? record.document : target.document,
     uri: record.uri !== undefined ? record.uri : target.uri,
     metadata: record.metadata ? mergeMetadata(target.metadata, record.metadata) : target.metadata,
   };
+  if (!record.metadata) return withFloatKeys(merged, target.floatKeys ?? []);
+  // A key the update sets (or deletes) takes the update's kind; the others keep theirs.
+  const touched = new Set(record.metadata.entries.map((e) => e.key));
+  return withFloatKeys(merged, [
+    ...(target.floatKeys ?? []).filter((key) => !touched.has(key)),
+    ...integralFloatKeys(record.metadata),
+  ]);
+}
+
+/** `record` with the float keys that its metadata still holds (none: the field is absent). */
+function withFloatKeys(record: LiveRecord, keys: readonly string[]): LiveRecord {
+  const metadata = record.metadata;
+  const live = metadata === null ? [] : keys.filter((key) => Object.hasOwn(metadata, key));
+  if (live.length > 0) record.floatKeys = live;
+  return record;
 }
 
 /**
@@ -83,14 +108,16 @@ export function applyLogBatches(
   for (const batch of batches) for (const record of batch.records) applyLogRecord(records, record);
 }
 
+// Keys are the user's (`__proto__` included): a prototype-less copy and own-property writes.
 function mergeMetadata(
   current: Metadata | null,
   update: NonNullable<LogRecord['metadata']>,
 ): Metadata | null {
-  const next: Metadata = { ...(current ?? {}) };
+  const next = nullObject<MetadataValue>();
+  for (const [key, value] of Object.entries(current ?? {})) setOwn(next, key, value);
   for (const [key, value] of Object.entries(updateMetadataFromProto(update))) {
     if (value === null) delete next[key];
-    else next[key] = value;
+    else setOwn(next, key, value);
   }
   return Object.keys(next).length > 0 ? next : null;
 }

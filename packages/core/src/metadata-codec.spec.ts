@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InternalError, InvalidArgumentError } from './errors.js';
 import {
+  integralFloatKeys,
   metadataFromProto,
   metadataToProto,
   metadataValueFromProto,
@@ -26,7 +27,10 @@ const valueArb: fc.Arbitrary<MetadataValue> = fc.oneof(
   fc.array(number, { minLength: 1, maxLength: 4 }),
   fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
 );
-const keyArb = fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '__proto__');
+const keyArb = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 8 }),
+  fc.constantFrom('__proto__', 'constructor', 'toString'),
+);
 const metadataArb: fc.Arbitrary<Metadata> = fc.dictionary(keyArb, valueArb, { maxKeys: 6 });
 const updateArb: fc.Arbitrary<UpdateMetadata> = fc.dictionary(keyArb, fc.option(valueArb), {
   maxKeys: 6,
@@ -70,17 +74,54 @@ describe('metadata codec', () => {
         expect(updateMetadataFromProto(overWire(updateMetadataToProto(m)))).toEqual(m);
       }),
     );
-    expect(overWire(updateMetadataToProto({ gone: null })).fields['gone']?.kind).toEqual({
+    expect(overWire(updateMetadataToProto({ gone: null })).entries[0]?.value?.kind).toEqual({
       case: 'deleted',
       value: true,
     });
   });
 
-  it('keeps keys that look like Object.prototype members, and refuses __proto__', () => {
-    const back = metadataFromProto(overWire(metadataToProto({ constructor: 'c', toString: 1 })));
-    expect(back).toEqual({ constructor: 'c', toString: 1 });
-    const proto = JSON.parse('{"__proto__": 1}') as Metadata;
-    expect(() => metadataToProto(proto)).toThrow("'__proto__' is not supported");
+  it('keeps every key, __proto__ and Object.prototype member names included', () => {
+    const input = JSON.parse(
+      '{"__proto__": "x", "constructor": 1, "toString": true, "hasOwnProperty": [1, 2]}',
+    ) as Metadata;
+    const back = metadataFromProto(overWire(metadataToProto(input)));
+    expect(Object.getPrototypeOf(back)).toBeNull();
+    expect(Object.keys(back)).toEqual(['__proto__', 'constructor', 'toString', 'hasOwnProperty']);
+    expect(JSON.stringify(back)).toBe(
+      '{"__proto__":"x","constructor":1,"toString":true,"hasOwnProperty":[1,2]}',
+    );
+    const update = JSON.parse('{"__proto__": null}') as UpdateMetadata;
+    expect(
+      Object.entries(updateMetadataFromProto(overWire(updateMetadataToProto(update)))),
+    ).toEqual([['__proto__', null]]);
+  });
+
+  it('encodes the named keys as floats even when integral, and finds them again', () => {
+    const proto = overWire(
+      metadataToProto({ f: 1, i: 1, l: [1, 2], big: 1e20, half: 0.5 }, ['f', 'l']),
+    );
+    expect(proto.entries.map((e) => e.value?.kind.case)).toEqual([
+      'floatValue',
+      'intValue',
+      'floatList',
+      'floatValue',
+      'floatValue',
+    ]);
+    expect(integralFloatKeys(proto)).toEqual(['f', 'l', 'big']);
+    expect(metadataFromProto(proto)).toEqual({ f: 1, i: 1, l: [1, 2], big: 1e20, half: 0.5 });
+  });
+
+  it('decodes what the former map encoding wrote (same wire format)', () => {
+    // The field as `map<string, MetadataValue> fields = 1`: entries {1: key, 2: value}.
+    const value = toBinary(
+      MetadataValueSchema,
+      create(MetadataValueSchema, metadataValueToProto('v')),
+    );
+    const entry = [0x0a, 1, 0x6b /* "k" */, 0x12, value.length, ...value];
+    const back = metadataFromProto(
+      fromBinary(MetadataSchema, new Uint8Array([0x0a, entry.length, ...entry])),
+    );
+    expect(back).toEqual({ k: 'v' });
   });
 
   it('refuses what the proto cannot hold faithfully', () => {

@@ -162,6 +162,20 @@ describe('CollectionModel writes', () => {
     expect(m.snapshot()).toEqual(before);
   });
 
+  it('stores and filters keys named __proto__ or constructor like any other', () => {
+    const m = new CollectionModel();
+    const md = JSON.parse('{"__proto__": "x", "constructor": 1}') as Metadata;
+    m.add({ ids: ['a', 'b'], embeddings: [[1], [2]], metadatas: [md, { k: 1 }] });
+    expect(JSON.stringify(m.get({ ids: ['a'] }).metadatas)).toBe(
+      '[{"__proto__":"x","constructor":1}]',
+    );
+    expect(m.get({ where: JSON.parse('{"__proto__": "x"}') }).ids).toEqual(['a']);
+    expect(m.get({ where: { constructor: { $gte: 1 } } }).ids).toEqual(['a']);
+    expect(m.get({ where: { constructor: { $ne: 1 } } }).ids).toEqual(['b']);
+    m.update({ ids: ['a'], metadatas: [JSON.parse('{"__proto__": null}') as UpdateMetadata] });
+    expect(m.get({ ids: ['a'] }).metadatas).toEqual([{ constructor: 1 }]);
+  });
+
   it('does not share state with its callers', () => {
     const m = new CollectionModel();
     const md: Metadata = { list: ['a'] };
@@ -179,9 +193,10 @@ describe('CollectionModel writes', () => {
 });
 
 describe('CollectionModel delete', () => {
-  it('deletes by ids and/or filters and counts what it removed', () => {
+  it('deletes by ids and/or filters; ids alone count as given, filters count what matched', () => {
     const m = seeded();
-    expect(m.delete({ ids: ['a', 'a', 'nope'] })).toBe(3); // chroma run counts the ids given
+    // Chroma 1.5.9 answers {"deleted": 3} here: ids alone are counted, present or not.
+    expect(m.delete({ ids: ['a', 'a', 'nope'] })).toBe(3);
     expect(m.delete({ where: { n: { $gte: 2 } } })).toBe(1);
     expect(m.get().ids).toEqual(['c']);
     expect(m.delete({ ids: ['c'], whereDocument: { $contains: 'x' } })).toBe(0);
@@ -195,15 +210,33 @@ describe('CollectionModel delete', () => {
     expect(m.get().ids).toEqual(['c']);
   });
 
-  it("needs ids or a filter, and a filter for limit (Chroma's messages)", () => {
+  it("refuses ids: [] alone and limit without a filter (Chroma's messages)", () => {
     const m = seeded();
-    expect(() => m.delete({})).toThrow('Either ids or where must be specified');
     expect(() => m.delete({ ids: [] })).toThrow('Either ids or where must be specified');
+    expect(() => m.delete({ ids: [], limit: 1 })).toThrow('Either ids or where must be specified');
     expect(() => m.delete({ ids: ['a'], limit: 1 })).toThrow(
+      'limit can only be specified when a where clause is provided',
+    );
+    expect(() => m.delete({ limit: 0 })).toThrow(
       'limit can only be specified when a where clause is provided',
     );
     expect(() => m.delete({ where: { $bad: 1 } })).toThrow('Invalid where clause');
     expect(m.count()).toBe(3);
+  });
+
+  it('deletes nothing for an empty request or ids: [] with a filter', () => {
+    const m = seeded();
+    expect(m.delete({})).toBe(0);
+    expect(m.delete({ ids: [], where: { n: { $gte: 0 } } })).toBe(0);
+    expect(m.delete({ ids: [], whereDocument: { $not_contains: 'zzz' } })).toBe(0);
+    expect(m.count()).toBe(3);
+  });
+
+  it('reads ids: [] as "no record", never as "all"', () => {
+    const m = seeded();
+    expect(m.get({ ids: [] }).ids).toEqual([]);
+    expect(m.get({ ids: [], where: { n: { $gte: 0 } } }).ids).toEqual([]);
+    expect(m.query({ embeddings: [[0, 0]], ids: [] }).ids).toEqual([[]]);
   });
 
   it('a deleted then re-added id goes to the end', () => {
@@ -390,6 +423,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc
     .uniqueArray(fc.constantFrom(...IDS), { minLength: 1 })
     .map((ids) => (m: CollectionModel) => void m.delete({ ids })),
+  // ids: [] with a filter must delete nothing.
+  fc
+    .integer({ min: 0, max: 3 })
+    .map((k) => (m: CollectionModel) => void m.delete({ ids: [], where: { k: { $gte: k } } })),
   fc
     .integer({ min: 0, max: 3 })
     .map((k) => (m: CollectionModel) => void m.delete({ where: { k: { $gte: k } } })),

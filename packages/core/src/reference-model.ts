@@ -2,7 +2,7 @@ import { distanceFn } from './distance.js';
 import { validateEmbedding, validateEmbeddingDimensions } from './embeddings.js';
 import { InvalidArgumentError } from './errors.js';
 import { matchesFilters, parseWhere, parseWhereDocument } from './filters.js';
-import { setOwn } from './own.js';
+import { nullObject, setOwn } from './own.js';
 import type {
   CollectionRecord,
   IncludeField,
@@ -40,9 +40,13 @@ import { DEFAULT_GET_INCLUDE, DEFAULT_QUERY_INCLUDE } from './validation.js';
  * - query: brute force with the collection's space, ascending distance; equal distances keep
  *   insertion order (real indexes may order ties differently — compare with tolerance). Returns
  *   min(nResults, matching records) per query vector; an empty collection returns empty lists.
- * - delete: needs non-empty `ids` or a filter ("Either ids or where must be specified"); `limit`
- *   needs a filter; deletes matching records (ids AND filters) in insertion order, at most `limit`,
- *   and returns how many it deleted.
+ * - Ids: an absent `ids` is no id filter; `ids: []` admits no record (get and query return
+ *   nothing), it never means "all".
+ * - delete: `ids: []` without a filter is refused ("Either ids or where must be specified");
+ *   `limit` needs a filter; neither ids nor a filter deletes nothing and returns 0. Ids alone
+ *   delete those ids and return how many ids were GIVEN (Chroma counts missing and repeated ids
+ *   too); with a filter, deletes matching records (ids AND filters) in insertion order, at most
+ *   `limit`, and returns how many it deleted.
  */
 
 /** A vector as a test supplies it. */
@@ -173,7 +177,7 @@ function copyValue(value: MetadataValue): MetadataValue {
 
 /** Applies an update metadata to a stored one; an empty result is null. */
 function mergeMetadata(stored: Metadata | null, update: UpdateMetadata): Metadata | null {
-  const out: Metadata = {};
+  const out = nullObject<MetadataValue>();
   for (const [key, value] of Object.entries(stored ?? {})) setOwn(out, key, copyValue(value));
   for (const [key, value] of Object.entries(update)) {
     if (value === null) delete out[key];
@@ -285,7 +289,7 @@ export class CollectionModel {
    */
   delete(req: ModelDeleteRequest): number {
     const hasFilter = req.where !== undefined || req.whereDocument !== undefined;
-    if ((req.ids === undefined || req.ids.length === 0) && !hasFilter) {
+    if (req.ids !== undefined && req.ids.length === 0 && !hasFilter) {
       throw new InvalidArgumentError(
         'Validation error: ids, where: Either ids or where must be specified',
       );
@@ -294,6 +298,12 @@ export class CollectionModel {
       throw new InvalidArgumentError(
         'Validation error: limit, where: limit can only be specified when a where clause is provided',
       );
+    }
+    if (!hasFilter) {
+      // Ids alone: Chroma deletes blindly and counts the ids as given, present or not.
+      if (req.ids === undefined) return 0;
+      for (const id of req.ids) this.records.delete(id);
+      return req.ids.length;
     }
     const victims = this.select(req).slice(0, req.limit);
     for (const [id] of victims) this.records.delete(id);

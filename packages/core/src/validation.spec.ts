@@ -4,6 +4,9 @@ import { InvalidArgumentError, QuotaExceededError, UnprocessableEntityError } fr
 import {
   DEFAULT_GET_INCLUDE,
   DEFAULT_LIMITS,
+  HOSTED_LIMITS,
+  LIMIT_PROFILES,
+  UNLIMITED_LIMITS,
   DEFAULT_QUERY_INCLUDE,
   parseCount,
   parseInclude,
@@ -80,11 +83,25 @@ describe('metadata', () => {
     expect(copy).toEqual({ l: ['a'] });
   });
 
+  it('accepts keys named like Object.prototype members, __proto__ included (as Chroma)', () => {
+    const m = JSON.parse('{"__proto__": "x", "constructor": 1, "toString": true}') as object;
+    const copy = validateMetadata(m);
+    expect(Object.getPrototypeOf(copy)).toBeNull();
+    expect(Object.entries(copy)).toEqual([
+      ['__proto__', 'x'],
+      ['constructor', 1],
+      ['toString', true],
+    ]);
+    expect(validateUpdateMetadata(JSON.parse('{"__proto__": null}'))).toEqual(
+      JSON.parse('{"__proto__": null}'),
+    );
+    expect(validateCollectionMetadata(m)['__proto__']).toBe('x');
+  });
+
   it.each([
     [{ '': 1 }, InvalidArgumentError, 'Metadata key cannot be empty'],
     [{ '#doc': 1 }, InvalidArgumentError, "Metadata key cannot start with '#' or '$': #doc"],
     [{ $x: 1 }, InvalidArgumentError, "cannot start with '#' or '$'"],
-    [JSON.parse('{"__proto__": 1}'), InvalidArgumentError, '__proto__'],
     [{ k: [] }, InvalidArgumentError, "Expected metadata list value for key 'k' to be non-empty"],
     [{ k: ['a', 1] }, UnprocessableEntityError, 'same type'],
     [{ k: [[1]] }, UnprocessableEntityError, 'same type'],
@@ -168,8 +185,33 @@ describe('documents, include and counts', () => {
       maxWherePredicates: 8,
       maxQueryResults: 300,
       maxBatchSize: 1000,
+      preflightMaxBatchSize: 1000,
     });
     expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
+    expect(LIMIT_PROFILES.hosted).toBe(DEFAULT_LIMITS);
+  });
+
+  it('has an unlimited set, as chroma run enforces no plan limit', () => {
+    const body = {
+      ids: ['a'],
+      embeddings: [new Array<number>(70_000).fill(0.5)],
+      documents: ['x'.repeat(100_000)],
+      metadatas: [
+        {
+          ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])),
+          s: 'y'.repeat(50_000),
+        },
+      ],
+    };
+    const opts = { limits: UNLIMITED_LIMITS, collectionDimension: null };
+    expect(validateRecordBatch('add', body, opts).dimension).toBe(70_000);
+    expect(() => validateRecordBatch('add', body, { ...opts, limits: HOSTED_LIMITS })).toThrow(
+      QuotaExceededError,
+    );
+    expect(validateNResults(4_294_967_295, UNLIMITED_LIMITS)).toBe(4_294_967_295);
+    // Pre-flight must still advertise a number (JSON has no Infinity): chroma run's 5461.
+    expect(UNLIMITED_LIMITS.preflightMaxBatchSize).toBe(5461);
+    expect(LIMIT_PROFILES.unlimited).toBe(UNLIMITED_LIMITS);
   });
 });
 

@@ -1,12 +1,13 @@
 import { decodeEmbedding, validateEmbeddingDimensions } from './embeddings.js';
 import { InvalidArgumentError, QuotaExceededError, UnprocessableEntityError } from './errors.js';
-import { setOwn } from './own.js';
+import { nullObject, setOwn } from './own.js';
 import {
   INCLUDE_FIELDS,
   type IncludeField,
   type Metadata,
   type MetadataValue,
   type UpdateMetadata,
+  type UpdateMetadataValue,
 } from './types.js';
 
 /**
@@ -20,7 +21,11 @@ import {
  *   Chroma's quota enforcer.
  */
 
-/** Plan limits. The defaults are hosted Chroma's (docs/chroma-api.md); plans may change them. */
+/**
+ * Plan limits. Two sets ship: {@link HOSTED_LIMITS} (hosted Chroma's, docs/chroma-api.md; the
+ * cluster's default) and {@link UNLIMITED_LIMITS} (what `chroma run` enforces: none of these;
+ * single-node's). A limit of `Infinity` is never exceeded.
+ */
 export interface Limits {
   /** Most dimensions an embedding may have. */
   readonly maxDimension: number;
@@ -34,13 +39,18 @@ export interface Limits {
   readonly maxWherePredicates: number;
   /** Largest `n_results` of a query. */
   readonly maxQueryResults: number;
-  /** Most records in one write; pre-flight advertises it as `max_batch_size`. */
+  /** Most records in one write. */
   readonly maxBatchSize: number;
+  /**
+   * What pre-flight advertises as `max_batch_size` (a finite integer): Chroma's clients refuse
+   * or split writes larger than this. Not enforced by itself; see `maxBatchSize`.
+   */
+  readonly preflightMaxBatchSize: number;
 }
 
 /** Hosted Chroma's limits: 4096 dimensions, 16 KiB documents, 8 KiB metadata strings, 32 keys,
  * 8 where predicates, 300 results, 1000 records per write. */
-export const DEFAULT_LIMITS: Limits = Object.freeze({
+export const HOSTED_LIMITS: Limits = Object.freeze({
   maxDimension: 4096,
   maxDocumentBytes: 16 * 1024,
   maxMetadataValueBytes: 8 * 1024,
@@ -48,7 +58,35 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxWherePredicates: 8,
   maxQueryResults: 300,
   maxBatchSize: 1000,
+  preflightMaxBatchSize: 1000,
 });
+
+/** The same as {@link HOSTED_LIMITS} (the name older code imports). */
+export const DEFAULT_LIMITS: Limits = HOSTED_LIMITS;
+
+/**
+ * What `chroma run` (Chroma 1.5.9, local) enforces: no plan limit at all — it takes 40 metadata
+ * keys, 100 kB documents and metadata strings, 12 where predicates, any u32 `n_results`, 70,000
+ * dimensions and 30,000 records in one add. Only the server's own safety limits (body size,
+ * JSON nesting depth) remain, and those are not plan limits. Pre-flight advertises
+ * `max_batch_size` 5461, as `chroma run` does.
+ */
+export const UNLIMITED_LIMITS: Limits = Object.freeze({
+  maxDimension: Infinity,
+  maxDocumentBytes: Infinity,
+  maxMetadataValueBytes: Infinity,
+  maxMetadataKeys: Infinity,
+  maxWherePredicates: Infinity,
+  maxQueryResults: Infinity,
+  maxBatchSize: Infinity,
+  preflightMaxBatchSize: 5461,
+});
+
+/** The named limit sets a deployment can be configured with. */
+export const LIMIT_PROFILES = Object.freeze({ hosted: HOSTED_LIMITS, unlimited: UNLIMITED_LIMITS });
+
+/** The name of a limit set in {@link LIMIT_PROFILES}. */
+export type LimitProfile = keyof typeof LIMIT_PROFILES;
 
 /** What a limit measures, in hosted Chroma's words (used in QuotaExceededError messages). */
 export const Usage = {
@@ -208,18 +246,14 @@ export function validateIds(ids: unknown, nonEmpty = true): string[] {
 }
 
 /**
- * Checks a metadata key: non-empty, not starting with `#` or `$` (Chroma's messages). HueDB also
- * refuses `__proto__`, which Chroma allows: protobuf-es maps (the log's record format) cannot hold
- * it.
+ * Checks a metadata key: non-empty, not starting with `#` or `$` (Chroma's messages). Any other
+ * key is valid, `__proto__`, `constructor` and `toString` included, as in Chroma.
  * @param key - the key
  */
 export function validateMetadataKey(key: string): void {
   if (key.length === 0) throw new InvalidArgumentError('Metadata key cannot be empty');
   if (key.startsWith('#') || key.startsWith('$')) {
     throw new InvalidArgumentError(`Metadata key cannot start with '#' or '$': ${key}`);
-  }
-  if (key === '__proto__') {
-    throw new InvalidArgumentError("Metadata key '__proto__' is not supported");
   }
 }
 
@@ -313,7 +347,7 @@ function checkMetadata(
       limits.maxMetadataKeys,
     );
   }
-  const out: UpdateMetadata = {};
+  const out = nullObject<UpdateMetadataValue>();
   for (const key of keys) {
     validateMetadataKey(key);
     setOwn(out, key, checkMetadataValue(key, metadata[key], allowNull, limits, context));

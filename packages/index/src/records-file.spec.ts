@@ -58,6 +58,25 @@ describe('records file', () => {
     }
   });
 
+  it('keeps the keys of integral floats, and reads files written without them', async () => {
+    const file = path.join(root, 'floats.bin');
+    const withFloats = (p: number): RecordEntry => ({
+      ...entry(p),
+      metadata: { f: 1, i: 2 },
+      floatKeys: p === 1 ? ['f'] : undefined,
+    });
+    await writeRecordsFile(
+      file,
+      dimension,
+      embeddings.subarray(0, 9),
+      labels.subarray(0, 3),
+      withFloats,
+    );
+    const columns = await readRecordsFile(file, { dimension, recordCount: 3 });
+    expect(columns.floatKeys).toEqual([undefined, ['f'], undefined]);
+    expect(columns.metadatas[1]).toEqual({ f: 1, i: 2 });
+  });
+
   it('refuses an existing file, a wrong count, a wrong magic and a cut tail', async () => {
     const file = path.join(root, 'small.bin');
     await writeRecordsFile(

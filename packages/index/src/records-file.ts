@@ -23,7 +23,9 @@ import { SegmentCorruptError } from './segment-errors.js';
  *      labels: N × u32, the HNSW label of each position
  *      zero padding to a multiple of 8
  *      entries: C chunks, each  u32 record count · u32 byte length · UTF-8 JSON array of
- *               [id, document, uri, metadata] tuples, positions in order
+ *               [id, document, uri, metadata] tuples, positions in order; a record whose
+ *               metadata holds integral floats (1.0) has a 5th element, the keys of those
+ *               (JSON cannot tell 1.0 from 1)
  *      footer, 16 bytes: u32 chunk count C · u32 record count N · "HUEDBEND"
  * ```
  *
@@ -71,6 +73,8 @@ export interface RecordColumns {
   documents: (string | null)[];
   uris: (string | null)[];
   metadatas: (Metadata | null)[];
+  /** Per position, the metadata keys whose integral numbers are floats; mostly undefined. */
+  floatKeys: (readonly string[] | undefined)[];
 }
 
 /** One record's non-vector fields, as the writer reads them. */
@@ -79,6 +83,8 @@ export interface RecordEntry {
   document: string | null;
   uri: string | null;
   metadata: Metadata | null;
+  /** Metadata keys whose integral numbers are floats (`1.0`), if any. */
+  floatKeys?: readonly string[];
 }
 
 /**
@@ -141,8 +147,12 @@ export async function writeRecordsFile(
       signal?.throwIfAborted();
     };
     for (let position = 0; position < count; position++) {
-      const { id, document, uri, metadata } = entry(position);
-      const part = JSON.stringify([id, document, uri, metadata]);
+      const { id, document, uri, metadata, floatKeys } = entry(position);
+      const part = JSON.stringify(
+        floatKeys && floatKeys.length > 0
+          ? [id, document, uri, metadata, floatKeys]
+          : [id, document, uri, metadata],
+      );
       parts.push(part);
       chars += part.length;
       if (parts.length >= ENTRY_CHUNK_RECORDS || chars >= ENTRY_CHUNK_CHARS) await flush();
@@ -228,6 +238,9 @@ export async function readRecordsFile(
     const documents: (string | null)[] = new Array<string | null>(count);
     const uris: (string | null)[] = new Array<string | null>(count);
     const metadatas: (Metadata | null)[] = new Array<Metadata | null>(count);
+    const floatKeys: (readonly string[] | undefined)[] = new Array<readonly string[] | undefined>(
+      count,
+    );
     let offset = 0;
     let position = 0;
     for (let chunk = 0; chunk < chunkCount; chunk++) {
@@ -246,14 +259,26 @@ export async function readRecordsFile(
         throw corrupt(`entry chunk ${chunk} does not hold ${records} records`);
       }
       for (const tuple of tuples as unknown[]) {
-        if (!Array.isArray(tuple) || tuple.length !== 4 || typeof tuple[0] !== 'string') {
+        if (
+          !Array.isArray(tuple) ||
+          (tuple.length !== 4 && tuple.length !== 5) ||
+          typeof tuple[0] !== 'string'
+        ) {
           throw corrupt(`entry of position ${position} is malformed`);
         }
-        const [id, document, uri, metadata] = tuple as [string, unknown, unknown, unknown];
+        const [id, document, uri, metadata, floats] = tuple as [
+          string,
+          unknown,
+          unknown,
+          unknown,
+          unknown,
+        ];
         if (
           (document !== null && typeof document !== 'string') ||
           (uri !== null && typeof uri !== 'string') ||
-          (metadata !== null && !isObject(metadata))
+          (metadata !== null && !isObject(metadata)) ||
+          (floats !== undefined &&
+            (!Array.isArray(floats) || !floats.every((k) => typeof k === 'string')))
         ) {
           throw corrupt(`entry of position ${position} is malformed`);
         }
@@ -261,6 +286,7 @@ export async function readRecordsFile(
         documents[position] = document;
         uris[position] = uri;
         metadatas[position] = metadata === null ? null : deepFreeze(metadata as Metadata);
+        if (floats !== undefined) floatKeys[position] = Object.freeze(floats);
         position++;
       }
       offset += bytes;
@@ -270,7 +296,7 @@ export async function readRecordsFile(
     if (position !== count || offset !== entries.length) {
       throw corrupt(`entries hold ${position} records in ${offset} bytes, expected ${count}`);
     }
-    return { dimension, embeddings, labels, ids, documents, uris, metadatas };
+    return { dimension, embeddings, labels, ids, documents, uris, metadatas, floatKeys };
   } finally {
     await handle.close();
   }

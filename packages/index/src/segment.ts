@@ -24,6 +24,8 @@ export interface SegmentRecord {
   document: string | null;
   uri: string | null;
   metadata: Metadata | null;
+  /** Metadata keys whose integral numbers are floats (`1.0`, which JSON reads as `1`), if any. */
+  floatKeys?: readonly string[];
 }
 
 /** How a segment's HNSW index is built (Chroma's `hnsw` configuration). */
@@ -254,6 +256,7 @@ export class Segment {
       document: c.documents[position]!,
       uri: c.uris[position]!,
       metadata: c.metadatas[position]!,
+      floatKeys: c.floatKeys[position],
     };
   }
 

@@ -31,7 +31,7 @@ export async function setupClusterTarget(
     gateways: 2,
     queryNodes: 2,
     compactors: options.compaction === 'off' ? 0 : 1,
-    env: { compactor: AGGRESSIVE_COMPACTION },
+    env: { compactor: AGGRESSIVE_COMPACTION, gateway: { HUEDB_LIMITS: 'hosted' } },
   });
   console.log(
     `[huedb/testing] cluster ${cluster.name} (compaction ${options.compaction}) up in ${Date.now() - started} ms: ` +
@@ -39,6 +39,7 @@ export async function setupClusterTarget(
   );
   project.provide('huedbGateways', cluster.gatewayUrls);
   project.provide('huedbCompaction', options.compaction);
+  project.provide('huedbLimits', 'hosted');
   return async () => {
     await cluster.stop();
     await release();

@@ -23,6 +23,12 @@ export {
   type ChromaVenv,
 } from './chroma-venv.js';
 
+/**
+ * The plan limits an e2e deployment enforces (its gateways' HUEDB_LIMITS): the cluster runs with
+ * hosted Chroma's, single-node with none, as `chroma run`.
+ */
+export type DeploymentLimits = 'hosted' | 'unlimited';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     huedbInfra: TestInfra;
@@ -30,6 +36,7 @@ declare module 'vitest' {
     referenceChroma: string;
     /** Whether the e2e target compacts ('aggressive') or serves everything from the log ('off'). */
     huedbCompaction: 'off' | 'aggressive';
+    huedbLimits: DeploymentLimits;
   }
 }
 
@@ -63,4 +70,11 @@ export function getReferenceChromaUrl(): string {
   const url = inject('referenceChroma');
   if (!url) throw new Error('no reference chroma: run this test in an e2e vitest project');
   return url;
+}
+
+/** The plan limits the e2e deployment under test enforces (e2e projects only). */
+export function getDeploymentLimits(): DeploymentLimits {
+  const limits = inject('huedbLimits');
+  if (!limits) throw new Error('no deployment: run this test in an e2e vitest project');
+  return limits;
 }

@@ -405,10 +405,10 @@ function record(id: string, n = 0): LogRecordInit {
     document: `document of ${id}`,
     uri: `s3://bucket/${id}`,
     metadata: {
-      fields: {
-        n: { kind: { case: 'intValue', value: BigInt(n) } },
-        tag: { kind: { case: 'stringValue', value: id } },
-      },
+      entries: [
+        { key: 'n', value: { kind: { case: 'intValue', value: BigInt(n) } } },
+        { key: 'tag', value: { kind: { case: 'stringValue', value: id } } },
+      ],
     },
   };
 }
@@ -421,10 +421,11 @@ function expectRecords(batch: PositionedBatch, expected: readonly LogRecordInit[
     expect(actual.embedding).toEqual(want.embedding);
     expect(actual.document).toBe(want.document);
     expect(actual.uri).toBe(want.uri);
-    const fields = actual.metadata?.fields ?? {};
-    for (const [key, value] of Object.entries(want.metadata?.fields ?? {})) {
-      expect(fields[key]?.kind).toEqual(value.kind);
-    }
+    const entries = actual.metadata?.entries ?? [];
+    expect(entries.map((e) => e.key)).toEqual((want.metadata?.entries ?? []).map((e) => e.key));
+    (want.metadata?.entries ?? []).forEach((entry, j) => {
+      expect(entries[j]?.value?.kind).toEqual(entry.value?.kind);
+    });
   });
 }
 

@@ -24,7 +24,9 @@ describe('WAL messages', () => {
           embedding,
           document: 'doc',
           uri: 'u',
-          metadata: { fields: { k: { kind: { case: 'stringValue', value: 'v' } } } },
+          metadata: {
+            entries: [{ key: 'k', value: { kind: { case: 'stringValue', value: 'v' } } }],
+          },
         },
         { id: 'r2', operation: Operation.DELETE },
       ]),

@@ -593,9 +593,12 @@ export class CatalogRepository {
       return await this.sql.query<R>(sql, params);
     } catch (err) {
       if (isDataException(err)) {
+        // The driver's text names internals (encodings, types, columns): it stays out of the
+        // message, which reaches clients. The likely cause a client can act on is a NUL
+        // character, which Postgres text cannot hold.
         throw new RpcError(
           Code.INVALID_ARGUMENT,
-          `value rejected by the catalog's database: ${(err as Error).message}`,
+          "value rejected by the catalog's database (names and metadata cannot contain NUL characters)",
         );
       }
       throw err;

@@ -27,9 +27,10 @@ const INT64_MAX = 2n ** 63n - 1n;
 
 /** Encodes metadata as JSON text for a jsonb column. Throws MetadataError on a value Chroma never stores. */
 export function metadataToJson(metadata: Metadata): string {
-  const entries = Object.entries(metadata.fields).map(
-    ([key, value]) => `${JSON.stringify(key)}:${valueToJson(key, value)}`,
-  );
+  const entries = metadata.entries.map(({ key, value }) => {
+    if (!value) throw new MetadataError(`metadata key [${key}] has no value`);
+    return `${JSON.stringify(key)}:${valueToJson(key, value)}`;
+  });
   return `{${entries.join(',')}}`;
 }
 
@@ -85,11 +86,11 @@ function listToJson<T>(key: string, values: readonly T[], item: (v: T) => string
 export function metadataFromJson(text: string): Metadata {
   const parsed = new JsonReader(text).document();
   if (!isObject(parsed)) throw new Error('stored metadata is not a JSON object');
-  const fields: Record<string, MetadataValue> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    setOwn(fields, key, create(MetadataValueSchema, { kind: storedValue(key, value) }));
-  }
-  return create(MetadataSchema, { fields });
+  const entries = Object.entries(parsed).map(([key, value]) => ({
+    key,
+    value: create(MetadataValueSchema, { kind: storedValue(key, value) }),
+  }));
+  return create(MetadataSchema, { entries });
 }
 
 type Json = string | boolean | null | JsonNumber | Json[] | { [key: string]: Json };

@@ -3,7 +3,7 @@ import { Code } from '@huedb/grpc';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCatalog, type CatalogClient, type RunningCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
-import { expectCode, meta } from './support/rpc.js';
+import { expectCode, meta, metadataInit } from './support/rpc.js';
 
 /** Forks, lineage, log retention and reference-aware segment GC (docs/decisions/0007-fork.md). */
 describe.each(DRIVER_KINDS)('catalog forks on %s', (kind) => {
@@ -30,7 +30,7 @@ describe.each(DRIVER_KINDS)('catalog forks on %s', (kind) => {
     const { collection } = await client.createCollection({
       ...s,
       name,
-      metadata: { fields: { team: meta.str('x') } },
+      metadata: metadataInit({ team: meta.str('x') }),
       configurationJson: '{"hnsw":{"space":"cosine"}}',
       schemaJson: '{"keys":{}}',
     });
@@ -72,7 +72,7 @@ describe.each(DRIVER_KINDS)('catalog forks on %s', (kind) => {
       name: 'fork',
       tenant: s.tenant,
       database: s.database,
-      metadata: { fields: { team: meta.str('x') } },
+      metadata: metadataInit({ team: meta.str('x') }),
       configurationJson: '{"hnsw":{"space":"cosine"}}',
       schemaJson: '{"keys":{}}',
       dimension: 3,

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_ID } from '../src/index.js';
 import { startTestCatalog, type CatalogClient, type RunningCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
-import { expectCode, meta } from './support/rpc.js';
+import { expectCode, fieldsOf, meta, metadataInit } from './support/rpc.js';
 
 describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
   let catalog: RunningCatalog;
@@ -199,7 +199,7 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
         tenant,
         database,
         name: 'docs',
-        metadata: { fields: { topic: meta.str('news'), n: meta.int(3n) } },
+        metadata: metadataInit({ topic: meta.str('news'), n: meta.int(3n) }),
         configurationJson,
         schemaJson,
       });
@@ -219,8 +219,8 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
         segmentManifestKey: '',
       });
       expect(c.dimension).toBeUndefined();
-      expect(c.metadata?.fields.topic?.kind).toEqual({ case: 'stringValue', value: 'news' });
-      expect(c.metadata?.fields.n?.kind).toEqual({ case: 'intValue', value: 3n });
+      expect(fieldsOf(c.metadata).topic?.kind).toEqual({ case: 'stringValue', value: 'news' });
+      expect(fieldsOf(c.metadata).n?.kind).toEqual({ case: 'intValue', value: 3n });
       // The catalog's clock; the database runs on this host.
       expect(c.createdAtMs).toBeGreaterThanOrEqual(before - 5_000n);
       expect(c.createdAtMs).toBeLessThanOrEqual(BigInt(Date.now()) + 5_000n);
@@ -250,14 +250,14 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
         tenant,
         database,
         name: 'typed',
-        metadata: { fields },
+        metadata: metadataInit(fields),
       });
       const { collection } = await client.getCollection({
         tenant,
         database,
         selector: { case: 'id', value: created.collection!.id },
       });
-      const got = collection!.metadata!.fields;
+      const got = fieldsOf(collection!.metadata);
       expect(Object.keys(got).sort()).toEqual(Object.keys(fields).sort());
       expect(got.f?.kind).toEqual({ case: 'floatValue', value: 1 });
       expect(got.f2?.kind).toEqual({ case: 'floatValue', value: 0.1 });
@@ -276,16 +276,16 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
       await expectCode(
         client.createCollection({
           ...base,
-          metadata: { fields: { k: { kind: { case: 'deleted', value: true } } } },
+          metadata: metadataInit({ k: { kind: { case: 'deleted' as const, value: true } } }),
         }),
         Code.INVALID_ARGUMENT,
       );
       await expectCode(
-        client.createCollection({ ...base, metadata: { fields: { k: meta.ints([]) } } }),
+        client.createCollection({ ...base, metadata: metadataInit({ k: meta.ints([]) }) }),
         Code.INVALID_ARGUMENT,
       );
       await expectCode(
-        client.createCollection({ ...base, metadata: { fields: { k: meta.float(Number.NaN) } } }),
+        client.createCollection({ ...base, metadata: metadataInit({ k: meta.float(Number.NaN) }) }),
         Code.INVALID_ARGUMENT,
       );
       await expectCode(
@@ -331,7 +331,7 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
         tenant,
         database,
         name: 'dup',
-        metadata: { fields: { v: meta.int(1n) } },
+        metadata: metadataInit({ v: meta.int(1n) }),
         configurationJson: '{"hnsw":{"space":"l2"}}',
       });
       await expectCode(
@@ -343,7 +343,7 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
         tenant,
         database,
         name: 'dup',
-        metadata: { fields: { v: meta.int(2n) } },
+        metadata: metadataInit({ v: meta.int(2n) }),
         configurationJson: '{"hnsw":{"space":"ip"}}',
         getOrCreate: true,
       });
@@ -470,7 +470,7 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
       const { collection } = await client.createCollection({
         ...s,
         name: 'old',
-        metadata: { fields: { a: meta.int(1n), b: meta.int(2n) } },
+        metadata: metadataInit({ a: meta.int(1n), b: meta.int(2n) }),
         configurationJson: '{"hnsw":{"ef_search":10}}',
       });
       const id = collection!.id;
@@ -478,17 +478,20 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
 
       const renamed = await client.updateCollection({ ...s, id, newName: 'new' });
       expect(renamed.collection).toMatchObject({ id, name: 'new' });
-      expect(renamed.collection?.metadata?.fields.b).toBeDefined();
+      expect(fieldsOf(renamed.collection?.metadata).b).toBeDefined();
       // The old name is free at once.
       await client.createCollection({ ...s, name: 'old' });
 
       const remeta = await client.updateCollection({
         ...s,
         id,
-        newMetadata: { fields: { c: meta.float(3) } },
+        newMetadata: metadataInit({ c: meta.float(3) }),
       });
-      expect(Object.keys(remeta.collection!.metadata!.fields)).toEqual(['c']);
-      expect(remeta.collection?.metadata?.fields.c?.kind).toEqual({ case: 'floatValue', value: 3 });
+      expect(Object.keys(fieldsOf(remeta.collection!.metadata))).toEqual(['c']);
+      expect(fieldsOf(remeta.collection?.metadata).c?.kind).toEqual({
+        case: 'floatValue',
+        value: 3,
+      });
       expect(remeta.collection?.name).toBe('new');
       expect(remeta.collection?.configurationJson).toBe('{"hnsw":{"ef_search":10}}');
 
@@ -498,7 +501,7 @@ describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
         newConfigurationJson: '{"hnsw":{"ef_search":50}}',
       });
       expect(reconf.collection?.configurationJson).toBe('{"hnsw":{"ef_search":50}}');
-      expect(Object.keys(reconf.collection!.metadata!.fields)).toEqual(['c']);
+      expect(Object.keys(fieldsOf(reconf.collection!.metadata))).toEqual(['c']);
       expect(reconf.collection?.schemaJson).toBe('');
 
       const reschema = await client.updateCollection({

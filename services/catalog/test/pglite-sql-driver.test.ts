@@ -119,9 +119,16 @@ describe('PGliteSqlDriver', () => {
       name: 'docs',
       metadata: {
         $typeName: 'huedb.common.v1.Metadata',
-        fields: {
-          n: { $typeName: 'huedb.common.v1.MetadataValue', kind: { case: 'intValue', value: 7n } },
-        },
+        entries: [
+          {
+            $typeName: 'huedb.common.v1.MetadataEntry',
+            key: 'n',
+            value: {
+              $typeName: 'huedb.common.v1.MetadataValue',
+              kind: { case: 'intValue', value: 7n },
+            },
+          },
+        ],
       },
       configurationJson: '{"hnsw":{"space":"cosine"}}',
       schemaJson: '',
@@ -148,7 +155,10 @@ describe('PGliteSqlDriver', () => {
       });
       expect(again).toEqual(compacted);
       expect(again.dimension).toBe(3);
-      expect(again.metadata?.fields.n?.kind).toEqual({ case: 'intValue', value: 7n });
+      expect(again.metadata?.entries.find((e) => e.key === 'n')?.value?.kind).toEqual({
+        case: 'intValue',
+        value: 7n,
+      });
       const versions = await second.service.listSegmentVersions({
         collectionId: collection.id,
       });

@@ -5,8 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import type { Limits } from '@huedb/core';
 import type { Backends } from './backends/backends.js';
 import type { GatewayConfig } from './config.js';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { GatewayModule } from './gateway.module.js';
+import { toChromaError } from './http/http-error.js';
 import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './http/json-body.js';
+import { registerUnknownRouteAnswers } from './http/unknown-routes.js';
+
+/** Longest path segment the router takes. */
+const MAX_PARAM_LENGTH = 16 * 1024;
 
 const V1_GONE = JSON.stringify({
   error: 'Unimplemented',
@@ -22,19 +29,60 @@ export async function createGatewayApp(
   config: GatewayConfig,
   limits: Limits,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, logger: false });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    // Names are up to 512 characters (Chroma's maximum) and must work in every route; the URL's
+    // length is bounded by Node's header size limit (16 KiB) anyway.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors Fastify answers itself, before any route or hook: in Chroma's format too.
+    frameworkErrors: (err: Error, _request: unknown, reply: { raw: ServerResponse }) => {
+      const { status, body } = toChromaError(err);
+      const text = JSON.stringify(body);
+      reply.raw.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      });
+      reply.raw.end(text);
+    },
+    clientErrorHandler: answerClientError,
+  });
   const fastify = adapter.getInstance<FastifyInstance>();
   registerJsonBodyParser(fastify);
-  // The v1 API is gone in Chroma ≥ 1.0; clients that still call it get Chroma's 410.
+  // The v1 API is gone in Chroma ≥ 1.0; clients that still call it get Chroma's 410 (before
+  // the unknown-route answers below, which would say 404).
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith('/api/v1/') || request.url === '/api/v1') {
       await reply.status(410).header('content-type', 'application/json').send(V1_GONE);
     }
   });
+  registerUnknownRouteAnswers(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(backends, config, limits),
     adapter,
     { bodyParser: false, logger: ['error', 'warn'] },
   );
   return app;
+}
+
+/**
+ * A request Node's HTTP parser refused (headers or URL over 16 KiB, malformed request line):
+ * answered on the raw socket, in Chroma's format, then the connection is closed.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request line or headers are too large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request took too long to arrive']
+        : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ error: 'ChromaError', message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

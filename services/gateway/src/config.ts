@@ -1,3 +1,5 @@
+import { LIMIT_PROFILES, type LimitProfile } from '@huedb/core';
+
 /** Gateway settings, from the environment. */
 export interface GatewayConfig {
   /** Where HTTP listens. */
@@ -15,6 +17,12 @@ export interface GatewayConfig {
   rpcTimeoutMs: number;
   /** How long record operations reuse a collection's catalog row (0 = ask every time). */
   collectionCacheMs: number;
+  /**
+   * Which plan limits to enforce (HUEDB_LIMITS): `hosted` (hosted Chroma's: 32 metadata keys,
+   * 8 where predicates, 300 results, ...; the cluster's default, as a hosted service must bound
+   * what one request can cost) or `unlimited` (what `chroma run` enforces; single-node's).
+   */
+  limits: LimitProfile;
 }
 
 /** Reads HUEDB_* variables; throws naming the first one that is malformed. */
@@ -35,6 +43,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     memberMaxAgeMs: Number(env.HUEDB_MEMBER_MAX_AGE_MS ?? 10_000),
     rpcTimeoutMs: Number(env.HUEDB_RPC_TIMEOUT_MS ?? 30_000),
     collectionCacheMs: Number(env.HUEDB_COLLECTION_CACHE_MS ?? 1_000),
+    limits: parseLimitProfile(env.HUEDB_LIMITS ?? 'hosted', 'HUEDB_LIMITS'),
   };
 }
 
@@ -45,6 +54,12 @@ export function splitHostPort(value: string, name: string): [string, number] {
     throw new Error(`${name}=${value}: expected host:port`);
   }
   return [value.slice(0, i), port];
+}
+
+/** A limit profile's name, checked; throws naming the variable. */
+export function parseLimitProfile(value: string, name: string): LimitProfile {
+  if (Object.hasOwn(LIMIT_PROFILES, value)) return value as LimitProfile;
+  throw new Error(`${name}=${value}: expected one of ${Object.keys(LIMIT_PROFILES).join(', ')}`);
 }
 
 function parseBool(value: string, name: string): boolean {

@@ -5,4 +5,4 @@
 export { createGatewayApp } from './app.js';
 export type { Backends } from './backends/backends.js';
 export { GrpcBackends } from './backends/grpc-backends.js';
-export { loadGatewayConfig, type GatewayConfig } from './config.js';
+export { loadGatewayConfig, parseLimitProfile, type GatewayConfig } from './config.js';

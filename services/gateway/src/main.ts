@@ -1,11 +1,12 @@
-import { DEFAULT_LIMITS } from '@huedb/core';
+import { LIMIT_PROFILES } from '@huedb/core';
 import { createGatewayApp } from './app.js';
 import { GrpcBackends } from './backends/grpc-backends.js';
 import { loadGatewayConfig } from './config.js';
 
 const config = loadGatewayConfig();
 const backends = new GrpcBackends(config);
-const app = await createGatewayApp(backends, config, DEFAULT_LIMITS);
+// Hosted Chroma's limits unless HUEDB_LIMITS says otherwise (see GatewayConfig.limits).
+const app = await createGatewayApp(backends, config, LIMIT_PROFILES[config.limits]);
 await app.listen(config.port, config.host);
 console.log(`huedb gateway listening on http://${config.host}:${config.port}`);
 

@@ -189,9 +189,9 @@ function estimateBytes(batches: readonly PositionedBatch[]): number {
     for (const record of batch.records) {
       bytes += RECORD_OVERHEAD_BYTES + record.id.length + (record.embedding?.byteLength ?? 0);
       bytes += (record.document?.length ?? 0) + (record.uri?.length ?? 0);
-      for (const [key, value] of Object.entries(record.metadata?.fields ?? {})) {
+      for (const { key, value } of record.metadata?.entries ?? []) {
         bytes += key.length + 16;
-        if (value.kind.case === 'stringValue') bytes += value.kind.value.length;
+        if (value?.kind.case === 'stringValue') bytes += value.kind.value.length;
       }
     }
   }

@@ -79,7 +79,21 @@ export class QueryEngine {
     const space = hnsw.space;
     // Chroma accepts ef_search 0; the search uses max(ef, k) anyway, and hnswlib needs ef ≥ 1.
     const efSearch = Math.max(1, hnsw.ef_search);
-    const k = request.nResults;
+    // No query returns more than the collection holds; clamping keeps an n_results of up to
+    // 2^32 - 1 (Chroma's u32, allowed without plan limits) from reaching the index as `ef`.
+    const k = Math.min(request.nResults, view.size);
+    const queries = request.queryEmbeddings.map(embeddingFromBytes);
+    // The row the gateway sent may predate the write that fixed the dimension (its cache is
+    // short-lived, not coherent): check against the records themselves, or a vector of another
+    // length would get NaN distances instead of Chroma's 400.
+    const dimension = scope.collection!.dimension ?? view.dimension;
+    for (const query of queries) {
+      if (dimension !== undefined && query.length !== dimension) {
+        throw new InvalidArgumentError(
+          `Collection expecting embedding with dimension of ${dimension}, got ${query.length}`,
+        );
+      }
+    }
     // Both are taken before any yield to the event loop, so they describe one state of the view.
     const overlayCandidates = [...view.overlay()];
     const untouched = this.untouchedMask(view);
@@ -95,8 +109,7 @@ export class QueryEngine {
     }
     const segmentFilter = await this.segmentFilter(view, untouched, filter, slicer);
     return {
-      results: request.queryEmbeddings.map((bytes) => {
-        const query = embeddingFromBytes(bytes);
+      results: queries.map((query) => {
         const candidates: Neighbour[] = bruteForceKnn(query, overlay, k, space);
         const segment = view.segment;
         if (segment && segment.size > 0 && segmentFilter.admittedCount !== 0) {

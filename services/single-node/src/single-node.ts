@@ -4,7 +4,7 @@ import { CatalogService } from '@huedb/proto/catalog';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
 import { inProcessClient } from '@huedb/grpc';
-import { DEFAULT_LIMITS, startHeartbeat } from '@huedb/core';
+import { LIMIT_PROFILES, startHeartbeat } from '@huedb/core';
 import { createCatalogHandlers, openPGliteCatalog } from '@huedb/catalog';
 import { createLogHandlers } from '@huedb/log';
 import { LocalWal } from '@huedb/wal/local';
@@ -17,7 +17,12 @@ import {
   QueryEngine,
 } from '@huedb/query';
 import { Compactor, loadCompactorConfig } from '@huedb/compactor';
-import { createGatewayApp, loadGatewayConfig, type Backends } from '@huedb/gateway';
+import {
+  createGatewayApp,
+  loadGatewayConfig,
+  parseLimitProfile,
+  type Backends,
+} from '@huedb/gateway';
 
 /** How to run single-node HueDB. */
 export interface SingleNodeOptions {
@@ -93,8 +98,11 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     host: options.host,
     port: options.port,
     allowReset: options.allowReset ?? false,
+    // Single-node stands in for `chroma run`, which enforces no plan limit: it must take every
+    // request `chroma run` takes. (HUEDB_LIMITS=hosted tries a hosted plan locally.)
+    limits: parseLimitProfile(env.HUEDB_LIMITS ?? 'unlimited', 'HUEDB_LIMITS'),
   };
-  const app = await createGatewayApp(backends, gatewayConfig, DEFAULT_LIMITS);
+  const app = await createGatewayApp(backends, gatewayConfig, LIMIT_PROFILES[gatewayConfig.limits]);
   // The gateway's readiness asks the catalog for live query nodes: the in-process one says so.
   const stopHeartbeat = await startHeartbeat(catalog, MEMBER, 2_000, (err) =>
     console.error('heartbeat failed', err),

@@ -8,11 +8,14 @@ import { SingleNodeProcess } from '../single-node.js';
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
-  const node = await SingleNodeProcess.start({ env: AGGRESSIVE_COMPACTION });
+  const node = await SingleNodeProcess.start({
+    env: { ...AGGRESSIVE_COMPACTION, HUEDB_LIMITS: 'unlimited' },
+  });
   console.log(
     `[huedb/testing] single-node up in ${Date.now() - started} ms at ${node.url} (data ${node.dataDir})`,
   );
   project.provide('huedbGateways', [node.url]);
   project.provide('huedbCompaction', 'aggressive');
+  project.provide('huedbLimits', 'unlimited');
   return () => node.kill('SIGTERM');
 }

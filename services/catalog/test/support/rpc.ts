@@ -25,6 +25,19 @@ export async function expectCode(
   }
 }
 
+/** Metadata in the init shape the client accepts, from an object of values. */
+export function metadataInit<V>(fields: Record<string, V>) {
+  return { entries: Object.entries(fields).map(([key, value]) => ({ key, value })) };
+}
+
+/** A decoded metadata's entries as an object keyed by key (test reads). */
+export function fieldsOf<V>(metadata: { entries: { key: string; value?: V }[] } | undefined) {
+  return Object.fromEntries((metadata?.entries ?? []).map((e) => [e.key, e.value])) as Record<
+    string,
+    V | undefined
+  >;
+}
+
 /** Metadata values in the init shape the client accepts. */
 export const meta = {
   str: (value: string) => ({ kind: { case: 'stringValue' as const, value } }),

@@ -6,10 +6,11 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { map, type Observable } from 'rxjs';
+import { RawJson } from './raw-json.js';
 
 /**
  * Every answer is JSON, including bare values: Chroma returns `3` for a count, `"1.0.0"` for the
- * version and `true` for reset, all as application/json.
+ * version and `true` for reset, all as application/json. A {@link RawJson} is sent as it is.
  */
 @Injectable()
 export class JsonResponseInterceptor implements NestInterceptor {
@@ -18,7 +19,7 @@ export class JsonResponseInterceptor implements NestInterceptor {
     return next.handle().pipe(
       map((value: unknown) => {
         void reply.header('content-type', 'application/json');
-        return JSON.stringify(value ?? null);
+        return value instanceof RawJson ? value.text : JSON.stringify(value ?? null);
       }),
     );
   }

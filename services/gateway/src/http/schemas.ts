@@ -24,7 +24,8 @@ const includeSchema = {
   items: { type: 'string', enum: ['documents', 'embeddings', 'metadatas', 'distances', 'uris'] },
 };
 const where = { type: 'object' };
-const nonNegativeInt = { type: 'integer', minimum: 0 };
+// Chroma's counts are u32: a larger one is a 422 from its deserializer.
+const nonNegativeInt = { type: 'integer', minimum: 0, maximum: 4_294_967_295 };
 
 export const createTenantSchema = {
   type: 'object',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { RecordsService } from './records.service.js';
 
 const BASE = 'api/v2/tenants/:tenant/databases/:database/collections/:id';
@@ -75,7 +75,12 @@ export class RecordsController {
   }
 
   @Get('count')
-  count(@Param('tenant') t: string, @Param('database') d: string, @Param('id') id: string) {
-    return this.records.count(t, d, id);
+  count(
+    @Param('tenant') t: string,
+    @Param('database') d: string,
+    @Param('id') id: string,
+    @Query('read_level') readLevel: unknown,
+  ) {
+    return this.records.count(t, d, id, readLevel);
   }
 }

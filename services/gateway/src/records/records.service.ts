@@ -33,6 +33,8 @@ import {
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { CollectionsService } from '../collections/collections.service.js';
 import { bodyValidator } from '../http/body-schema.js';
+import { metadataFloatKeys, type FloatKeys } from '../http/float-tokens.js';
+import { bodyText } from '../http/json-body.js';
 import {
   addSchema,
   deleteSchema,
@@ -47,12 +49,8 @@ import {
   type RecordsBody,
 } from '../http/schemas.js';
 import { LIMITS } from '../limits.js';
-import {
-  toGetResult,
-  toQueryResult,
-  type GetResultJson,
-  type QueryResultJson,
-} from './record.mapper.js';
+import type { RawJson } from '../http/raw-json.js';
+import { getResultJson, queryResultJson } from './record.mapper.js';
 
 const parseAdd = bodyValidator<RecordsBody>(addSchema);
 const parseUpsert = bodyValidator<RecordsBody>(upsertSchema);
@@ -86,7 +84,7 @@ export class RecordsService {
     id: string,
     body: unknown,
   ): Promise<Record<string, never>> {
-    return this.write(tenant, database, id, Operation.ADD, parseAdd(body));
+    return this.write(tenant, database, id, Operation.ADD, parseAdd(body), body);
   }
 
   async upsert(
@@ -95,7 +93,7 @@ export class RecordsService {
     id: string,
     body: unknown,
   ): Promise<Record<string, never>> {
-    return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body));
+    return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body), body);
   }
 
   async update(
@@ -104,9 +102,16 @@ export class RecordsService {
     id: string,
     body: unknown,
   ): Promise<Record<string, never>> {
-    return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body));
+    return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body), body);
   }
 
+  /**
+   * Chroma's delete: `ids: []` without a filter is refused (it would otherwise read as "no id
+   * filter"); `limit` needs a filter; neither ids nor a filter deletes nothing. Ids alone are
+   * deleted blindly and counted as given (Chroma answers `{"deleted": ids.length}`, even for ids
+   * that do not exist); with a filter, the matching records are resolved at the current read
+   * point and exactly those are deleted and counted.
+   */
   async delete(
     tenant: string,
     database: string,
@@ -114,32 +119,38 @@ export class RecordsService {
     body: unknown,
   ): Promise<{ deleted: number }> {
     const input = parseDelete(body);
+    // Chroma looks the collection up before it checks the request.
     const collection = await this.collections.getRow(tenant, database, id, false);
-    if (input.ids == null && input.where == null && input.where_document == null) {
+    const hasFilter = input.where != null || input.where_document != null;
+    if (input.ids != null && input.ids.length === 0 && !hasFilter) {
       throw new InvalidArgumentError(
-        'Deleting collection records requires ids, where or where_document',
+        'Validation error: ids, where: Either ids or where must be specified',
+      );
+    }
+    if (input.limit != null && !hasFilter) {
+      throw new InvalidArgumentError(
+        'Validation error: limit, where: limit can only be specified when a where clause is provided',
       );
     }
     const filter = this.filter(input);
-    // Resolve the filter at the current read point, then delete exactly those ids.
+    if (!hasFilter) {
+      if (input.ids == null) return { deleted: 0 };
+      // An empty id can never have been written, so there is nothing to log for it.
+      await this.pushDeletes(
+        collection,
+        [...new Set(input.ids)].filter((rid) => rid !== ''),
+      );
+      return { deleted: input.ids.length };
+    }
     const matched = await this.read(collection, (node, scope) =>
       node.get({ scope, filter, offset: 0, limit: input.limit ?? undefined, include: {} }),
     );
     const ids = matched.records.map((r) => r.id);
-    for (let i = 0; i < ids.length; i += this.limits.maxBatchSize) {
-      const chunk = ids.slice(i, i + this.limits.maxBatchSize);
-      await this.push(
-        collection,
-        chunk.map((rid) => ({ id: rid, operation: Operation.DELETE })),
-      );
-    }
-    // Chroma counts a delete by ids alone as the ids it was given (present or not, repeated or
-    // not); with a filter, as the records the filter matched.
-    const byIdsOnly = input.ids != null && input.where == null && input.where_document == null;
-    return { deleted: byIdsOnly ? input.ids!.length : ids.length };
+    await this.pushDeletes(collection, ids);
+    return { deleted: ids.length };
   }
 
-  async get(tenant: string, database: string, id: string, body: unknown): Promise<GetResultJson> {
+  async get(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
     const input = parseGet(body);
     const include = input.include ?? DEFAULT_GET_INCLUDE;
     const collection = await this.collections.getRow(tenant, database, id, false);
@@ -153,15 +164,10 @@ export class RecordsService {
         include: includeMessage(include),
       }),
     );
-    return toGetResult(response.records, include);
+    return getResultJson(response.records, include);
   }
 
-  async query(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<QueryResultJson> {
+  async query(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
     const input = parseQuery(body);
     const include = input.include ?? DEFAULT_QUERY_INCLUDE;
     const nResults = input.n_results ?? DEFAULT_N_RESULTS;
@@ -178,7 +184,7 @@ export class RecordsService {
     }
     const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
-    if (vectors.length === 0) return toQueryResult([], include);
+    if (vectors.length === 0) return queryResultJson([], include);
     const filter = this.filter(input);
     const response = await this.read(collection, (node, scope) =>
       node.query({
@@ -189,13 +195,19 @@ export class RecordsService {
         include: includeMessage(include),
       }),
     );
-    return toQueryResult(
+    return queryResultJson(
       response.results.map((r) => r.records),
       include,
     );
   }
 
-  async count(tenant: string, database: string, id: string): Promise<number> {
+  /**
+   * Chroma's count. `read_level` is checked (an unknown value is Chroma's 400) but every level
+   * counts every acknowledged write: `index_only` only allows skipping the log's tail, and
+   * `chroma run` counts everything for it too. (Counting the tail costs nothing extra here.)
+   */
+  async count(tenant: string, database: string, id: string, readLevel: unknown): Promise<number> {
+    parseReadLevel(readLevel);
     const collection = await this.collections.getRow(tenant, database, id, false);
     const response = await this.read(collection, (node, scope) => node.count({ scope }));
     return Number(response.count);
@@ -207,9 +219,10 @@ export class RecordsService {
     id: string,
     operation: WriteOperation,
     input: RecordsBody,
+    body: unknown,
   ): Promise<Record<string, never>> {
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const { records, dimension } = this.toLogRecords(operation, input, collection);
+    const { records, dimension } = this.toLogRecords(operation, input, collection, body);
     if (records.length === 0) return {};
     // Fixing the dimension is a compare-and-set in the catalog: two first writes with different
     // dimensions cannot both win. Done before the append, so nothing of the wrong size is logged.
@@ -218,6 +231,8 @@ export class RecordsService {
         id: collection.id,
         dimension,
       });
+      // Cached copies of the row still say "no dimension": drop this gateway's, so its next
+      // query checks vectors against the new one (other gateways' expire; query nodes check too).
       this.collections.forgetRow(collection.id);
       if (fixed !== dimension) {
         throw new InvalidArgumentError(
@@ -234,6 +249,7 @@ export class RecordsService {
     operation: WriteOperation,
     input: RecordsBody,
     collection: Collection,
+    body: unknown,
   ): { records: LogRecordInit[]; dimension: number | null } {
     const n = input.ids.length;
     if (n > this.limits.maxBatchSize) {
@@ -267,6 +283,7 @@ export class RecordsService {
       if (operation === Operation.ADD) validateMetadata(metadata, this.limits);
       else validateUpdateMetadata(metadata, this.limits);
     }
+    const floatKeys = metadataFloatKeysOf(input, body);
     const records = input.ids.map((rid, i): LogRecordInit => {
       const vector = vectors[i];
       const metadata = input.metadatas?.[i];
@@ -282,11 +299,23 @@ export class RecordsService {
           metadata == null || Object.keys(metadata).length === 0
             ? undefined
             : operation === Operation.ADD
-              ? metadataToProto(metadata as Metadata)
-              : updateMetadataToProto(metadata),
+              ? metadataToProto(metadata as Metadata, floatKeys?.[i])
+              : updateMetadataToProto(metadata, floatKeys?.[i]),
       };
     });
     return { records, dimension };
+  }
+
+  /** Logs deletes of `ids`, in batches of the size clients are told to use (always finite). */
+  private async pushDeletes(collection: Collection, ids: readonly string[]): Promise<void> {
+    const size = this.limits.preflightMaxBatchSize;
+    for (let i = 0; i < ids.length; i += size) {
+      const chunk = ids.slice(i, i + size);
+      await this.push(
+        collection,
+        chunk.map((rid) => ({ id: rid, operation: Operation.DELETE })),
+      );
+    }
   }
 
   /** Appends one atomic batch, moving to the next log instance only when one is unreachable. */
@@ -346,8 +375,39 @@ export class RecordsService {
         `Filters have ${predicates} predicates; the limit is ${this.limits.maxWherePredicates}`,
       );
     }
-    return { ids: input.ids ?? [], whereJson, whereDocumentJson };
+    // `ids: []` is a filter that admits nothing, not an absent one: keep the two apart.
+    return {
+      ids: input.ids == null ? undefined : { ids: input.ids },
+      whereJson,
+      whereDocumentJson,
+    };
   }
+}
+
+/**
+ * Per record, the metadata keys the client wrote as floats (`1.0`): JSON.parse reads them as ints.
+ * The body's text is read again only when some metadata holds an integral number.
+ */
+function metadataFloatKeysOf(input: RecordsBody, body: unknown): FloatKeys | undefined {
+  const integral = (v: unknown) =>
+    Number.isInteger(v) || (Array.isArray(v) && v.length > 0 && v.every(Number.isInteger));
+  const needed = input.metadatas?.some((m) => m != null && Object.values(m).some(integral));
+  const text = needed ? bodyText(body) : undefined;
+  return text === undefined ? undefined : metadataFloatKeys(text, 'metadatas');
+}
+
+const READ_LEVELS = ['index_and_wal', 'index_only', 'index_and_bounded_wal'] as const;
+
+/** The `read_level` query parameter; absent = `index_and_wal`. */
+function parseReadLevel(value: unknown): (typeof READ_LEVELS)[number] {
+  if (value === undefined) return 'index_and_wal';
+  const level = READ_LEVELS.find((l) => l === value);
+  if (level) return level;
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  throw new InvalidArgumentError(
+    `Failed to deserialize query string: read_level: unknown variant \`${shown}\`, expected one of ` +
+      READ_LEVELS.map((l) => `\`${l}\``).join(', '),
+  );
 }
 
 type LogRecordInit = MessageInitShape<typeof LogRecordSchema>;

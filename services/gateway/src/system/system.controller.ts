@@ -17,6 +17,12 @@ export class SystemController {
     @Inject(LIMITS) private readonly limits: Limits,
   ) {}
 
+  /** `chroma run` answers GET /api/v2 with its heartbeat too. */
+  @Get()
+  root() {
+    return this.heartbeat();
+  }
+
   @Get('heartbeat')
   heartbeat() {
     // Wall-clock nanoseconds since the epoch, as Chroma answers (clients only check it is a number).
@@ -46,7 +52,7 @@ export class SystemController {
 
   @Get('pre-flight-checks')
   preflight() {
-    return { max_batch_size: this.limits.maxBatchSize, supports_base64_encoding: true };
+    return { max_batch_size: this.limits.preflightMaxBatchSize, supports_base64_encoding: true };
   }
 
   @Get('auth/identity')

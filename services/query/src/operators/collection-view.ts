@@ -28,6 +28,13 @@ export class CollectionView {
     return (this.segment?.size ?? 0) - this.hidden.size + this.replaced.size + this.appended.size;
   }
 
+  /** The vectors' dimension, from the segment or any live record; undefined while there are none. */
+  get dimension(): number | undefined {
+    if (this.segment && this.segment.size > 0) return this.segment.manifest.dimension;
+    for (const record of this.records()) return record.embedding.length;
+    return undefined;
+  }
+
   /** Approximate bytes the overlay holds (the segment is accounted by its cache). */
   get bytes(): number {
     return this.overlayBytes;

@@ -31,7 +31,7 @@ describe('compileFilter', () => {
   it('combines ids, where and where_document; regexes see the document', () => {
     const filter = compileFilter(
       create(FilterSchema, {
-        ids: ['a', 'b', 'c'],
+        ids: { ids: ['a', 'b', 'c'] },
         whereJson: JSON.stringify({ n: { $gt: 1 } }),
         whereDocumentJson: JSON.stringify({ $regex: '(?i)^STRASSE|\\bclair' }),
       }),
@@ -83,5 +83,35 @@ describe('compileFilter', () => {
     expect(ticks).toBeGreaterThan(3);
     // Slices are 10 ms; a generous bound for a loaded machine.
     expect(longestGap).toBeLessThan(250);
+  });
+});
+
+const withMetadata = (id: string, metadata: { k: number } | null = null) => ({
+  id,
+  embedding: new Float32Array([0]),
+  document: null,
+  uri: null,
+  metadata,
+});
+
+describe('compileFilter: id lists', () => {
+  it('has no predicate when the request has no filter', () => {
+    expect(compileFilter(undefined)).toBeUndefined();
+    expect(compileFilter(create(FilterSchema, {}))).toBeUndefined();
+  });
+
+  it('admits nothing for an id list that is present but empty', () => {
+    const matches = compileFilter(create(FilterSchema, { ids: { ids: [] } }));
+    expect(matches).toBeDefined();
+    expect(matches!.test(withMetadata('a'))).toBe(false);
+  });
+
+  it('combines ids and where with AND', () => {
+    const matches = compileFilter(
+      create(FilterSchema, { ids: { ids: ['a', 'b'] }, whereJson: '{"k": 1}' }),
+    )!;
+    expect(matches.test(withMetadata('a', { k: 1 }))).toBe(true);
+    expect(matches.test(withMetadata('b', { k: 2 }))).toBe(false);
+    expect(matches.test(withMetadata('c', { k: 1 }))).toBe(false);
   });
 });

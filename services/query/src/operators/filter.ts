@@ -54,7 +54,7 @@ export class Slicer {
  * Compiles a request's filter once per request. The JSON was validated by the gateway; parsing
  * again here (microseconds; compiled regexes are cached) keeps the node safe from any caller. A
  * filter on an index the collection's schema disabled is refused, as Chroma does.
- * Throws InvalidArgument. Undefined when the request has no filter.
+ * Throws InvalidArgument. Undefined when the request has no filter at all.
  * @param filter - the request's filter
  * @param slicer - the request's slicer, shared by every scan of the request
  * @param schema - the collection's schema, when its disabled indexes must be enforced
@@ -64,7 +64,9 @@ export function compileFilter(
   slicer: Slicer = new Slicer(),
   schema?: CollectionSchema,
 ): RecordFilter | undefined {
-  const ids = filter && filter.ids.length > 0 ? new Set(filter.ids) : undefined;
+  // An id list that is present but empty admits nothing (Chroma's `ids: []`); only an absent one
+  // means "any id".
+  const ids = filter?.ids ? new Set(filter.ids.ids) : undefined;
   const where: WhereNode | undefined = filter?.whereJson
     ? parseWhere(JSON.parse(filter.whereJson))
     : undefined;

@@ -14,7 +14,10 @@ export function project(
     embedding: include?.embeddings ? embeddingToBytes(record.embedding) : undefined,
     document: include?.documents ? (record.document ?? undefined) : undefined,
     uri: include?.uris ? (record.uri ?? undefined) : undefined,
-    metadata: include?.metadatas && record.metadata ? metadataToProto(record.metadata) : undefined,
+    metadata:
+      include?.metadatas && record.metadata
+        ? metadataToProto(record.metadata, record.floatKeys)
+        : undefined,
     distance: include?.distances ? distance : undefined,
   };
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file huedb/common/v1/metadata.proto.
  */
 export const file_huedb_common_v1_metadata: GenFile = /*@__PURE__*/
-  fileDesc("Ch5odWVkYi9jb21tb24vdjEvbWV0YWRhdGEucHJvdG8SD2h1ZWRiLmNvbW1vbi52MSIcCgpTdHJpbmdMaXN0Eg4KBnZhbHVlcxgBIAMoCSIZCgdJbnRMaXN0Eg4KBnZhbHVlcxgBIAMoAyIbCglGbG9hdExpc3QSDgoGdmFsdWVzGAEgAygBIhoKCEJvb2xMaXN0Eg4KBnZhbHVlcxgBIAMoCCLIAgoNTWV0YWRhdGFWYWx1ZRIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKANIABIVCgtmbG9hdF92YWx1ZRgDIAEoAUgAEhQKCmJvb2xfdmFsdWUYBCABKAhIABIyCgtzdHJpbmdfbGlzdBgFIAEoCzIbLmh1ZWRiLmNvbW1vbi52MS5TdHJpbmdMaXN0SAASLAoIaW50X2xpc3QYBiABKAsyGC5odWVkYi5jb21tb24udjEuSW50TGlzdEgAEjAKCmZsb2F0X2xpc3QYByABKAsyGi5odWVkYi5jb21tb24udjEuRmxvYXRMaXN0SAASLgoJYm9vbF9saXN0GAggASgLMhkuaHVlZGIuY29tbW9uLnYxLkJvb2xMaXN0SAASEQoHZGVsZXRlZBgJIAEoCEgAQgYKBGtpbmQikAEKCE1ldGFkYXRhEjUKBmZpZWxkcxgBIAMoCzIlLmh1ZWRiLmNvbW1vbi52MS5NZXRhZGF0YS5GaWVsZHNFbnRyeRpNCgtGaWVsZHNFbnRyeRILCgNrZXkYASABKAkSLQoFdmFsdWUYAiABKAsyHi5odWVkYi5jb21tb24udjEuTWV0YWRhdGFWYWx1ZToCOAFiBnByb3RvMw");
+  fileDesc("Ch5odWVkYi9jb21tb24vdjEvbWV0YWRhdGEucHJvdG8SD2h1ZWRiLmNvbW1vbi52MSIcCgpTdHJpbmdMaXN0Eg4KBnZhbHVlcxgBIAMoCSIZCgdJbnRMaXN0Eg4KBnZhbHVlcxgBIAMoAyIbCglGbG9hdExpc3QSDgoGdmFsdWVzGAEgAygBIhoKCEJvb2xMaXN0Eg4KBnZhbHVlcxgBIAMoCCLIAgoNTWV0YWRhdGFWYWx1ZRIWCgxzdHJpbmdfdmFsdWUYASABKAlIABITCglpbnRfdmFsdWUYAiABKANIABIVCgtmbG9hdF92YWx1ZRgDIAEoAUgAEhQKCmJvb2xfdmFsdWUYBCABKAhIABIyCgtzdHJpbmdfbGlzdBgFIAEoCzIbLmh1ZWRiLmNvbW1vbi52MS5TdHJpbmdMaXN0SAASLAoIaW50X2xpc3QYBiABKAsyGC5odWVkYi5jb21tb24udjEuSW50TGlzdEgAEjAKCmZsb2F0X2xpc3QYByABKAsyGi5odWVkYi5jb21tb24udjEuRmxvYXRMaXN0SAASLgoJYm9vbF9saXN0GAggASgLMhkuaHVlZGIuY29tbW9uLnYxLkJvb2xMaXN0SAASEQoHZGVsZXRlZBgJIAEoCEgAQgYKBGtpbmQiSwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSLQoFdmFsdWUYAiABKAsyHi5odWVkYi5jb21tb24udjEuTWV0YWRhdGFWYWx1ZSI7CghNZXRhZGF0YRIvCgdlbnRyaWVzGAEgAygLMh4uaHVlZGIuY29tbW9uLnYxLk1ldGFkYXRhRW50cnliBnByb3RvMw");
 
 /**
  * A list of strings. Chroma allows non-empty homogeneous arrays as metadata values.
@@ -193,6 +193,34 @@ export const MetadataValueSchema: GenMessage<MetadataValue> = /*@__PURE__*/
   messageDesc(file_huedb_common_v1_metadata, 4);
 
 /**
+ * One key and its value.
+ *
+ * @generated from message huedb.common.v1.MetadataEntry
+ */
+export type MetadataEntry = Message<"huedb.common.v1.MetadataEntry"> & {
+  /**
+   * The key: any non-empty string not starting with `#` or `$`, `__proto__` included.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * The value.
+   *
+   * @generated from field: huedb.common.v1.MetadataValue value = 2;
+   */
+  value?: MetadataValue | undefined;
+};
+
+/**
+ * Describes the message huedb.common.v1.MetadataEntry.
+ * Use `create(MetadataEntrySchema)` to create a new message.
+ */
+export const MetadataEntrySchema: GenMessage<MetadataEntry> = /*@__PURE__*/
+  messageDesc(file_huedb_common_v1_metadata, 5);
+
+/**
  * A record's or a collection's metadata: key → value. Keys are non-empty and never start with
  * `#` or `$` (those are reserved for filters).
  *
@@ -200,11 +228,16 @@ export const MetadataValueSchema: GenMessage<MetadataValue> = /*@__PURE__*/
  */
 export type Metadata = Message<"huedb.common.v1.Metadata"> & {
   /**
-   * The entries. Map order carries no meaning.
+   * The entries, each key at most once (a later duplicate wins); order carries no meaning.
+   * A list rather than a `map`: protobuf-es holds maps as plain objects, where the key
+   * `__proto__` (a valid Chroma key) would replace the object's prototype instead of being
+   * stored. On the wire this is exactly the former `map<string, MetadataValue> fields = 1` (a
+   * map is a repeated entry message with key = 1 and value = 2), so logs, segments and catalogs
+   * written before still decode.
    *
-   * @generated from field: map<string, huedb.common.v1.MetadataValue> fields = 1;
+   * @generated from field: repeated huedb.common.v1.MetadataEntry entries = 1;
    */
-  fields: { [key: string]: MetadataValue };
+  entries: MetadataEntry[];
 };
 
 /**
@@ -212,5 +245,5 @@ export type Metadata = Message<"huedb.common.v1.Metadata"> & {
  * Use `create(MetadataSchema)` to create a new message.
  */
 export const MetadataSchema: GenMessage<Metadata> = /*@__PURE__*/
-  messageDesc(file_huedb_common_v1_metadata, 5);
+  messageDesc(file_huedb_common_v1_metadata, 6);
 

@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file huedb/query/v1/query.proto.
  */
 export const file_huedb_query_v1_query: GenFile = /*@__PURE__*/
-  fileDesc("ChpodWVkYi9xdWVyeS92MS9xdWVyeS5wcm90bxIOaHVlZGIucXVlcnkudjEiZAoHSW5jbHVkZRISCgplbWJlZGRpbmdzGAEgASgIEhEKCWRvY3VtZW50cxgCIAEoCBIRCgltZXRhZGF0YXMYAyABKAgSDAoEdXJpcxgEIAEoCBIRCglkaXN0YW5jZXMYBSABKAgiZgoJUmVhZFNjb3BlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24SEwoLdG9fcG9zaXRpb24YAiABKAMSEgoKaW5kZXhfb25seRgDIAEoCCJGCgZGaWx0ZXISCwoDaWRzGAEgAygJEhIKCndoZXJlX2pzb24YAiABKAkSGwoTd2hlcmVfZG9jdW1lbnRfanNvbhgDIAEoCSLbAQoGUmVjb3JkEgoKAmlkGAEgASgJEhYKCWVtYmVkZGluZxgCIAEoDEgAiAEBEhUKCGRvY3VtZW50GAMgASgJSAGIAQESEAoDdXJpGAQgASgJSAKIAQESMAoIbWV0YWRhdGEYBSABKAsyGS5odWVkYi5jb21tb24udjEuTWV0YWRhdGFIA4gBARIVCghkaXN0YW5jZRgGIAEoAkgEiAEBQgwKCl9lbWJlZGRpbmdCCwoJX2RvY3VtZW50QgYKBF91cmlCCwoJX21ldGFkYXRhQgsKCV9kaXN0YW5jZSK2AQoKR2V0UmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZRImCgZmaWx0ZXIYAiABKAsyFi5odWVkYi5xdWVyeS52MS5GaWx0ZXISDgoGb2Zmc2V0GAMgASgFEhIKBWxpbWl0GAQgASgFSACIAQESKAoHaW5jbHVkZRgFIAEoCzIXLmh1ZWRiLnF1ZXJ5LnYxLkluY2x1ZGVCCAoGX2xpbWl0IjYKC0dldFJlc3BvbnNlEicKB3JlY29yZHMYASADKAsyFi5odWVkYi5xdWVyeS52MS5SZWNvcmQitwEKDFF1ZXJ5UmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZRImCgZmaWx0ZXIYAiABKAsyFi5odWVkYi5xdWVyeS52MS5GaWx0ZXISGAoQcXVlcnlfZW1iZWRkaW5ncxgDIAMoDBIRCgluX3Jlc3VsdHMYBCABKAUSKAoHaW5jbHVkZRgFIAEoCzIXLmh1ZWRiLnF1ZXJ5LnYxLkluY2x1ZGUiNgoLUXVlcnlSZXN1bHQSJwoHcmVjb3JkcxgBIAMoCzIWLmh1ZWRiLnF1ZXJ5LnYxLlJlY29yZCI9Cg1RdWVyeVJlc3BvbnNlEiwKB3Jlc3VsdHMYASADKAsyGy5odWVkYi5xdWVyeS52MS5RdWVyeVJlc3VsdCI4CgxDb3VudFJlcXVlc3QSKAoFc2NvcGUYASABKAsyGS5odWVkYi5xdWVyeS52MS5SZWFkU2NvcGUiHgoNQ291bnRSZXNwb25zZRINCgVjb3VudBgBIAEoAyJBChVJbmRleGluZ1N0YXR1c1JlcXVlc3QSKAoFc2NvcGUYASABKAsyGS5odWVkYi5xdWVyeS52MS5SZWFkU2NvcGUiMwoWSW5kZXhpbmdTdGF0dXNSZXNwb25zZRIZChF1bmluZGV4ZWRfcmVjb3JkcxgBIAEoAzK7AgoMUXVlcnlTZXJ2aWNlEj4KA0dldBIaLmh1ZWRiLnF1ZXJ5LnYxLkdldFJlcXVlc3QaGy5odWVkYi5xdWVyeS52MS5HZXRSZXNwb25zZRJECgVRdWVyeRIcLmh1ZWRiLnF1ZXJ5LnYxLlF1ZXJ5UmVxdWVzdBodLmh1ZWRiLnF1ZXJ5LnYxLlF1ZXJ5UmVzcG9uc2USRAoFQ291bnQSHC5odWVkYi5xdWVyeS52MS5Db3VudFJlcXVlc3QaHS5odWVkYi5xdWVyeS52MS5Db3VudFJlc3BvbnNlEl8KDkluZGV4aW5nU3RhdHVzEiUuaHVlZGIucXVlcnkudjEuSW5kZXhpbmdTdGF0dXNSZXF1ZXN0GiYuaHVlZGIucXVlcnkudjEuSW5kZXhpbmdTdGF0dXNSZXNwb25zZWIGcHJvdG8z", [file_huedb_catalog_v1_catalog, file_huedb_common_v1_metadata]);
+  fileDesc("ChpodWVkYi9xdWVyeS92MS9xdWVyeS5wcm90bxIOaHVlZGIucXVlcnkudjEiZAoHSW5jbHVkZRISCgplbWJlZGRpbmdzGAEgASgIEhEKCWRvY3VtZW50cxgCIAEoCBIRCgltZXRhZGF0YXMYAyABKAgSDAoEdXJpcxgEIAEoCBIRCglkaXN0YW5jZXMYBSABKAgiZgoJUmVhZFNjb3BlEjAKCmNvbGxlY3Rpb24YASABKAsyHC5odWVkYi5jYXRhbG9nLnYxLkNvbGxlY3Rpb24SEwoLdG9fcG9zaXRpb24YAiABKAMSEgoKaW5kZXhfb25seRgDIAEoCCIVCgZJZExpc3QSCwoDaWRzGAEgAygJImQKBkZpbHRlchIjCgNpZHMYBCABKAsyFi5odWVkYi5xdWVyeS52MS5JZExpc3QSEgoKd2hlcmVfanNvbhgCIAEoCRIbChN3aGVyZV9kb2N1bWVudF9qc29uGAMgASgJSgQIARACItsBCgZSZWNvcmQSCgoCaWQYASABKAkSFgoJZW1iZWRkaW5nGAIgASgMSACIAQESFQoIZG9jdW1lbnQYAyABKAlIAYgBARIQCgN1cmkYBCABKAlIAogBARIwCghtZXRhZGF0YRgFIAEoCzIZLmh1ZWRiLmNvbW1vbi52MS5NZXRhZGF0YUgDiAEBEhUKCGRpc3RhbmNlGAYgASgCSASIAQFCDAoKX2VtYmVkZGluZ0ILCglfZG9jdW1lbnRCBgoEX3VyaUILCglfbWV0YWRhdGFCCwoJX2Rpc3RhbmNlIrYBCgpHZXRSZXF1ZXN0EigKBXNjb3BlGAEgASgLMhkuaHVlZGIucXVlcnkudjEuUmVhZFNjb3BlEiYKBmZpbHRlchgCIAEoCzIWLmh1ZWRiLnF1ZXJ5LnYxLkZpbHRlchIOCgZvZmZzZXQYAyABKA0SEgoFbGltaXQYBCABKA1IAIgBARIoCgdpbmNsdWRlGAUgASgLMhcuaHVlZGIucXVlcnkudjEuSW5jbHVkZUIICgZfbGltaXQiNgoLR2V0UmVzcG9uc2USJwoHcmVjb3JkcxgBIAMoCzIWLmh1ZWRiLnF1ZXJ5LnYxLlJlY29yZCK3AQoMUXVlcnlSZXF1ZXN0EigKBXNjb3BlGAEgASgLMhkuaHVlZGIucXVlcnkudjEuUmVhZFNjb3BlEiYKBmZpbHRlchgCIAEoCzIWLmh1ZWRiLnF1ZXJ5LnYxLkZpbHRlchIYChBxdWVyeV9lbWJlZGRpbmdzGAMgAygMEhEKCW5fcmVzdWx0cxgEIAEoDRIoCgdpbmNsdWRlGAUgASgLMhcuaHVlZGIucXVlcnkudjEuSW5jbHVkZSI2CgtRdWVyeVJlc3VsdBInCgdyZWNvcmRzGAEgAygLMhYuaHVlZGIucXVlcnkudjEuUmVjb3JkIj0KDVF1ZXJ5UmVzcG9uc2USLAoHcmVzdWx0cxgBIAMoCzIbLmh1ZWRiLnF1ZXJ5LnYxLlF1ZXJ5UmVzdWx0IjgKDENvdW50UmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZSIeCg1Db3VudFJlc3BvbnNlEg0KBWNvdW50GAEgASgDIkEKFUluZGV4aW5nU3RhdHVzUmVxdWVzdBIoCgVzY29wZRgBIAEoCzIZLmh1ZWRiLnF1ZXJ5LnYxLlJlYWRTY29wZSIzChZJbmRleGluZ1N0YXR1c1Jlc3BvbnNlEhkKEXVuaW5kZXhlZF9yZWNvcmRzGAEgASgDMrsCCgxRdWVyeVNlcnZpY2USPgoDR2V0EhouaHVlZGIucXVlcnkudjEuR2V0UmVxdWVzdBobLmh1ZWRiLnF1ZXJ5LnYxLkdldFJlc3BvbnNlEkQKBVF1ZXJ5EhwuaHVlZGIucXVlcnkudjEuUXVlcnlSZXF1ZXN0Gh0uaHVlZGIucXVlcnkudjEuUXVlcnlSZXNwb25zZRJECgVDb3VudBIcLmh1ZWRiLnF1ZXJ5LnYxLkNvdW50UmVxdWVzdBodLmh1ZWRiLnF1ZXJ5LnYxLkNvdW50UmVzcG9uc2USXwoOSW5kZXhpbmdTdGF0dXMSJS5odWVkYi5xdWVyeS52MS5JbmRleGluZ1N0YXR1c1JlcXVlc3QaJi5odWVkYi5xdWVyeS52MS5JbmRleGluZ1N0YXR1c1Jlc3BvbnNlYgZwcm90bzM", [file_huedb_catalog_v1_catalog, file_huedb_common_v1_metadata]);
 
 /**
  * Which fields to return. Unrequested fields are left unset.
@@ -110,17 +110,39 @@ export const ReadScopeSchema: GenMessage<ReadScope> = /*@__PURE__*/
   messageDesc(file_huedb_query_v1_query, 1);
 
 /**
+ * A list of record ids.
+ *
+ * @generated from message huedb.query.v1.IdList
+ */
+export type IdList = Message<"huedb.query.v1.IdList"> & {
+  /**
+   * The ids; order and duplicates do not matter. May be empty.
+   *
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message huedb.query.v1.IdList.
+ * Use `create(IdListSchema)` to create a new message.
+ */
+export const IdListSchema: GenMessage<IdList> = /*@__PURE__*/
+  messageDesc(file_huedb_query_v1_query, 2);
+
+/**
  * Which records qualify.
  *
  * @generated from message huedb.query.v1.Filter
  */
 export type Filter = Message<"huedb.query.v1.Filter"> & {
   /**
-   * Only these ids; empty = all.
+   * Only records whose id is in the list. Unset = no id filter; set with an empty list = no record
+   * qualifies.
    *
-   * @generated from field: repeated string ids = 1;
+   * @generated from field: huedb.query.v1.IdList ids = 4;
    */
-  ids: string[];
+  ids?: IdList | undefined;
 
   /**
    * Chroma's `where` filter as JSON text, already validated by the gateway; empty = none.
@@ -142,7 +164,7 @@ export type Filter = Message<"huedb.query.v1.Filter"> & {
  * Use `create(FilterSchema)` to create a new message.
  */
 export const FilterSchema: GenMessage<Filter> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 2);
+  messageDesc(file_huedb_query_v1_query, 3);
 
 /**
  * One record as returned.
@@ -198,7 +220,7 @@ export type Record = Message<"huedb.query.v1.Record"> & {
  * Use `create(RecordSchema)` to create a new message.
  */
 export const RecordSchema: GenMessage<Record> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 3);
+  messageDesc(file_huedb_query_v1_query, 4);
 
 /**
  * The arguments of Get.
@@ -221,16 +243,16 @@ export type GetRequest = Message<"huedb.query.v1.GetRequest"> & {
   filter?: Filter | undefined;
 
   /**
-   * Skip this many matching records (first-insertion order).
+   * Skip this many matching records (first-insertion order). uint32 like Chroma's `offset`.
    *
-   * @generated from field: int32 offset = 3;
+   * @generated from field: uint32 offset = 3;
    */
   offset: number;
 
   /**
-   * At most this many; unset = all.
+   * At most this many; unset = all. uint32 like Chroma's `limit`.
    *
-   * @generated from field: optional int32 limit = 4;
+   * @generated from field: optional uint32 limit = 4;
    */
   limit?: number | undefined;
 
@@ -247,7 +269,7 @@ export type GetRequest = Message<"huedb.query.v1.GetRequest"> & {
  * Use `create(GetRequestSchema)` to create a new message.
  */
 export const GetRequestSchema: GenMessage<GetRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 4);
+  messageDesc(file_huedb_query_v1_query, 5);
 
 /**
  * The result of Get.
@@ -268,7 +290,7 @@ export type GetResponse = Message<"huedb.query.v1.GetResponse"> & {
  * Use `create(GetResponseSchema)` to create a new message.
  */
 export const GetResponseSchema: GenMessage<GetResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 5);
+  messageDesc(file_huedb_query_v1_query, 6);
 
 /**
  * The arguments of Query.
@@ -298,9 +320,9 @@ export type QueryRequest = Message<"huedb.query.v1.QueryRequest"> & {
   queryEmbeddings: Uint8Array[];
 
   /**
-   * Neighbours per query vector (≥ 1).
+   * Neighbours per query vector; 0 gives empty results. uint32 like Chroma's `n_results`.
    *
-   * @generated from field: int32 n_results = 4;
+   * @generated from field: uint32 n_results = 4;
    */
   nResults: number;
 
@@ -317,7 +339,7 @@ export type QueryRequest = Message<"huedb.query.v1.QueryRequest"> & {
  * Use `create(QueryRequestSchema)` to create a new message.
  */
 export const QueryRequestSchema: GenMessage<QueryRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 6);
+  messageDesc(file_huedb_query_v1_query, 7);
 
 /**
  * The neighbours of one query vector.
@@ -338,7 +360,7 @@ export type QueryResult = Message<"huedb.query.v1.QueryResult"> & {
  * Use `create(QueryResultSchema)` to create a new message.
  */
 export const QueryResultSchema: GenMessage<QueryResult> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 7);
+  messageDesc(file_huedb_query_v1_query, 8);
 
 /**
  * The result of Query.
@@ -359,7 +381,7 @@ export type QueryResponse = Message<"huedb.query.v1.QueryResponse"> & {
  * Use `create(QueryResponseSchema)` to create a new message.
  */
 export const QueryResponseSchema: GenMessage<QueryResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 8);
+  messageDesc(file_huedb_query_v1_query, 9);
 
 /**
  * The arguments of Count.
@@ -380,7 +402,7 @@ export type CountRequest = Message<"huedb.query.v1.CountRequest"> & {
  * Use `create(CountRequestSchema)` to create a new message.
  */
 export const CountRequestSchema: GenMessage<CountRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 9);
+  messageDesc(file_huedb_query_v1_query, 10);
 
 /**
  * The result of Count.
@@ -401,7 +423,7 @@ export type CountResponse = Message<"huedb.query.v1.CountResponse"> & {
  * Use `create(CountResponseSchema)` to create a new message.
  */
 export const CountResponseSchema: GenMessage<CountResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 10);
+  messageDesc(file_huedb_query_v1_query, 11);
 
 /**
  * The arguments of IndexingStatus.
@@ -422,7 +444,7 @@ export type IndexingStatusRequest = Message<"huedb.query.v1.IndexingStatusReques
  * Use `create(IndexingStatusRequestSchema)` to create a new message.
  */
 export const IndexingStatusRequestSchema: GenMessage<IndexingStatusRequest> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 11);
+  messageDesc(file_huedb_query_v1_query, 12);
 
 /**
  * The result of IndexingStatus.
@@ -444,7 +466,7 @@ export type IndexingStatusResponse = Message<"huedb.query.v1.IndexingStatusRespo
  * Use `create(IndexingStatusResponseSchema)` to create a new message.
  */
 export const IndexingStatusResponseSchema: GenMessage<IndexingStatusResponse> = /*@__PURE__*/
-  messageDesc(file_huedb_query_v1_query, 12);
+  messageDesc(file_huedb_query_v1_query, 13);
 
 /**
  * Reads over a collection's segment and tail.
