@@ -110,10 +110,10 @@ describe('PGliteSqlDriver', () => {
     const first = await openPGliteCatalog(dir, { loadDataDir: template });
     expect(first.migrations).toEqual({ applied: [1, 2, 3], current: 3 });
     const { service } = first;
-    await service.createTenant({ name: 'acme' });
-    await service.createDatabase({ tenant: 'acme', name: 'main' });
+    await service.tenants.create({ name: 'acme' });
+    await service.databases.create({ tenant: 'acme', name: 'main' });
     const scope = { tenant: 'acme', database: 'main' };
-    const { collection } = await service.createCollection({
+    const { collection } = await service.collections.create({
       ...scope,
       id: '',
       name: 'docs',
@@ -127,8 +127,8 @@ describe('PGliteSqlDriver', () => {
       schemaJson: '',
       getOrCreate: false,
     });
-    await service.setCollectionDimension({ id: collection.id, dimension: 3 });
-    const compacted = await service.registerCompaction({
+    await service.collections.setDimension({ id: collection.id, dimension: 3 });
+    const compacted = await service.segments.registerCompaction({
       collectionId: collection.id,
       expectedVersion: 0n,
       logPosition: 9_007_199_254_740_993n,
@@ -142,14 +142,14 @@ describe('PGliteSqlDriver', () => {
     const second = await openPGliteCatalog(dir);
     try {
       expect(second.migrations).toEqual({ applied: [], current: 3 });
-      const again = await second.service.getCollection({
+      const again = await second.service.collections.get({
         ...scope,
         selector: { case: 'id', value: collection.id },
       });
       expect(again).toEqual(compacted);
       expect(again.dimension).toBe(3);
       expect(again.metadata?.fields.n?.kind).toEqual({ case: 'intValue', value: 7n });
-      const versions = await second.service.listSegmentVersions({
+      const versions = await second.service.segments.listVersions({
         collectionId: collection.id,
       });
       expect(versions.map((v) => [v.version, v.logPosition])).toEqual([
@@ -218,7 +218,7 @@ describe('PGliteSqlDriver', () => {
 
     const reopened = await openPGliteCatalog(dir);
     try {
-      const { name } = await reopened.service.getTenant({ name: 'written-before-kill' });
+      const { name } = await reopened.service.tenants.get({ name: 'written-before-kill' });
       expect(name).toBe('written-before-kill');
     } finally {
       await reopened.close();
