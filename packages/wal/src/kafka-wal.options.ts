@@ -40,6 +40,8 @@ export interface KafkaWalOptions extends Partial<TailLimits> {
   clientId?: string;
   /** Default: console, prefixed "[huedb/wal]". */
   logger?: WalLogger;
+  /** The clock tail ages are measured against (collectionsToCompact), Unix ms. Default Date.now. */
+  clock?: () => number;
 }
 
 /** {@link KafkaWalOptions} with every default filled in, checked. */
@@ -70,6 +72,7 @@ export function resolveKafkaWalOptions(options: KafkaWalOptions): ResolvedKafkaW
     truncate: options.truncate ?? true,
     clientId: options.clientId ?? 'huedb-wal',
     logger: options.logger ?? consoleWalLogger(describeError),
+    clock: options.clock ?? Date.now,
   };
   if (resolved.brokers.length === 0) throw new WalArgumentError('no Kafka brokers given');
   if (!/^[a-zA-Z0-9._-]+$/.test(resolved.topicPrefix) || resolved.topicPrefix.length > 240) {

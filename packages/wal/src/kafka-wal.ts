@@ -232,7 +232,7 @@ export class KafkaWal implements WriteAheadLog {
       ),
     );
     const tails = partitions.flatMap((served) => [...served.tails.tails()]);
-    return dueForCompaction(tails, minRecords, minAgeMs, Date.now());
+    return dueForCompaction(tails, minRecords, minAgeMs, this.#options.clock());
   }
 
   async advanceCursor(collectionId: string, position: bigint): Promise<void> {

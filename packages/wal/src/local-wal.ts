@@ -62,6 +62,8 @@ export interface LocalWalOptions {
   truncate?: boolean;
   /** Default: console, prefixed "[huedb/wal]". */
   logger?: WalLogger;
+  /** The clock tail ages are measured against (collectionsToCompact), Unix ms. Default Date.now. */
+  clock?: () => number;
 }
 
 interface ResolvedOptions {
@@ -72,6 +74,7 @@ interface ResolvedOptions {
   pullTimeoutMs: number;
   truncate: boolean;
   logger: WalLogger;
+  clock: () => number;
 }
 
 /** An entry waiting for the writer. */
@@ -263,7 +266,7 @@ export class LocalWal implements WriteAheadLog {
   async collectionsToCompact(minRecords: number, minAgeMs: number): Promise<CollectionTail[]> {
     this.#assertOpen();
     checkCompactionThresholds(minRecords, minAgeMs);
-    return dueForCompaction(this.#tails.tails(), minRecords, minAgeMs, Date.now());
+    return dueForCompaction(this.#tails.tails(), minRecords, minAgeMs, this.#options.clock());
   }
 
   async advanceCursor(collectionId: string, position: bigint): Promise<void> {
@@ -441,6 +444,7 @@ function resolveOptions(options: LocalWalOptions): ResolvedOptions {
     pullTimeoutMs: options.pullTimeoutMs ?? 30_000,
     truncate: options.truncate ?? true,
     logger: options.logger ?? consoleLogger,
+    clock: options.clock ?? Date.now,
   };
   const numbers = {
     maxTailRecords: resolved.limits.maxTailRecords,

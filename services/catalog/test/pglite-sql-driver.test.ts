@@ -19,6 +19,7 @@ const sharedDriver = async () =>
 
 describeSqlDriverConformance('PGlite in memory', async () => ({
   driver: await sharedDriver(),
+  concurrent: false,
   dispose: () => Promise.resolve(),
 }));
 
@@ -53,12 +54,17 @@ describe('PGliteSqlDriver', () => {
 
     it('makes every other caller wait while a transaction runs, then serves them in call order', async () => {
       const order: string[] = [];
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
+      let issued!: () => void;
+      const othersIssued = new Promise<void>((resolve) => (issued = resolve));
+      let whileOpen: string[] = [];
       const tx = driver.transaction(async (t) => {
         order.push('tx begins');
         await t.query(`SELECT 1`);
-        await gate;
+        await othersIssued;
+        // The transaction runs statements of its own while the others wait: none of them may run
+        // in between, however many turns of the event loop those statements take.
+        for (let i = 0; i < 20; i++) await t.query(`SELECT 1`);
+        whileOpen = [...order];
         order.push('tx ends');
       });
       const query = driver.query(`SELECT 1`).then(() => order.push('query'));
@@ -66,10 +72,9 @@ describe('PGliteSqlDriver', () => {
       const next = driver
         .transaction(async () => order.push('next tx'))
         .then(() => order.push('next tx done'));
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(order).toEqual(['tx begins']);
-      release();
+      issued();
       await Promise.all([tx, query, exec, next]);
+      expect(whileOpen).toEqual(['tx begins']);
       expect(order).toEqual(['tx begins', 'tx ends', 'query', 'exec', 'next tx', 'next tx done']);
     });
 
@@ -85,11 +90,13 @@ describe('PGliteSqlDriver', () => {
       expect((closing as Error).message).toMatch(/inside one of its own transactions/);
       // Work the transaction left running may use the driver once the transaction is over.
       let late: Promise<unknown> | undefined;
-      await driver.transaction(async () => {
-        late = new Promise((resolve) => setTimeout(resolve, 5)).then(() =>
-          driver.query(`SELECT 1 AS one`),
-        );
-      });
+      let ended!: () => void;
+      const transactionOver = new Promise<void>((resolve) => (ended = resolve));
+      await driver
+        .transaction(async () => {
+          late = transactionOver.then(() => driver.query(`SELECT 1 AS one`));
+        })
+        .finally(ended);
       expect(await late).toEqual([{ one: 1 }]);
     });
 
