@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
+import { DirectoryLock, type LockRefusal } from '@huedb/dir-lock';
 import type { CollectionTail, PositionedBatch } from '@huedb/proto/log';
 import { TailBackpressure } from './backpressure.js';
 import { OffsetWaiters } from './deadline.js';
-import { DirectoryLock } from './directory-lock.js';
 import {
   WalArgumentError,
   WalClosedError,
@@ -165,7 +165,10 @@ export class LocalWal implements WriteAheadLog {
   static async #open(resolved: ResolvedOptions): Promise<LocalWal> {
     const started = Date.now();
     await mkdir(resolved.dir, { recursive: true });
-    const lock = await DirectoryLock.acquire(resolved.dir, resolved.logger);
+    const lock = await DirectoryLock.acquire(resolved.dir, {
+      refused: walLockRefused,
+      onTakeover: (message) => resolved.logger.warn(message),
+    });
     let files: WalSegmentFiles | undefined;
     try {
       // Positions below the first file's start were truncated: the log start implies that
@@ -464,3 +467,22 @@ function resolveOptions(options: LocalWalOptions): ResolvedOptions {
 }
 
 const consoleLogger = consoleWalLogger(describe);
+
+/** The lock of a log's directory cannot be taken: only one process may open a local WAL. */
+function walLockRefused(refusal: LockRefusal): WalUnavailableError {
+  switch (refusal.kind) {
+    case 'held':
+      return new WalUnavailableError(
+        `${refusal.dir} is in use by process ${refusal.pid} on ${refusal.host} (since ` +
+          `${refusal.since}): only one process may open a local write-ahead log`,
+      );
+    case 'this-process':
+      return new WalUnavailableError(
+        `${refusal.dir} is already open in this process: close it before opening it again`,
+      );
+    case 'contended':
+      return new WalUnavailableError(
+        `could not lock ${refusal.dir}: its lock file kept changing (other processes starting?)`,
+      );
+  }
+}
