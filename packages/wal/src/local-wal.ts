@@ -34,14 +34,8 @@ import {
   dueForCompaction,
   encodeAppend,
 } from './wal-front.js';
-import {
-  DEFAULT_TAIL_LIMITS,
-  type LogRecordInit,
-  type PullOptions,
-  type TailLimits,
-  type WalLogger,
-  type WriteAheadLog,
-} from './wal.js';
+import { DEFAULT_TAIL_LIMITS } from './wal.js';
+import type { LogRecordInit, PullOptions, TailLimits, WalLogger, WriteAheadLog } from './wal.js';
 
 /** Options of {@link LocalWal.open}. Sizes are bytes, durations milliseconds. */
 export interface LocalWalOptions {
