@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Code } from '@huedb/grpc';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestCatalog, type CatalogClient } from './support/catalog.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
 import { expectCode, meta } from './support/rpc.js';
 
 /** Collections over real gRPC: create, get, list, update, delete, dimensions, resource names. */
 describe.each(DRIVER_KINDS)('catalog collections over gRPC on %s', (kind) => {
-  const t = useTestCatalog(kind, 'catalog_collections');
-  const { fresh, scope } = t;
-  let client: CatalogClient;
-  beforeAll(() => {
-    client = t.client;
-  });
+  const { client, fresh, scope } = useTestCatalog(kind, 'catalog_collections');
 
   describe('collections', () => {
     it('creates a collection with every field set as given', async () => {

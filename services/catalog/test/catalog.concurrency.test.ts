@@ -1,6 +1,6 @@
 import { Code, RpcError } from '@huedb/grpc';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestCatalog, type CatalogClient } from './support/catalog.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
 
 /** Splits settled results into values and the codes of RpcErrors (anything else fails). */
@@ -17,10 +17,7 @@ function outcomes<T>(results: PromiseSettledResult<T>[]): { won: T[]; codes: str
 
 describe.each(DRIVER_KINDS)('catalog under concurrent callers on %s', (kind) => {
   const t = useTestCatalog(kind, 'catalog_race');
-  let client: CatalogClient;
-  beforeAll(() => {
-    client = t.client;
-  });
+  const { client } = t;
   let n = 0;
 
   async function scope(): Promise<{ tenant: string; database: string }> {

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Code } from '@huedb/grpc';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestCatalog, type CatalogClient } from './support/catalog.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
 import { expectCode, meta } from './support/rpc.js';
 
 /** Forks, lineage, log retention and reference-aware segment GC (docs/decisions/0007-fork.md). */
 describe.each(DRIVER_KINDS)('catalog forks on %s', (kind) => {
-  const t = useTestCatalog(kind, 'catalog_fork');
-  const { fresh, scope } = t;
-  let client: CatalogClient;
-  beforeAll(() => {
-    client = t.client;
-  });
+  const { client, fresh, scope } = useTestCatalog(kind, 'catalog_fork');
 
   /** A collection compacted once to `logPosition` with manifest `key`. */
   async function compacted(

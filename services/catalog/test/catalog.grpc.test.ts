@@ -1,18 +1,14 @@
 import { Code } from '@huedb/grpc';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_DATABASE_ID } from '../src/index.js';
-import { useTestCatalog, type CatalogClient } from './support/catalog.js';
+import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
 import { expectCode } from './support/rpc.js';
 
 /** The catalog contract over real gRPC: tenants, databases, membership, reset. */
 describe.each(DRIVER_KINDS)('catalog over gRPC on %s', (kind) => {
   const t = useTestCatalog(kind, 'catalog_grpc');
-  const { fresh, scope } = t;
-  let client: CatalogClient;
-  beforeAll(() => {
-    client = t.client;
-  });
+  const { client, fresh, scope } = t;
 
   describe('tenants', () => {
     it('has default_tenant from the migrations', async () => {

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Code } from '@huedb/grpc';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { useTestCatalog, type CatalogClient } from './support/catalog.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
 import { expectCode } from './support/rpc.js';
 
 /** The compaction registry over real gRPC: RegisterCompaction, segment versions and their GC. */
 describe.each(DRIVER_KINDS)('catalog compaction registry over gRPC on %s', (kind) => {
-  const t = useTestCatalog(kind, 'catalog_segments');
-  const { scope } = t;
-  let client: CatalogClient;
-  beforeAll(() => {
-    client = t.client;
-  });
+  const { client, scope } = useTestCatalog(kind, 'catalog_segments');
 
   describe('compaction registry', () => {
     it('advances version and log position by compare-and-swap and records each version', async () => {

@@ -59,7 +59,7 @@ export async function startTestCatalog(
 export interface CatalogTestContext {
   /** The running catalog (from the block's beforeAll on). */
   readonly catalog: RunningCatalog;
-  /** Its client (from the block's beforeAll on). */
+  /** Its client (callable from the block's beforeAll on). */
   readonly client: CatalogClient;
   /** A name no other test of the block uses. */
   readonly fresh: (prefix: string) => string;
@@ -93,9 +93,17 @@ export function useTestCatalog(
       if (!running) throw new Error('the test catalog starts in beforeAll');
       return running;
     },
-    get client() {
-      return context.catalog.client;
-    },
+    // Usable before beforeAll has run (destructured at the top of a block), it forwards each
+    // call to the running catalog's client.
+    client: new Proxy({} as CatalogClient, {
+      get: (_, property) => {
+        const real = context.catalog.client;
+        const value: unknown = Reflect.get(real, property);
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(real)
+          : value;
+      },
+    }),
     fresh: (prefix) => `${prefix}-${++n}`,
     scope: async () => {
       const tenant = context.fresh('tenant');
