@@ -36,7 +36,8 @@ describe('fork (chromadb client)', () => {
 
   it('holds everything acknowledged on the source before the fork, with its configuration', async () => {
     const source = await seeded();
-    // Written through gateway 0, forked through gateway 1: read-your-writes across gateways.
+    // Written through gateway 0, forked through gateway 1 (the same gateway on single-node, which
+    // has one; read-your-writes.test.ts holds the cross-gateway case apart).
     const viaOtherGateway = await chromaClient(1).getCollection({ name: source.name });
     const fork = await viaOtherGateway.fork({ name: collectionName('fork') });
     expect(fork.id).not.toBe(source.id);

@@ -161,9 +161,33 @@ describe('writeSegment + Segment.open', () => {
     const dir = fresh();
     const controller = new AbortController();
     const pending = writeSegment(dir, records, params('l2', 64), { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('stop now')), 50);
+    // Abort while the HNSW build runs: the records file is written just before the worker starts,
+    // so once it exists the build is under way (polled, not timed: a fast machine cannot finish
+    // the write before the abort lands unnoticed).
+    const deadline = Date.now() + 30_000;
+    let written = false;
+    while (!written) {
+      written = await stat(path.join(dir, RECORDS_FILE)).then(
+        () => true,
+        () => false,
+      );
+      if (Date.now() > deadline) throw new Error('the records file did not appear within 30 s');
+      if (!written) await new Promise((resolve) => setImmediate(resolve));
+    }
+    controller.abort(new Error('stop now'));
     await expect(pending).rejects.toThrow('stop now');
     await expect(stat(dir)).rejects.toThrow(/ENOENT/);
+
+    // Aborted after the build, before the manifest is written: still rejected, still removed.
+    const late = fresh();
+    const lateController = new AbortController();
+    await expect(
+      writeSegment(late, records, params('l2', 64), {
+        signal: lateController.signal,
+        onIndexBuilt: () => lateController.abort(new Error('stop late')),
+      }),
+    ).rejects.toThrow('stop late');
+    await expect(stat(late)).rejects.toThrow(/ENOENT/);
 
     const early = fresh();
     await expect(

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Operation, type CollectionTail, type PositionedBatch } from '@huedb/proto/log';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -17,6 +16,8 @@ export interface WalConformanceConfig {
   limits: TailLimits;
   /** How long a pull waits for the reader before WalTimeoutError (the suite keeps it short). */
   pullTimeoutMs: number;
+  /** The clock the log measures tail ages against (collectionsToCompact's minAgeMs). */
+  clock: () => number;
 }
 
 /** One log under test; all its instances share its data. */
@@ -42,6 +43,7 @@ export interface WalConformanceFactory {
 const DEFAULT_CONFIG: WalConformanceConfig = {
   limits: { maxTailRecords: 100_000, maxTailBytes: 256 * 1024 * 1024 },
   pullTimeoutMs: 2_000,
+  clock: () => Date.now(),
 };
 
 /**
@@ -276,17 +278,31 @@ export function describeWalConformance(name: string, factory: WalConformanceFact
     });
 
     it('lists a collection whose oldest batch is old enough even with few records', async () => {
-      const { wal } = await freshLog();
+      // The log's clock stands still from here on, so the ages compared below do not grow while
+      // the calls run: the threshold is exact, not a margin.
+      let now = Date.now();
+      const { wal } = await freshLog({ clock: () => now });
       const [old, young] = [randomUUID(), randomUUID()];
       await wal.append(old, [record('a')]);
       const [oldTail] = (await wal.collectionsToCompact(0, 0)) as [CollectionTail];
-      // The ages of both tails grow together; a 1 s gap between them keeps the threshold
-      // between them however long the call itself takes (up to ~950 ms).
-      await sleep(Number(oldTail.firstAppendedAtMs) + 1_000 - Date.now());
+      // Append times have millisecond resolution: the young batch must be stamped later.
+      const deadline = Date.now() + 5_000;
+      while (Date.now() <= Number(oldTail.firstAppendedAtMs)) {
+        if (Date.now() > deadline) throw new Error('the wall clock did not move for 5 s');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       await wal.append(young, [record('b')]);
-      const threshold = Date.now() - Number(oldTail.firstAppendedAtMs) - 50;
-      const listed = await wal.collectionsToCompact(1_000_000, threshold);
+      const youngTail = (await wal.collectionsToCompact(0, 0)).find(
+        (t) => t.collectionId === young,
+      );
+      expect(youngTail!.firstAppendedAtMs).toBeGreaterThan(oldTail.firstAppendedAtMs);
+      now = Number(youngTail!.firstAppendedAtMs) + 1_000;
+      const oldAge = now - Number(oldTail.firstAppendedAtMs);
+      // Exactly as old as the threshold: listed; the young tail is younger: not.
+      const listed = await wal.collectionsToCompact(1_000_000, oldAge);
       expect(listed.map((t) => t.collectionId)).toEqual([old]);
+      // A threshold one millisecond above the old tail's age lists neither.
+      expect(await wal.collectionsToCompact(1_000_000, oldAge + 1)).toEqual([]);
     });
 
     it('refuses appends while a tail is over its limits, writing nothing', async () => {

@@ -1,5 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { LogBatchSchema, type LogRecord } from '@huedb/proto/log';
+import { LogBatchSchema } from '@huedb/proto/log';
+import type { WalEntry } from './partition-tails.js';
 import type { LogRecordInit } from './wal.js';
 
 /**
@@ -14,10 +15,7 @@ import type { LogRecordInit } from './wal.js';
  * Cursors and purges live in the same partition as the batches they cover, so every reader sees
  * them in the same order relative to those batches (see README.md, "Cursors").
  */
-export type WalMessage =
-  | { kind: 'batch'; collectionId: string; records: LogRecord[]; bytes: number }
-  | { kind: 'cursor'; collectionId: string; position: bigint }
-  | { kind: 'purge'; collectionId: string };
+export type WalMessage = WalEntry;
 
 /** A message ready for the producer. */
 export interface OutgoingMessage {

@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { LogBatchSchema, type LogRecord } from '@huedb/proto/log';
+import { LogBatchSchema } from '@huedb/proto/log';
+import type { WalEntry } from './partition-tails.js';
 import type { LogRecordInit } from './wal.js';
 
 /**
@@ -42,10 +43,7 @@ const KINDS_BY_CODE: readonly (EntryKind | undefined)[] = [undefined, 'batch', '
 export type EntryKind = keyof typeof KIND_CODES;
 
 /** An entry as the log applies it, decoded from its payload. */
-export type LocalEntry =
-  | { kind: 'batch'; collectionId: string; records: LogRecord[]; bytes: number }
-  | { kind: 'cursor'; collectionId: string; position: bigint }
-  | { kind: 'purge'; collectionId: string };
+export type LocalEntry = WalEntry;
 
 /** An entry ready to be framed: its kind and encoded payload. */
 export interface EncodedEntry {

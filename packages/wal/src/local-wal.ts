@@ -1,15 +1,9 @@
 import { mkdir } from 'node:fs/promises';
-import {
-  assertCollectionId,
-  assertNotCompacted,
-  consoleWalLogger,
-  oldestTailFirst,
-} from './wal-common.js';
+import { DirectoryLock, type LockRefusal } from '@huedb/dir-lock';
 import type { CollectionTail, PositionedBatch } from '@huedb/proto/log';
+import { TailBackpressure } from './backpressure.js';
 import { OffsetWaiters } from './deadline.js';
-import { DirectoryLock } from './directory-lock.js';
 import {
-  BackoffError,
   WalArgumentError,
   WalClosedError,
   WalError,
@@ -28,13 +22,20 @@ import {
 import { PartitionTails, type TailSize } from './partition-tails.js';
 import { WalSegmentFiles, type RecoveryReport } from './wal-segment-files.js';
 import {
-  DEFAULT_TAIL_LIMITS,
-  type LogRecordInit,
-  type PullOptions,
-  type TailLimits,
-  type WalLogger,
-  type WriteAheadLog,
-} from './wal.js';
+  assertCollectionId,
+  assertNotCompacted,
+  checkCompactionThresholds,
+  checkCursor,
+  checkCursorEnd,
+  checkPositiveIntegers,
+  checkPull,
+  consoleWalLogger,
+  describeCause as describe,
+  dueForCompaction,
+  encodeAppend,
+} from './wal-front.js';
+import { DEFAULT_TAIL_LIMITS } from './wal.js';
+import type { LogRecordInit, PullOptions, TailLimits, WalLogger, WriteAheadLog } from './wal.js';
 
 /** Options of {@link LocalWal.open}. Sizes are bytes, durations milliseconds. */
 export interface LocalWalOptions {
@@ -55,6 +56,8 @@ export interface LocalWalOptions {
   truncate?: boolean;
   /** Default: console, prefixed "[huedb/wal]". */
   logger?: WalLogger;
+  /** The clock tail ages are measured against (collectionsToCompact), Unix ms. Default Date.now. */
+  clock?: () => number;
 }
 
 interface ResolvedOptions {
@@ -65,6 +68,7 @@ interface ResolvedOptions {
   pullTimeoutMs: number;
   truncate: boolean;
   logger: WalLogger;
+  clock: () => number;
 }
 
 /** An entry waiting for the writer. */
@@ -109,8 +113,8 @@ export class LocalWal implements WriteAheadLog {
   readonly #files: WalSegmentFiles;
   readonly #tails: PartitionTails;
   readonly #waiters = new OffsetWaiters();
-  /** Per collection: batches queued or being written, not yet applied to the tails. */
-  readonly #pending = new Map<string, TailSize>();
+  /** Counts batches queued or being written against their tails until applied. */
+  readonly #backpressure: TailBackpressure;
   #queue: QueuedEntry[] = [];
   /** The running writer loop, if any. */
   #writer: Promise<void> | undefined;
@@ -130,6 +134,7 @@ export class LocalWal implements WriteAheadLog {
     this.#lock = lock;
     this.#files = files;
     this.#tails = tails;
+    this.#backpressure = new TailBackpressure(options.limits);
   }
 
   /**
@@ -154,7 +159,10 @@ export class LocalWal implements WriteAheadLog {
   static async #open(resolved: ResolvedOptions): Promise<LocalWal> {
     const started = Date.now();
     await mkdir(resolved.dir, { recursive: true });
-    const lock = await DirectoryLock.acquire(resolved.dir, resolved.logger);
+    const lock = await DirectoryLock.acquire(resolved.dir, {
+      refused: walLockRefused,
+      onTakeover: (message) => resolved.logger.warn(message),
+    });
     let files: WalSegmentFiles | undefined;
     try {
       // Positions below the first file's start were truncated: the log start implies that
@@ -165,8 +173,9 @@ export class LocalWal implements WriteAheadLog {
         { dir: resolved.dir, segmentBytes: resolved.segmentBytes, logger: resolved.logger },
         {
           start: (logStart) => (tails = new PartitionTails(logStart)),
-          entry: (position, appendedAtMs, entry) =>
-            applyEntry(tails, position, appendedAtMs, entry),
+          entry: (position, appendedAtMs, entry) => {
+            tails.apply(position, entry, appendedAtMs);
+          },
         },
       ));
       if (tails.nextOffset !== files.nextPosition) {
@@ -202,28 +211,19 @@ export class LocalWal implements WriteAheadLog {
 
   async append(collectionId: string, records: readonly LogRecordInit[]): Promise<bigint> {
     this.#assertOpen();
-    assertCollectionId(collectionId);
-    if (records.length === 0) throw new WalArgumentError('a batch needs at least one record');
-    let encoded: EncodedEntry;
-    try {
-      encoded = encodeBatchPayload(collectionId, records);
-    } catch (err) {
-      throw new WalArgumentError(`the records cannot be encoded: ${describe(err)}`, {
-        cause: err,
-      });
-    }
-    if (encoded.payload.byteLength > this.#options.maxBatchBytes) {
-      throw new WalArgumentError(
-        `the batch is ${encoded.payload.byteLength} bytes encoded, over the limit of ` +
-          `${this.#options.maxBatchBytes}; split it`,
-      );
-    }
-    this.#admit(collectionId);
+    const encoded = encodeAppend(
+      collectionId,
+      records,
+      this.#options.maxBatchBytes,
+      () => encodeBatchPayload(collectionId, records),
+      (e) => e.payload.byteLength,
+    );
+    this.#backpressure.admit(collectionId, this.#tails.sizeOf(collectionId));
     // The tail keeps the records decoded from the bytes written — exactly what a restart
     // recovers — rather than the caller's objects, which the caller may still change.
     const entry = decodeEntry('batch', encoded.payload);
     const reserved: TailSize = { records: records.length, bytes: encoded.payload.byteLength };
-    this.#reserve(collectionId, reserved, 1);
+    this.#backpressure.reserve(collectionId, reserved);
     return this.#enqueue(encoded, entry, reserved);
   }
 
@@ -241,14 +241,7 @@ export class LocalWal implements WriteAheadLog {
     options: PullOptions = {},
   ): Promise<PositionedBatch[]> {
     this.#assertOpen();
-    assertCollectionId(collectionId);
-    if (from < 0n || to < from) {
-      throw new WalArgumentError(`invalid range [${from}, ${to}): need 0 <= from <= to`);
-    }
-    const maxRecords = options.maxRecords ?? 0;
-    if (!Number.isInteger(maxRecords) || maxRecords < 0) {
-      throw new WalArgumentError(`maxRecords must be a non-negative integer, got ${maxRecords}`);
-    }
+    const maxRecords = checkPull(collectionId, from, to, options);
     if (from === to) return [];
     if (this.#tails.nextOffset < to) {
       const timeoutMs = this.#options.pullTimeoutMs;
@@ -269,33 +262,15 @@ export class LocalWal implements WriteAheadLog {
 
   async collectionsToCompact(minRecords: number, minAgeMs: number): Promise<CollectionTail[]> {
     this.#assertOpen();
-    if (!(minRecords >= 0) || !(minAgeMs >= 0)) {
-      throw new WalArgumentError('minRecords and minAgeMs must be >= 0');
-    }
-    const now = Date.now();
-    const result: CollectionTail[] = [];
-    for (const tail of this.#tails.tails()) {
-      if (
-        Number(tail.recordCount) >= minRecords ||
-        now - Number(tail.firstAppendedAtMs) >= minAgeMs
-      ) {
-        result.push(tail);
-      }
-    }
-    return result.sort(oldestTailFirst);
+    checkCompactionThresholds(minRecords, minAgeMs);
+    return dueForCompaction(this.#tails.tails(), minRecords, minAgeMs, this.#options.clock());
   }
 
   async advanceCursor(collectionId: string, position: bigint): Promise<void> {
     this.#assertOpen();
-    assertCollectionId(collectionId);
-    if (position < 0n) throw new WalArgumentError(`invalid cursor ${position}`);
+    checkCursor(collectionId, position);
     if (position <= this.#tails.cursorOf(collectionId)) return;
-    const end = this.#tails.nextOffset;
-    if (position > end) {
-      throw new WalArgumentError(
-        `cursor ${position} of collection ${collectionId} is beyond the end of its log (${end})`,
-      );
-    }
+    checkCursorEnd(collectionId, position, this.#tails.nextOffset);
     const encoded = encodeCursorPayload(collectionId, position);
     await this.#enqueue(encoded, { kind: 'cursor', collectionId, position }, undefined);
   }
@@ -400,16 +375,15 @@ export class LocalWal implements WriteAheadLog {
               cause: err,
             });
       for (const queued of group) {
-        if (queued.reserved) this.#reserve(queued.entry.collectionId, queued.reserved, -1);
+        if (queued.reserved) this.#backpressure.release(queued.entry.collectionId, queued.reserved);
         queued.reject(failure);
       }
       return;
     }
     let cursorsMoved = false;
     group.forEach((queued, i) => {
-      applyEntry(this.#tails, first + BigInt(i), appendedAtMs, queued.entry);
-      if (queued.reserved) this.#reserve(queued.entry.collectionId, queued.reserved, -1);
-      cursorsMoved ||= queued.entry.kind !== 'batch';
+      if (this.#tails.apply(first + BigInt(i), queued.entry, appendedAtMs)) cursorsMoved = true;
+      if (queued.reserved) this.#backpressure.release(queued.entry.collectionId, queued.reserved);
     });
     this.#waiters.notify(this.#tails.nextOffset);
     group.forEach((queued, i) => queued.resolve(first + BigInt(i)));
@@ -447,50 +421,8 @@ export class LocalWal implements WriteAheadLog {
     return run;
   }
 
-  /** Refuses an append while the collection's tail, with what is in flight, is at its limits. */
-  #admit(collectionId: string): void {
-    const tail = this.#tails.sizeOf(collectionId);
-    const pending = this.#pending.get(collectionId);
-    const records = tail.records + (pending?.records ?? 0);
-    const bytes = tail.bytes + (pending?.bytes ?? 0);
-    const { maxTailRecords, maxTailBytes } = this.#options.limits;
-    if (records >= maxTailRecords || bytes >= maxTailBytes) {
-      throw new BackoffError(collectionId, records, bytes, maxTailRecords, maxTailBytes);
-    }
-  }
-
-  #reserve(collectionId: string, size: TailSize, sign: 1 | -1): void {
-    const current = this.#pending.get(collectionId) ?? { records: 0, bytes: 0 };
-    const next = {
-      records: current.records + sign * size.records,
-      bytes: current.bytes + sign * size.bytes,
-    };
-    if (next.records <= 0 && next.bytes <= 0) this.#pending.delete(collectionId);
-    else this.#pending.set(collectionId, next);
-  }
-
   #assertOpen(): void {
     if (this.#closed) throw new WalClosedError();
-  }
-}
-
-/** Applies one entry, read back or just written, to the log's state. */
-function applyEntry(
-  tails: PartitionTails,
-  position: bigint,
-  appendedAtMs: number,
-  entry: LocalEntry,
-): void {
-  switch (entry.kind) {
-    case 'batch':
-      tails.applyBatch(position, entry.collectionId, entry.records, entry.bytes, appendedAtMs);
-      break;
-    case 'cursor':
-      tails.applyCursor(position, entry.collectionId, entry.position);
-      break;
-    case 'purge':
-      tails.applyPurge(position, entry.collectionId);
-      break;
   }
 }
 
@@ -509,6 +441,7 @@ function resolveOptions(options: LocalWalOptions): ResolvedOptions {
     pullTimeoutMs: options.pullTimeoutMs ?? 30_000,
     truncate: options.truncate ?? true,
     logger: options.logger ?? consoleLogger,
+    clock: options.clock ?? Date.now,
   };
   const numbers = {
     maxTailRecords: resolved.limits.maxTailRecords,
@@ -517,11 +450,7 @@ function resolveOptions(options: LocalWalOptions): ResolvedOptions {
     maxBatchBytes: resolved.maxBatchBytes,
     pullTimeoutMs: resolved.pullTimeoutMs,
   };
-  for (const [key, value] of Object.entries(numbers)) {
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new WalArgumentError(`${key} must be a positive integer, got ${value}`);
-    }
-  }
+  checkPositiveIntegers(numbers);
   // A frame body's length is a 32-bit field (local-frame.mapper.ts).
   if (resolved.maxBatchBytes > 1024 * 1024 * 1024) {
     throw new WalArgumentError(
@@ -533,6 +462,21 @@ function resolveOptions(options: LocalWalOptions): ResolvedOptions {
 
 const consoleLogger = consoleWalLogger(describe);
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+/** The lock of a log's directory cannot be taken: only one process may open a local WAL. */
+function walLockRefused(refusal: LockRefusal): WalUnavailableError {
+  switch (refusal.kind) {
+    case 'held':
+      return new WalUnavailableError(
+        `${refusal.dir} is in use by process ${refusal.pid} on ${refusal.host} (since ` +
+          `${refusal.since}): only one process may open a local write-ahead log`,
+      );
+    case 'this-process':
+      return new WalUnavailableError(
+        `${refusal.dir} is already open in this process: close it before opening it again`,
+      );
+    case 'contended':
+      return new WalUnavailableError(
+        `could not lock ${refusal.dir}: its lock file kept changing (other processes starting?)`,
+      );
+  }
 }

@@ -24,6 +24,15 @@ interface CollectionState {
   cursor: bigint;
 }
 
+/**
+ * What a WAL stores at a position, whatever its encoding (a Kafka message, a local frame): a
+ * batch of a collection, a move of its compaction cursor, or a purge of its log.
+ */
+export type WalEntry =
+  | { kind: 'batch'; collectionId: string; records: LogRecord[]; bytes: number }
+  | { kind: 'cursor'; collectionId: string; position: bigint }
+  | { kind: 'purge'; collectionId: string };
+
 /** The size of a collection's uncompacted tail. */
 export interface TailSize {
   records: number;
@@ -65,6 +74,24 @@ export class PartitionTails {
   /** Nothing below this offset exists in the partition any more. */
   get logStartOffset(): bigint {
     return this.#logStart;
+  }
+
+  /**
+   * Applies the entry found at `offset` (appended at `appendedAtMs`, which only a batch keeps);
+   * true when it moved a cursor (a cursor move or a purge), which may let the log truncate.
+   */
+  apply(offset: bigint, entry: WalEntry, appendedAtMs: number): boolean {
+    switch (entry.kind) {
+      case 'batch':
+        this.applyBatch(offset, entry.collectionId, entry.records, entry.bytes, appendedAtMs);
+        return false;
+      case 'cursor':
+        this.applyCursor(offset, entry.collectionId, entry.position);
+        return true;
+      case 'purge':
+        this.applyPurge(offset, entry.collectionId);
+        return true;
+    }
   }
 
   /** Applies a batch appended at `offset`. */

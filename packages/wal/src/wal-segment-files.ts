@@ -1,7 +1,7 @@
 import { open, readFile, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { WalCorruptionError, WalUnavailableError } from './errors.js';
-import { syncDirectory } from './sync-directory.js';
+import { syncDirectory } from '@huedb/dir-lock';
 import {
   FRAME_MAGIC,
   decodeEntry,

@@ -44,6 +44,7 @@ describeWalConformance('Kafka', {
     const options = freshOptions({
       ...config.limits,
       pullTimeoutMs: config.pullTimeoutMs,
+      clock: config.clock,
     });
     return {
       open: () => KafkaWal.open(options),

@@ -51,6 +51,7 @@ describeWalConformance('LocalWal', {
           dir,
           tailLimits: config.limits,
           pullTimeoutMs: config.pullTimeoutMs,
+          clock: config.clock,
           logger,
         }),
       destroy: () => rm(dir, { recursive: true, force: true }),

@@ -1,7 +1,6 @@
 import { addService, createGrpcServer, listen } from '@huedb/grpc';
 import { CatalogService as CatalogServiceDescriptor } from '@huedb/proto/catalog';
 import { createCatalogHandlers } from './catalog.grpc.js';
-import { CatalogRepository } from './catalog.repository.js';
 import { CatalogService, type CatalogServiceOptions } from './catalog.service.js';
 import type { SqlDriver } from './sql/sql-driver.js';
 
@@ -10,7 +9,7 @@ export function createCatalogService(
   driver: SqlDriver,
   options: CatalogServiceOptions,
 ): CatalogService {
-  return new CatalogService(new CatalogRepository(driver), options);
+  return CatalogService.on(driver, options);
 }
 
 /** A running catalog gRPC server. */

@@ -5,7 +5,7 @@
  */
 export { CatalogService, type CatalogServiceOptions, type Input } from './catalog.service.js';
 export {
-  CatalogRepository,
+  CatalogRepositories,
   DEFAULT_DATABASE,
   DEFAULT_DATABASE_ID,
   DEFAULT_TENANT,

@@ -1,6 +1,6 @@
 import { Code, RpcError } from '@huedb/grpc';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCatalog, type CatalogClient, type RunningCatalog } from './support/catalog.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
 
 /** Splits settled results into values and the codes of RpcErrors (anything else fails). */
@@ -16,8 +16,8 @@ function outcomes<T>(results: PromiseSettledResult<T>[]): { won: T[]; codes: str
 }
 
 describe.each(DRIVER_KINDS)('catalog under concurrent callers on %s', (kind) => {
-  let catalog: RunningCatalog;
-  let client: CatalogClient;
+  const t = useTestCatalog(kind, 'catalog_race');
+  const { client } = t;
   let n = 0;
 
   async function scope(): Promise<{ tenant: string; database: string }> {
@@ -26,19 +26,6 @@ describe.each(DRIVER_KINDS)('catalog under concurrent callers on %s', (kind) => 
     await client.createDatabase({ tenant, name: 'db' });
     return { tenant, database: 'db' };
   }
-
-  beforeAll(async () => {
-    catalog = await startTestCatalog(kind, 'catalog_race');
-    client = catalog.client;
-  });
-
-  afterEach(() => {
-    expect(catalog.internalErrors).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await catalog?.stop();
-  });
 
   it('lets exactly one of several RegisterCompaction calls with the same expected version win', async () => {
     const s = await scope();
@@ -121,7 +108,7 @@ describe.each(DRIVER_KINDS)('catalog under concurrent callers on %s', (kind) => 
       expect(new Set(deleted.deletedCollectionIds)).toEqual(
         new Set(won.map((w) => w.collection!.id)),
       );
-      const orphans = await catalog.driver.query(
+      const orphans = await t.catalog.driver.query(
         `SELECT c.id FROM collections c JOIN databases d ON d.id = c.database_id
           WHERE d.tenant = $1 AND d.deleted_at IS NOT NULL AND c.deleted_at IS NULL`,
         [s.tenant],
@@ -140,7 +127,7 @@ describe.each(DRIVER_KINDS)('catalog under concurrent callers on %s', (kind) => 
     );
     const { codes } = outcomes(await Promise.allSettled(ops));
     expect(codes.every((c) => c === 'NOT_FOUND' || c === 'ALREADY_EXISTS')).toBe(true);
-    const live = await catalog.driver.query<{ n: number }>(
+    const live = await t.catalog.driver.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM collections c JOIN databases d ON d.id = c.database_id
         WHERE d.tenant = $1 AND c.name = 'flip' AND c.deleted_at IS NULL`,
       [s.tenant],

@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Code } from '@huedb/grpc';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCatalog, type CatalogClient, type RunningCatalog } from './support/catalog.js';
+import { describe, expect, it } from 'vitest';
+import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
 import { expectCode, meta, metadataInit } from './support/rpc.js';
 
 /** Forks, lineage, log retention and reference-aware segment GC (docs/decisions/0007-fork.md). */
 describe.each(DRIVER_KINDS)('catalog forks on %s', (kind) => {
-  let catalog: RunningCatalog;
-  let client: CatalogClient;
-  let n = 0;
-  const fresh = (prefix: string) => `${prefix}-${++n}`;
-
-  async function scope(): Promise<{ tenant: string; database: string }> {
-    const tenant = fresh('tenant');
-    const database = fresh('db');
-    await client.createTenant({ name: tenant });
-    await client.createDatabase({ tenant, name: database });
-    return { tenant, database };
-  }
+  const { client, fresh, scope } = useTestCatalog(kind, 'catalog_fork');
 
   /** A collection compacted once to `logPosition` with manifest `key`. */
   async function compacted(
@@ -45,19 +34,6 @@ describe.each(DRIVER_KINDS)('catalog forks on %s', (kind) => {
     });
     return row!;
   }
-
-  beforeAll(async () => {
-    catalog = await startTestCatalog(kind, 'catalog_fork');
-    client = catalog.client;
-  });
-
-  afterEach(() => {
-    expect(catalog.internalErrors).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await catalog?.stop();
-  });
 
   it('forks copy-on-write: same fields and manifest, version 0, the source tail as parent tail', async () => {
     const s = await scope();

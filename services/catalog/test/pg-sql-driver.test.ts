@@ -7,6 +7,7 @@ describeSqlDriverConformance('pg pool', async () => {
   const driver = new PgSqlDriver({ connectionString: database.url, maxConnections: 4 });
   return {
     driver,
+    concurrent: true,
     dispose: async () => {
       await driver.close();
       await database.drop();

@@ -19,6 +19,7 @@ const sharedDriver = async () =>
 
 describeSqlDriverConformance('PGlite in memory', async () => ({
   driver: await sharedDriver(),
+  concurrent: false,
   dispose: () => Promise.resolve(),
 }));
 
@@ -53,12 +54,17 @@ describe('PGliteSqlDriver', () => {
 
     it('makes every other caller wait while a transaction runs, then serves them in call order', async () => {
       const order: string[] = [];
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
+      let issued!: () => void;
+      const othersIssued = new Promise<void>((resolve) => (issued = resolve));
+      let whileOpen: string[] = [];
       const tx = driver.transaction(async (t) => {
         order.push('tx begins');
         await t.query(`SELECT 1`);
-        await gate;
+        await othersIssued;
+        // The transaction runs statements of its own while the others wait: none of them may run
+        // in between, however many turns of the event loop those statements take.
+        for (let i = 0; i < 20; i++) await t.query(`SELECT 1`);
+        whileOpen = [...order];
         order.push('tx ends');
       });
       const query = driver.query(`SELECT 1`).then(() => order.push('query'));
@@ -66,10 +72,9 @@ describe('PGliteSqlDriver', () => {
       const next = driver
         .transaction(async () => order.push('next tx'))
         .then(() => order.push('next tx done'));
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(order).toEqual(['tx begins']);
-      release();
+      issued();
       await Promise.all([tx, query, exec, next]);
+      expect(whileOpen).toEqual(['tx begins']);
       expect(order).toEqual(['tx begins', 'tx ends', 'query', 'exec', 'next tx', 'next tx done']);
     });
 
@@ -85,11 +90,13 @@ describe('PGliteSqlDriver', () => {
       expect((closing as Error).message).toMatch(/inside one of its own transactions/);
       // Work the transaction left running may use the driver once the transaction is over.
       let late: Promise<unknown> | undefined;
-      await driver.transaction(async () => {
-        late = new Promise((resolve) => setTimeout(resolve, 5)).then(() =>
-          driver.query(`SELECT 1 AS one`),
-        );
-      });
+      let ended!: () => void;
+      const transactionOver = new Promise<void>((resolve) => (ended = resolve));
+      await driver
+        .transaction(async () => {
+          late = transactionOver.then(() => driver.query(`SELECT 1 AS one`));
+        })
+        .finally(ended);
       expect(await late).toEqual([{ one: 1 }]);
     });
 
@@ -110,10 +117,10 @@ describe('PGliteSqlDriver', () => {
     const first = await openPGliteCatalog(dir, { loadDataDir: template });
     expect(first.migrations).toEqual({ applied: [1, 2, 3], current: 3 });
     const { service } = first;
-    await service.createTenant({ name: 'acme' });
-    await service.createDatabase({ tenant: 'acme', name: 'main' });
+    await service.tenants.create({ name: 'acme' });
+    await service.databases.create({ tenant: 'acme', name: 'main' });
     const scope = { tenant: 'acme', database: 'main' };
-    const { collection } = await service.createCollection({
+    const { collection } = await service.collections.create({
       ...scope,
       id: '',
       name: 'docs',
@@ -134,8 +141,8 @@ describe('PGliteSqlDriver', () => {
       schemaJson: '',
       getOrCreate: false,
     });
-    await service.setCollectionDimension({ id: collection.id, dimension: 3 });
-    const compacted = await service.registerCompaction({
+    await service.collections.setDimension({ id: collection.id, dimension: 3 });
+    const compacted = await service.segments.registerCompaction({
       collectionId: collection.id,
       expectedVersion: 0n,
       logPosition: 9_007_199_254_740_993n,
@@ -149,7 +156,7 @@ describe('PGliteSqlDriver', () => {
     const second = await openPGliteCatalog(dir);
     try {
       expect(second.migrations).toEqual({ applied: [], current: 3 });
-      const again = await second.service.getCollection({
+      const again = await second.service.collections.get({
         ...scope,
         selector: { case: 'id', value: collection.id },
       });
@@ -159,7 +166,7 @@ describe('PGliteSqlDriver', () => {
         case: 'intValue',
         value: 7n,
       });
-      const versions = await second.service.listSegmentVersions({
+      const versions = await second.service.segments.listVersions({
         collectionId: collection.id,
       });
       expect(versions.map((v) => [v.version, v.logPosition])).toEqual([
@@ -228,7 +235,7 @@ describe('PGliteSqlDriver', () => {
 
     const reopened = await openPGliteCatalog(dir);
     try {
-      const { name } = await reopened.service.getTenant({ name: 'written-before-kill' });
+      const { name } = await reopened.service.tenants.get({ name: 'written-before-kill' });
       expect(name).toBe('written-before-kill');
     } finally {
       await reopened.close();

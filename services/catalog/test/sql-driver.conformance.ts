@@ -4,7 +4,25 @@ import { isDataException, isUniqueViolation, sqlState, type SqlDriver } from '..
 /** How a conformance run gets a driver on an empty database, and gives it back. */
 export interface DriverFixture {
   driver: SqlDriver;
+  /**
+   * Whether the driver runs calls concurrently (a pool: another caller's statement runs while a
+   * transaction is open) or one at a time (a single connection: it waits for the transaction).
+   */
+  concurrent: boolean;
   dispose(): Promise<void>;
+}
+
+/** Polls `condition` until it holds; rejects naming `what` after `timeoutMs`. */
+async function until(
+  what: string,
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /**
@@ -171,18 +189,27 @@ export function describeSqlDriverConformance(
     it("never shows another caller a transaction's uncommitted writes", async () => {
       let inserted!: () => void;
       const afterInsert = new Promise<void>((resolve) => (inserted = resolve));
+      let readDone = false;
+      const read = afterInsert
+        .then(() => db.query(`SELECT 1 FROM items WHERE id = 't5'`))
+        .finally(() => (readDone = true));
       const tx = db
         .transaction(async (t) => {
           await t.query(`INSERT INTO items VALUES ('t5', 1, NULL)`);
           inserted();
-          // Give the outside reader a chance to run now (a pool runs it on another connection;
-          // a single connection must hold it back until this transaction is over).
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          if (fixture.concurrent) {
+            // A pool answers the outside read on another connection while this is open.
+            await until('the outside read while the transaction is open', () => readDone);
+          } else {
+            // A single connection holds the read back until this transaction is over, however
+            // many statements it still runs.
+            for (let i = 0; i < 20; i++) await t.query(`SELECT 1`);
+            expect(readDone).toBe(false);
+          }
           throw new Error('roll back');
         })
         .catch((e: unknown) => e);
-      await afterInsert;
-      const seen = await db.query(`SELECT 1 FROM items WHERE id = 't5'`);
+      const seen = await read;
       expect(seen).toHaveLength(0);
       expect(await tx).toBeInstanceOf(Error);
       expect(await db.query(`SELECT 1 FROM items WHERE id = 't5'`)).toHaveLength(0);
@@ -213,16 +240,29 @@ export function describeSqlDriverConformance(
 
     it('holds a transaction-scoped advisory lock until commit', async () => {
       const order: string[] = [];
+      const holders = ['a', 'b', 'c'];
       await Promise.all(
-        ['a', 'b', 'c'].map((who) =>
+        holders.map((who) =>
           db.transaction(async (tx) => {
             await tx.query(`SELECT pg_advisory_xact_lock(4242)`);
             order.push(`${who}+`);
-            await tx.query(`SELECT pg_sleep(0.02)`);
+            if (fixture.concurrent) {
+              // Hold the lock until every holder still to come is waiting for it (pg_locks),
+              // so a lock that did not exclude them would let them in now.
+              const waiting = holders.length - order.filter((o) => o.endsWith('+')).length;
+              await until(`${waiting} transactions waiting for the advisory lock`, async () => {
+                const [row] = await db.query<{ n: number }>(
+                  `SELECT count(*)::int AS n FROM pg_locks
+                    WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted`,
+                );
+                return row!.n >= waiting;
+              });
+            }
             order.push(`${who}-`);
           }),
         ),
       );
+      expect(order).toHaveLength(6);
       // Each holder finishes before the next one starts.
       for (let i = 0; i < order.length; i += 2) {
         expect(order[i]!.slice(0, 1)).toBe(order[i + 1]!.slice(0, 1));

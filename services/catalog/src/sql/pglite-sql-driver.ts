@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { DirectoryLock, type LockRefusal } from '@huedb/dir-lock';
 import pg from 'pg';
 import type { SqlDriver, SqlExecutor, SqlParam } from './sql-driver.js';
 
@@ -29,9 +30,6 @@ interface TransactionScope {
 
 /** The lock file {@link PGliteSqlDriver.open} keeps in a data directory while it is open. */
 export const PGLITE_LOCK_FILE = 'huedb-catalog.lock';
-
-/** Data directories this process has open: a second open would run a second Postgres on them. */
-const openDirs = new Set<string>();
 
 /**
  * {@link SqlDriver} on PGlite (Postgres 18 compiled to WASM, in-process): single-node mode's
@@ -223,59 +221,31 @@ async function usePgTypes(db: PGlite): Promise<void> {
 
 /**
  * Takes the directory's lock file, so that no second PGlite — which would run a second Postgres
- * on the same files and corrupt them — opens it while this one is open. A lock left by a process
- * that is gone (it crashed or was killed) is taken over: Postgres recovers from its WAL on open.
- * Best effort: two processes taking over the same stale lock at the same instant can both win.
+ * on the same files and corrupt them — opens it while this one is open, in this process or
+ * another. A lock left by a process that is gone (it crashed or was killed) is taken over:
+ * Postgres recovers from its WAL on open. The file holds the pid alone, as it always has.
  */
 async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  // Reserved before the first await, so two opens racing in this process cannot both pass.
-  if (openDirs.has(dir)) throw new Error(`catalog data directory ${dir} is already open here`);
-  openDirs.add(dir);
-  const file = path.join(dir, PGLITE_LOCK_FILE);
-  try {
-    await takeLockFile(file);
-  } catch (err) {
-    openDirs.delete(dir);
-    throw err;
-  }
-  return async () => {
-    await rm(file, { force: true });
-    openDirs.delete(dir);
-  };
+  const lock = await DirectoryLock.acquire(dir, {
+    fileName: PGLITE_LOCK_FILE,
+    format: 'pid',
+    refused: catalogLockRefused,
+  });
+  return () => lock.release();
 }
 
-async function takeLockFile(file: string): Promise<void> {
-  let holder = Number.NaN;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(file, 'wx');
-      try {
-        await handle.writeFile(`${process.pid}\n`);
-      } finally {
-        await handle.close();
-      }
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-    // Our own pid in a lock file is a previous incarnation's (this process holds none for this
-    // directory, see openDirs; a restarted container often gets the same pid).
-    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) break;
-    await rm(file, { force: true });
-  }
-  throw new Error(
-    `catalog data directory ${path.dirname(file)} is in use by process ${holder} ` +
-      `(if no such process is running, delete ${file})`,
-  );
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+function catalogLockRefused(refusal: LockRefusal): Error {
+  switch (refusal.kind) {
+    case 'held':
+      return new Error(
+        `catalog data directory ${refusal.dir} is in use by process ${refusal.pid} ` +
+          `(if no such process is running, delete ${refusal.file})`,
+      );
+    case 'this-process':
+      return new Error(`catalog data directory ${refusal.dir} is already open here`);
+    case 'contended':
+      return new Error(
+        `catalog data directory ${refusal.dir}: its lock file ${refusal.file} kept changing`,
+      );
   }
 }

@@ -43,10 +43,10 @@ const record = (what: string, value: number, unit: string) => {
 /** `ops` rounds of CreateCollection + GetCollection, `parallel` rounds in flight at a time. */
 async function throughput(label: string, service: CatalogService, parallel: number): Promise<void> {
   const tenant = `bench-${process.pid}-${Date.now()}-${parallel}`;
-  await service.createTenant({ name: tenant });
-  await service.createDatabase({ tenant, name: 'db' });
+  await service.tenants.create({ name: tenant });
+  await service.databases.create({ tenant, name: 'db' });
   const round = async (i: number) => {
-    const { collection } = await service.createCollection({
+    const { collection } = await service.collections.create({
       tenant,
       database: 'db',
       id: '',
@@ -55,7 +55,7 @@ async function throughput(label: string, service: CatalogService, parallel: numb
       schemaJson: '',
       getOrCreate: false,
     });
-    await service.getCollection({
+    await service.collections.get({
       tenant,
       database: 'db',
       selector: { case: 'id', value: collection.id },

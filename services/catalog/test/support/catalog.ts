@@ -1,5 +1,6 @@
 import type { ServiceClient } from '@huedb/grpc';
 import { createClient } from '@huedb/grpc';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { CatalogService as CatalogServiceDescriptor } from '@huedb/proto/catalog';
 import {
   createCatalogService,
@@ -52,4 +53,65 @@ export async function startTestCatalog(
       await database.dispose();
     },
   };
+}
+
+/** The catalog of one describe block's tests, and fresh names in it (see useTestCatalog). */
+export interface CatalogTestContext {
+  /** The running catalog (from the block's beforeAll on). */
+  readonly catalog: RunningCatalog;
+  /** Its client (callable from the block's beforeAll on). */
+  readonly client: CatalogClient;
+  /** A name no other test of the block uses. */
+  readonly fresh: (prefix: string) => string;
+  /** A new tenant with one database; returns their names. */
+  readonly scope: () => Promise<{ tenant: string; database: string }>;
+}
+
+/**
+ * Registers the hooks every catalog test file needs — a catalog on a fresh `kind` database
+ * started before the block's tests and stopped after them, and no call answered INTERNAL in any
+ * test — and returns the block's context. Call it at the top of a describe block.
+ */
+export function useTestCatalog(
+  kind: DriverKind,
+  prefix: string,
+  options: { allowReset?: boolean } = {},
+): CatalogTestContext {
+  let running: RunningCatalog | undefined;
+  let n = 0;
+  beforeAll(async () => {
+    running = await startTestCatalog(kind, prefix, options);
+  });
+  afterEach(() => {
+    expect(running!.internalErrors).toEqual([]);
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const context: CatalogTestContext = {
+    get catalog() {
+      if (!running) throw new Error('the test catalog starts in beforeAll');
+      return running;
+    },
+    // Usable before beforeAll has run (destructured at the top of a block), it forwards each
+    // call to the running catalog's client.
+    client: new Proxy({} as CatalogClient, {
+      get: (_, property) => {
+        const real = context.catalog.client;
+        const value: unknown = Reflect.get(real, property);
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(real)
+          : value;
+      },
+    }),
+    fresh: (prefix) => `${prefix}-${++n}`,
+    scope: async () => {
+      const tenant = context.fresh('tenant');
+      const database = context.fresh('db');
+      await context.client.createTenant({ name: tenant });
+      await context.client.createDatabase({ tenant, name: database });
+      return { tenant, database };
+    },
+  };
+  return context;
 }

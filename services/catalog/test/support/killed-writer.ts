@@ -10,6 +10,6 @@ import { openPGliteCatalog } from '../../src/index.js';
 const [dir, tenant, template] = process.argv.slice(2);
 if (!dir || !tenant || !template) throw new Error('usage: killed-writer.ts DIR TENANT TEMPLATE');
 const catalog = await openPGliteCatalog(dir, { loadDataDir: new Blob([await readFile(template)]) });
-await catalog.service.createTenant({ name: tenant });
+await catalog.service.tenants.create({ name: tenant });
 process.stdout.write('committed\n');
 setInterval(() => undefined, 60_000);
