@@ -39,9 +39,9 @@ export function renderConfigurationDocs(
   const lines = [
     '# Configuration',
     '',
-    "<!-- Generated from the services' settings schemas by `scripts/config-docs.ts`; `make check`",
-    'fails when it is stale. Edit the schemas (services/*/src/config.ts), then run',
-    '`pnpm exec tsx --conditions=@huedb/source scripts/config-docs.ts --write`. -->',
+    "<!-- Generated from the services' settings schemas (services/*/src/config.ts and",
+    '@huedb/service): edit those, then run `make config-docs`. `make check` fails when this file',
+    'is stale. -->',
     '',
     'Every service reads its settings, highest precedence first, from command-line flags',
     '(`--gateway-listen 0.0.0.0:8000`: the variable without `HUEDB_`, lower-case, `_` → `-`), the',

@@ -162,7 +162,7 @@ function readConfigFile(fileName: string): Record<string, string> {
     }
     out[key] = Array.isArray(value)
       ? value.map((v) => String(v as string | number | boolean)).join(',')
-      : String(value as string | number | boolean);
+      : String(value);
   }
   return out;
 }
@@ -223,7 +223,5 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
  * Sources are recognised by their keys; an environment never has `env`/`argv`/`file` variables.
  */
 export function asSources(sources: NodeJS.ProcessEnv | SettingsSources): SettingsSources {
-  return 'env' in sources || 'argv' in sources || 'file' in sources
-    ? (sources as SettingsSources)
-    : { env: sources };
+  return 'env' in sources || 'argv' in sources || 'file' in sources ? sources : { env: sources };
 }
