@@ -160,11 +160,14 @@ function readConfigFile(fileName: string): Record<string, string> {
     if (typeof value === 'object' && !Array.isArray(value)) {
       throw new ConfigError(`config file ${fileName}: ${key} is a mapping, expected a value`);
     }
-    out[key] = Array.isArray(value)
-      ? value.map((v) => String(v as string | number | boolean)).join(',')
-      : String(value);
+    out[key] = Array.isArray(value) ? value.map(scalarText).join(',') : scalarText(value);
   }
   return out;
+}
+
+function scalarText(value: unknown): string {
+  // YAML scalars arrive typed (7, true); a setting's schema parses text, as from env or flags.
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 // ---- value types: each parses text and says what it expects -----------------------------------
@@ -223,5 +226,9 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
  * Sources are recognised by their keys; an environment never has `env`/`argv`/`file` variables.
  */
 export function asSources(sources: NodeJS.ProcessEnv | SettingsSources): SettingsSources {
-  return 'env' in sources || 'argv' in sources || 'file' in sources ? sources : { env: sources };
+  return isSources(sources) ? sources : { env: sources };
+}
+
+function isSources(sources: NodeJS.ProcessEnv | SettingsSources): sources is SettingsSources {
+  return 'env' in sources || 'argv' in sources || 'file' in sources;
 }
