@@ -40,6 +40,7 @@ await runService({
       logger: log,
     });
     onClose(() => node.close());
-    return `serving the Chroma API at ${node.url}`;
+    // startSingleNode logged where it serves and how long it took.
+    return 'ready';
   },
 });

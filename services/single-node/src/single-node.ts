@@ -71,7 +71,13 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
 
   // Open the log first: it takes the directory's lock, so a second process fails before touching
   // the catalog.
-  const localWal = await LocalWal.open({ dir: path.join(dir, 'wal') });
+  const localWal = await LocalWal.open({
+    dir: path.join(dir, 'wal'),
+    logger: {
+      info: (message) => logger.info({ component: 'wal' }, message),
+      warn: (message, err) => logger.warn({ component: 'wal', err }, message),
+    },
+  });
   const wal = instrumentWal(localWal, walMetrics());
   registerTailMetrics(wal);
   const catalogService = await openPGliteCatalog(path.join(dir, 'catalog'), {
