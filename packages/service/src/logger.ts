@@ -14,6 +14,8 @@ export interface LoggerOptions {
    * collectors always get JSON lines without ANSI escapes.
    */
   pretty?: boolean;
+  /** Where JSON lines go instead of stdout (tests). */
+  destination?: pino.DestinationStream;
 }
 
 /**
@@ -28,7 +30,7 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   return pino(
     { level, base, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ sync: true }),
+    options.destination ?? pino.destination({ sync: true }),
   );
 }
 

@@ -20,6 +20,8 @@ await runService({
     });
     await app.listen(config.port, config.host);
     onClose(() => app.close());
-    return `gateway listening on http://${config.host}:${config.port}`;
+    const bound = app.getHttpServer().address();
+    const port = typeof bound === 'object' && bound ? bound.port : config.port;
+    return `gateway listening on http://${config.host}:${port}`;
   },
 });
