@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getInfra, LocalCluster, type Role } from '@huedb/testing';
+import { getInfra, LocalCluster, SingleNodeProcess, type Role } from '@huedb/testing';
 
 /** Metric names every service must expose, beyond Node's runtime metrics. */
 const EXPECTED: Record<Role, string[]> = {
@@ -100,5 +100,40 @@ describe('/metrics on every service', () => {
     }
     expect(await scrape('compactor')).toMatch(/^huedb_compaction_records_total [1-9]/m);
     expect(await scrape('log')).toMatch(/^huedb_wal_append_seconds_count\{outcome="ok"\} [1-9]/m);
+  });
+});
+
+describe('/metrics on single-node', () => {
+  it("serves every service's metrics from one process on the API port", async () => {
+    const node = await SingleNodeProcess.start();
+    try {
+      const base = `${node.url}/api/v2/tenants/default_tenant/databases/default_database`;
+      const created = await fetch(`${base}/collections`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'metrics' }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      const added = await fetch(`${base}/collections/${id}/add`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: ['a'], embeddings: [[1, 2, 3]] }),
+      });
+      expect(added.status).toBe(201);
+      const response = await fetch(`${node.url}/metrics`);
+      expect(response.status).toBe(200);
+      const body = await response.text();
+      for (const name of [
+        ...RUNTIME,
+        'huedb_wal_append_seconds_count',
+        'huedb_wal_tail_records',
+        'huedb_segment_cache_lookups_total',
+        'huedb_compaction_records_total',
+      ]) {
+        expect(body).toMatch(new RegExp(`^${name}(\\{| )`, 'm'));
+      }
+    } finally {
+      await node.kill('SIGTERM');
+    }
   });
 });
