@@ -65,6 +65,6 @@ describe('runService', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.output()).toMatch(/"signal":"SIGTERM","msg":"draining"[\s\S]*"msg":"stopped"/);
-    expect(run.output()).not.toMatch(/\x1b\[/);
+    expect(run.output()).not.toContain('\u001b[');
   }, 40_000);
 });
