@@ -13,4 +13,6 @@ if ! git diff --quiet --exit-code -- packages/proto/src/gen || [ -n "$(git statu
   echo "packages/proto/src/gen is stale: run 'make generate' and commit the result" >&2
   exit 1
 fi
+echo "== docs/configuration.md matches the settings schemas"
+node --conditions=@huedb/source --import tsx services/single-node/src/config-docs.ts
 echo "check: clean"

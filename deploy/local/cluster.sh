@@ -11,7 +11,8 @@
 # infrastructure's data (DIR/infra). Sizes and ports: HUEDB_CLUSTER_GATEWAYS (2),
 # HUEDB_CLUSTER_QUERY_NODES (2), HUEDB_GATEWAY_PORT (8000; the next gateways take the next
 # ports), HUEDB_CATALOG_PORT (50051), HUEDB_LOG_PORT (50052), HUEDB_QUERY_PORT (50061, then up),
-# HUEDB_COMPACTOR_PORT (50071). Compaction thresholds: HUEDB_COMPACTION_MIN_RECORDS (5000),
+# HUEDB_COMPACTOR_PORT (50071); each gRPC service serves Prometheus /metrics on its port + 1000
+# (gateways on their own port). Compaction thresholds: HUEDB_COMPACTION_MIN_RECORDS (5000),
 # HUEDB_COMPACTION_MAX_AGE_MS (30000).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -65,6 +66,7 @@ start_instance() {
   (
     cd "$root"
     export "HUEDB_${role_upper}_LISTEN=127.0.0.1:$port" HUEDB_MEMBER_ID="$name"
+    if [ "$role" != gateway ]; then export HUEDB_METRICS_LISTEN="127.0.0.1:$((port + 1000))"; fi
     export HUEDB_COMPACTOR_DIR="$DIR/work/$name" HUEDB_SEGMENT_CACHE_DIR="$DIR/work/$name/segments"
     spawn_daemon "$logfile" "$pidfile" node --conditions=@huedb/source --import tsx "$(entry "$role")"
   )

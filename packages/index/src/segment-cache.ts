@@ -19,11 +19,14 @@ export class SegmentCache {
     private readonly store: ObjectStore,
     private readonly cacheDir: string,
     private readonly maxMemoryBytes: number,
+    /** Told about every lookup: `true` when the segment was open in memory (for hit-rate metrics). */
+    private readonly onLookup: (hit: boolean) => void = () => {},
   ) {}
 
   /** The segment whose manifest is at `manifestKey`; throws ObjectNotFoundError when it is gone. */
   async load(manifestKey: string): Promise<Segment> {
     const cached = this.open.get(manifestKey);
+    this.onLookup(cached !== undefined);
     if (cached) {
       this.open.delete(manifestKey);
       this.open.set(manifestKey, cached);

@@ -23,4 +23,9 @@ export {
   type S3StoreOptions,
 } from './s3-object-store.js';
 export { createFsObjectStore, type FsStoreOptions } from './fs-object-store.js';
-export { objectStoreFromEnv } from './from-env.js';
+export {
+  hasObjectStore,
+  objectStoreFromEnv,
+  objectStoreFromSettings,
+  type ObjectStoreSettings,
+} from './from-env.js';

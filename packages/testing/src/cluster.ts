@@ -27,6 +27,8 @@ interface Instance {
   role: Role;
   index: number;
   port: number;
+  /** Where /metrics answers: its own listener for gRPC services, the API port for gateways. */
+  metricsPort: number;
   env: Record<string, string>;
   logFile: string;
   child?: ChildProcess;
@@ -73,10 +75,12 @@ export class LocalCluster {
     const instances: Instance[] = [];
     for (const role of Object.keys(counts) as Role[]) {
       for (let index = 0; index < counts[role]; index++) {
+        const port = await freePort();
         instances.push({
           role,
           index,
-          port: await freePort(),
+          port,
+          metricsPort: role === 'gateway' ? port : await freePort(),
           env: {},
           logFile: path.join(dir, `${role}-${index}.log`),
         });
@@ -109,6 +113,9 @@ export class LocalCluster {
         HUEDB_COMPACTOR_DIR: path.join(dir, `${instance.role}-${instance.index}-work`),
         HUEDB_SEGMENT_CACHE_DIR: path.join(dir, `${instance.role}-${instance.index}-segments`),
         [`HUEDB_${instance.role.toUpperCase()}_LISTEN`]: listen,
+        ...(instance.role === 'gateway'
+          ? {}
+          : { HUEDB_METRICS_LISTEN: `127.0.0.1:${instance.metricsPort}` }),
         ...(options.env?.[instance.role] ?? {}),
       };
     }
@@ -143,6 +150,11 @@ export class LocalCluster {
   /** "host:port" of every instance of a role. */
   addresses(role: Role): string[] {
     return this.instances.filter((i) => i.role === role).map((i) => `127.0.0.1:${i.port}`);
+  }
+
+  /** The Prometheus /metrics URL of one instance (gateways serve it on their API port). */
+  metricsUrl(role: Role, index: number): string {
+    return `http://127.0.0.1:${this.find(role, index).metricsPort}/metrics`;
   }
 
   /** Stops one instance: SIGTERM (graceful) or SIGKILL (crash). Resolves when it has exited. */

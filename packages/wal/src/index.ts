@@ -24,3 +24,4 @@ export {
   WalUnavailableError,
 } from './errors.js';
 export { partitionForCollection } from './partitioner.js';
+export { instrumentWal, type WalCallOutcome, type WalObserver } from './instrumented.js';

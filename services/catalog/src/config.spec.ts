@@ -5,7 +5,7 @@ describe('catalog config from the environment', () => {
   const url = 'postgres://u:p@127.0.0.1:5432/huedb';
 
   it('applies the defaults', () => {
-    expect(loadConfig({ HUEDB_POSTGRES_URL: url })).toEqual({
+    expect(loadConfig({ HUEDB_POSTGRES_URL: url })).toMatchObject({
       postgresUrl: url,
       listen: '127.0.0.1:50051',
       allowReset: false,
@@ -21,7 +21,7 @@ describe('catalog config from the environment', () => {
         HUEDB_ALLOW_RESET: 'true',
         HUEDB_POSTGRES_POOL_MAX: '3',
       }),
-    ).toEqual({ postgresUrl: url, listen: '0.0.0.0:7000', allowReset: true, poolMax: 3 });
+    ).toMatchObject({ postgresUrl: url, listen: '0.0.0.0:7000', allowReset: true, poolMax: 3 });
   });
 
   it('names the variable that is missing or malformed', () => {

@@ -39,3 +39,4 @@ export {
   type Migration,
   type MigrationReport,
 } from './sql/migrator.js';
+export { catalogSettings } from './config.js';

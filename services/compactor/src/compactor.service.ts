@@ -19,6 +19,12 @@ import {
 } from '@huedb/index';
 import type { ObjectStore } from '@huedb/storage';
 import type { CompactorConfig } from './config.js';
+import {
+  collectionsDue,
+  compactedRecords,
+  compactionDuration,
+  compactionLag,
+} from './compactor-metrics.js';
 import type { SegmentCache } from '@huedb/index';
 
 /** Where the compactor opens the current segment version from. */
@@ -122,9 +128,25 @@ export class Compactor {
   compact(collectionId: string): Promise<CompactionOutcome> {
     const existing = this.inFlight.get(collectionId);
     if (existing) return existing;
-    const work = this.compactWithRetries(collectionId).finally(() =>
-      this.inFlight.delete(collectionId),
-    );
+    const done = compactionDuration.startTimer();
+    const work = this.compactWithRetries(collectionId)
+      .then(
+        (outcome) => {
+          done({ outcome: outcome.recordsCompacted > 0 ? 'compacted' : 'nothing' });
+          compactedRecords.inc(outcome.recordsCompacted);
+          if (outcome.recordsCompacted > 0) {
+            this.log(
+              `compacted ${collectionId}: version ${outcome.version} at log position ${outcome.logPosition} (${outcome.recordsCompacted} records folded, ${outcome.recordCount} live)`,
+            );
+          }
+          return outcome;
+        },
+        (err: unknown) => {
+          done({ outcome: 'failed' });
+          throw err;
+        },
+      )
+      .finally(() => this.inFlight.delete(collectionId));
     this.inFlight.set(collectionId, work);
     return work;
   }
@@ -144,7 +166,14 @@ export class Compactor {
       }),
       this.deps.catalog.listPendingForks({ limit: PENDING_FORKS_PER_ROUND }),
     ]);
-    return [...new Set([...collections.map((c) => c.collectionId), ...forks])];
+    const oldest = collections.reduce(
+      (min, c) => (c.firstAppendedAtMs < min ? c.firstAppendedAtMs : min),
+      BigInt(Date.now()),
+    );
+    compactionLag.set(Math.max(0, Date.now() - Number(oldest)) / 1000);
+    const due = [...new Set([...collections.map((c) => c.collectionId), ...forks])];
+    collectionsDue.set(due.length);
+    return due;
   }
 
   private async compactWithRetries(collectionId: string): Promise<CompactionOutcome> {

@@ -1,4 +1,77 @@
-/** Compactor settings, from the environment. */
+import {
+  asSources,
+  backendSettings,
+  integer,
+  loadSettings,
+  memberMaxAgeSetting,
+  membershipSettings,
+  objectStoreSettings,
+  observabilitySettings,
+  oneOf,
+  hostPort,
+  text,
+  type SettingsSources,
+} from '@huedb/service';
+
+/** The compactor's settings (docs/configuration.md is generated from this). */
+export const compactorSettings = {
+  ...observabilitySettings,
+  ...backendSettings,
+  ...membershipSettings,
+  ...memberMaxAgeSetting,
+  ...objectStoreSettings,
+  listen: {
+    env: 'HUEDB_COMPACTOR_LISTEN',
+    schema: hostPort(),
+    type: 'host:port',
+    default: '127.0.0.1:50071',
+    description: "Where the compactor's gRPC API (Compact on demand) listens.",
+  },
+  minRecords: {
+    env: 'HUEDB_COMPACTION_MIN_RECORDS',
+    schema: integer(1),
+    type: 'integer ≥ 1',
+    default: '5000',
+    description: 'Compact a collection once it has this many uncompacted records…',
+  },
+  maxAgeMs: {
+    env: 'HUEDB_COMPACTION_MAX_AGE_MS',
+    schema: integer(0),
+    type: 'integer ≥ 0 (ms)',
+    default: '30000',
+    description: '…or once its oldest uncompacted batch is this old.',
+  },
+  pollIntervalMs: {
+    env: 'HUEDB_COMPACTION_POLL_MS',
+    schema: integer(1),
+    type: 'integer ≥ 1 (ms)',
+    default: '1000',
+    description: 'How often the compactor looks for work.',
+  },
+  gcGraceMs: {
+    env: 'HUEDB_SEGMENT_GC_GRACE_MS',
+    schema: integer(0),
+    type: 'integer ≥ 0 (ms)',
+    default: String(10 * 60_000),
+    description: 'A superseded segment version is deleted this long after it was superseded.',
+  },
+  workDir: {
+    env: 'HUEDB_COMPACTOR_DIR',
+    schema: text(),
+    type: 'path',
+    default: '/tmp/huedb-compactor',
+    description: 'Local scratch space for building segments.',
+  },
+  compaction: {
+    env: 'HUEDB_COMPACTION',
+    schema: oneOf(['on', 'off']),
+    type: 'on | off',
+    default: 'on',
+    description: 'off: compact only on demand (the Compact RPC), never by thresholds.',
+  },
+} as const;
+
+/** Compactor settings. */
 export interface CompactorConfig {
   /** Where the CompactorService gRPC API listens ("host:port"). */
   listen: string;
@@ -20,25 +93,27 @@ export interface CompactorConfig {
   heartbeatIntervalMs: number;
   /** Set to false to run the compactor only on demand (Compact RPC). */
   enabled: boolean;
+  logLevel: string;
+  logPretty?: boolean | undefined;
+  metricsListen?: string | undefined;
 }
 
-export function loadCompactorConfig(env: NodeJS.ProcessEnv = process.env): CompactorConfig {
-  const listen = env.HUEDB_COMPACTOR_LISTEN ?? '127.0.0.1:50071';
+/** The compactor's configuration plus the object store settings it was read with. */
+export type CompactorProcessConfig = CompactorConfig &
+  Pick<ReturnType<typeof loadRaw>, keyof typeof objectStoreSettings>;
+
+function loadRaw(sources: SettingsSources) {
+  return loadSettings(compactorSettings, sources);
+}
+
+/** Reads the config (a bare env or flags/env/file); throws naming the variable. */
+export function loadCompactorConfig(
+  sources: NodeJS.ProcessEnv | SettingsSources = process.env,
+): CompactorProcessConfig {
+  const { compaction, ...config } = loadRaw(asSources(sources));
   return {
-    listen,
-    memberId: env.HUEDB_MEMBER_ID ?? `compactor-${listen}`,
-    catalogAddress: env.HUEDB_CATALOG_ADDR ?? '127.0.0.1:50051',
-    logAddresses: (env.HUEDB_LOG_ADDR ?? '127.0.0.1:50052')
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean),
-    minRecords: Number(env.HUEDB_COMPACTION_MIN_RECORDS ?? 5_000),
-    maxAgeMs: Number(env.HUEDB_COMPACTION_MAX_AGE_MS ?? 30_000),
-    pollIntervalMs: Number(env.HUEDB_COMPACTION_POLL_MS ?? 1_000),
-    gcGraceMs: Number(env.HUEDB_SEGMENT_GC_GRACE_MS ?? 10 * 60_000),
-    workDir: env.HUEDB_COMPACTOR_DIR ?? '/tmp/huedb-compactor',
-    memberMaxAgeMs: Number(env.HUEDB_MEMBER_MAX_AGE_MS ?? 10_000),
-    heartbeatIntervalMs: Number(env.HUEDB_HEARTBEAT_INTERVAL_MS ?? 2_000),
-    enabled: (env.HUEDB_COMPACTION ?? 'on') !== 'off',
+    ...config,
+    memberId: config.memberId ?? `compactor-${config.listen}`,
+    enabled: compaction !== 'off',
   };
 }

@@ -9,4 +9,4 @@ export {
   type SegmentLoader,
 } from './compactor.service.js';
 export { createCompactorHandlers } from './compactor.grpc.js';
-export { loadCompactorConfig, type CompactorConfig } from './config.js';
+export { compactorSettings, loadCompactorConfig, type CompactorConfig } from './config.js';

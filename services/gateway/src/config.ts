@@ -1,6 +1,62 @@
-import { LIMIT_PROFILES, type LimitProfile } from '@huedb/core';
+import { type LimitProfile } from '@huedb/core';
+import {
+  asSources,
+  backendSettings,
+  boolean,
+  hostPort,
+  integer,
+  loadSettings,
+  memberMaxAgeSetting,
+  observabilitySettings,
+  oneOf,
+  type SettingsSources,
+} from '@huedb/service';
 
-/** Gateway settings, from the environment. */
+/** The gateway's settings (docs/configuration.md is generated from this). */
+export const gatewaySettings = {
+  ...observabilitySettings,
+  ...backendSettings,
+  ...memberMaxAgeSetting,
+  listen: {
+    env: 'HUEDB_GATEWAY_LISTEN',
+    schema: hostPort(),
+    type: 'host:port',
+    default: '127.0.0.1:8000',
+    description: "Where the gateway's HTTP API (Chroma API v2, /metrics) listens.",
+  },
+  allowReset: {
+    env: 'HUEDB_ALLOW_RESET',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'false',
+    description: 'Whether Reset (POST /api/v2/reset) may wipe everything (tests only).',
+  },
+  rpcTimeoutMs: {
+    env: 'HUEDB_RPC_TIMEOUT_MS',
+    schema: integer(1),
+    type: 'integer ≥ 1 (ms)',
+    default: '30000',
+    description: 'Per-call deadline of internal RPCs.',
+  },
+  collectionCacheMs: {
+    env: 'HUEDB_COLLECTION_CACHE_MS',
+    schema: integer(0),
+    type: 'integer ≥ 0 (ms)',
+    default: '1000',
+    description:
+      "How long record operations reuse a collection's catalog row (0 = ask every time).",
+  },
+  limits: {
+    env: 'HUEDB_LIMITS',
+    schema: oneOf(['hosted', 'unlimited']),
+    type: 'hosted | unlimited',
+    default: 'hosted',
+    description:
+      "Which limits to enforce: hosted Chroma's (32 metadata keys, 8 where predicates, 300 results, …; a shared service must bound what one request costs) or only what `chroma run` enforces.",
+  },
+} as const;
+
+/** Gateway settings. */
 export interface GatewayConfig {
   /** Where HTTP listens. */
   host: string;
@@ -23,30 +79,21 @@ export interface GatewayConfig {
    * what one request can cost) or `unlimited` (what `chroma run` enforces; single-node's).
    */
   limits: LimitProfile;
+  logLevel: string;
+  logPretty?: boolean | undefined;
+  metricsListen?: string | undefined;
 }
 
-/** Reads HUEDB_* variables; throws naming the first one that is malformed. */
-export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const [host, port] = splitHostPort(
-    env.HUEDB_GATEWAY_LISTEN ?? '127.0.0.1:8000',
-    'HUEDB_GATEWAY_LISTEN',
-  );
-  return {
-    host,
-    port,
-    catalogAddress: env.HUEDB_CATALOG_ADDR ?? '127.0.0.1:50051',
-    logAddresses: (env.HUEDB_LOG_ADDR ?? '127.0.0.1:50052')
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean),
-    allowReset: parseBool(env.HUEDB_ALLOW_RESET ?? 'false', 'HUEDB_ALLOW_RESET'),
-    memberMaxAgeMs: Number(env.HUEDB_MEMBER_MAX_AGE_MS ?? 10_000),
-    rpcTimeoutMs: Number(env.HUEDB_RPC_TIMEOUT_MS ?? 30_000),
-    collectionCacheMs: Number(env.HUEDB_COLLECTION_CACHE_MS ?? 1_000),
-    limits: parseLimitProfile(env.HUEDB_LIMITS ?? 'hosted', 'HUEDB_LIMITS'),
-  };
+/** Reads the config (a bare env or flags/env/file); throws naming the first malformed variable. */
+export function loadGatewayConfig(
+  sources: NodeJS.ProcessEnv | SettingsSources = process.env,
+): GatewayConfig {
+  const { listen, ...rest } = loadSettings(gatewaySettings, asSources(sources));
+  const [host, port] = splitHostPort(listen, 'HUEDB_GATEWAY_LISTEN');
+  return { ...rest, host, port };
 }
 
+/** Splits "host:port"; throws naming `name` when it is not one. */
 export function splitHostPort(value: string, name: string): [string, number] {
   const i = value.lastIndexOf(':');
   const port = Number(value.slice(i + 1));
@@ -54,16 +101,4 @@ export function splitHostPort(value: string, name: string): [string, number] {
     throw new Error(`${name}=${value}: expected host:port`);
   }
   return [value.slice(0, i), port];
-}
-
-/** A limit profile's name, checked; throws naming the variable. */
-export function parseLimitProfile(value: string, name: string): LimitProfile {
-  if (Object.hasOwn(LIMIT_PROFILES, value)) return value as LimitProfile;
-  throw new Error(`${name}=${value}: expected one of ${Object.keys(LIMIT_PROFILES).join(', ')}`);
-}
-
-function parseBool(value: string, name: string): boolean {
-  if (/^(1|true|yes|on)$/i.test(value)) return true;
-  if (/^(0|false|no|off)$/i.test(value)) return false;
-  throw new Error(`${name}=${value}: expected true or false`);
 }

@@ -2,7 +2,7 @@
  * The HueDB gateway: Chroma's HTTP API v2 over the catalog, the log and query nodes.
  * Single-node mode builds it with in-process backends through {@link createGatewayApp}.
  */
-export { createGatewayApp } from './app.js';
+export { createGatewayApp, type GatewayAppOptions } from './app.js';
 export type { Backends } from './backends/backends.js';
 export { GrpcBackends } from './backends/grpc-backends.js';
-export { loadGatewayConfig, parseLimitProfile, type GatewayConfig } from './config.js';
+export { gatewaySettings, loadGatewayConfig, type GatewayConfig } from './config.js';

@@ -6,3 +6,5 @@ export { LogService, type LogServiceOptions } from './log.service.js';
 export { createLogHandlers } from './log.grpc.js';
 export { startLogServer, type LogServer, type LogServerOptions } from './log.server.js';
 export { loadConfig, type LogConfig } from './config.js';
+export { logSettings } from './config.js';
+export { registerTailMetrics, walMetrics } from './wal-metrics.js';

@@ -253,7 +253,7 @@ describe('log service process', () => {
       remote.close();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      expect(output).toMatch(/SIGTERM: draining calls[\s\S]*stopped/);
+      expect(output).toMatch(/"signal":"SIGTERM","msg":"draining"[\s\S]*"msg":"stopped"/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       const admin = new Admin({ clientId: 'log-test-admin', bootstrapBrokers: kafkaBrokers });

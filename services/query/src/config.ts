@@ -1,34 +1,69 @@
-/** Query node settings, from the environment. */
-export interface QueryConfig {
-  /** Where gRPC listens ("host:port"); also the address announced to the catalog. */
-  listen: string;
-  /** A stable id for membership (e.g. the pod name). */
-  memberId: string;
-  catalogAddress: string;
-  logAddresses: string[];
-  /** Memory budget of materialized tails (bytes). */
-  cacheBytes: number;
-  /** Where downloaded segment versions are kept on local disk. */
-  segmentCacheDir: string;
-  /** Memory budget of open segments (bytes). */
-  segmentCacheBytes: number;
-  heartbeatIntervalMs: number;
-}
+import {
+  asSources,
+  backendSettings,
+  hostPort,
+  integer,
+  loadSettings,
+  membershipSettings,
+  objectStoreSettings,
+  observabilitySettings,
+  text,
+  type SettingsOf,
+  type SettingsSources,
+} from '@huedb/service';
 
-export function loadQueryConfig(env: NodeJS.ProcessEnv = process.env): QueryConfig {
-  const listen = env.HUEDB_QUERY_LISTEN ?? '127.0.0.1:50053';
+/** The query node's settings (docs/configuration.md is generated from this). */
+export const querySettings = {
+  ...observabilitySettings,
+  ...backendSettings,
+  ...membershipSettings,
+  ...objectStoreSettings,
+  listen: {
+    env: 'HUEDB_QUERY_LISTEN',
+    schema: hostPort(),
+    type: 'host:port',
+    default: '127.0.0.1:50053',
+    description:
+      "Where the query node's gRPC server binds; also the address announced to the catalog.",
+  },
+  cacheBytes: {
+    env: 'HUEDB_QUERY_CACHE_BYTES',
+    schema: integer(1),
+    type: 'integer ≥ 1 (bytes)',
+    default: String(512 * 1024 * 1024),
+    description: 'Memory budget of materialized tails.',
+  },
+  segmentCacheDir: {
+    env: 'HUEDB_SEGMENT_CACHE_DIR',
+    schema: text(),
+    type: 'path',
+    description:
+      'Where downloaded segment versions are kept on local disk. Default: `/tmp/huedb-query-<listen>`.',
+  },
+  segmentCacheBytes: {
+    env: 'HUEDB_SEGMENT_CACHE_BYTES',
+    schema: integer(1),
+    type: 'integer ≥ 1 (bytes)',
+    default: String(2 * 1024 * 1024 * 1024),
+    description: 'Memory budget of open segments.',
+  },
+} as const;
+
+/** Query node settings, with the derived defaults filled in. */
+export type QueryConfig = SettingsOf<typeof querySettings> & {
+  memberId: string;
+  segmentCacheDir: string;
+};
+
+/** Reads the config (a bare env or flags/env/file); throws naming the variable. */
+export function loadQueryConfig(
+  sources: NodeJS.ProcessEnv | SettingsSources = process.env,
+): QueryConfig {
+  const config = loadSettings(querySettings, asSources(sources));
   return {
-    listen,
-    memberId: env.HUEDB_MEMBER_ID ?? `query-${listen}`,
-    catalogAddress: env.HUEDB_CATALOG_ADDR ?? '127.0.0.1:50051',
-    logAddresses: (env.HUEDB_LOG_ADDR ?? '127.0.0.1:50052')
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean),
-    cacheBytes: Number(env.HUEDB_QUERY_CACHE_BYTES ?? 512 * 1024 * 1024),
+    ...config,
+    memberId: config.memberId ?? `query-${config.listen}`,
     segmentCacheDir:
-      env.HUEDB_SEGMENT_CACHE_DIR ?? `/tmp/huedb-query-${listen.replace(/[^\w]/g, '_')}`,
-    segmentCacheBytes: Number(env.HUEDB_SEGMENT_CACHE_BYTES ?? 2 * 1024 * 1024 * 1024),
-    heartbeatIntervalMs: Number(env.HUEDB_HEARTBEAT_INTERVAL_MS ?? 2_000),
+      config.segmentCacheDir ?? `/tmp/huedb-query-${config.listen.replace(/[^\w]/g, '_')}`,
   };
 }

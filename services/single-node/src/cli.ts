@@ -1,48 +1,46 @@
-import { parseArgs } from 'node:util';
+/**
+ * `huedb run [--path ./data] [--host 127.0.0.1] [--port 8000] [--allow-reset]`: single-node HueDB
+ * in this process. Every setting also reads from HUEDB_* and a config file: docs/configuration.md.
+ */
+import { runService } from '@huedb/service';
+import { loadSingleNodeConfig } from './config.js';
 import { startSingleNode } from './single-node.js';
 
 const USAGE = `usage: huedb run [--path ./data] [--host 127.0.0.1] [--port 8000] [--allow-reset]
 
-Runs HueDB on one machine: the Chroma HTTP API v2 on --host:--port, data in --path.`;
+Runs HueDB on one machine: the Chroma HTTP API v2 on --host:--port, data in --path.
+Every setting: docs/configuration.md.`;
 
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    path: { type: 'string', default: './data' },
-    host: { type: 'string', default: '127.0.0.1' },
-    port: { type: 'string', default: '8000' },
-    'allow-reset': { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
+const argv = process.argv.slice(2);
+const command = argv.find((a) => !a.startsWith('-')) ?? 'run';
+if (argv.includes('--help') || argv.includes('-h') || command !== 'run') {
+  console.log(USAGE);
+  process.exit(argv.includes('--help') || argv.includes('-h') ? 0 : 2);
+}
+
+await runService({
+  name: 'single-node',
+  load: loadSingleNodeConfig,
+  async start(config, { log, onClose }) {
+    const node = await startSingleNode({
+      path: config.path,
+      host: config.host,
+      port: config.port,
+      allowReset: config.allowReset,
+      rpcTimeoutMs: config.rpcTimeoutMs,
+      collectionCacheMs: config.collectionCacheMs,
+      compactor: {
+        minRecords: config.minRecords,
+        maxAgeMs: config.maxAgeMs,
+        pollIntervalMs: config.pollIntervalMs,
+        gcGraceMs: config.gcGraceMs,
+        enabled: config.compaction !== 'off',
+      },
+      env: process.env,
+      logger: log,
+    });
+    onClose(() => node.close());
+    // startSingleNode logged where it serves and how long it took.
+    return 'ready';
   },
 });
-
-const command = positionals[0] ?? 'run';
-if (values.help || command !== 'run') {
-  console.log(USAGE);
-  process.exit(values.help ? 0 : 2);
-}
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port ${values.port}: expected a port number`);
-  process.exit(2);
-}
-
-const node = await startSingleNode({
-  path: values.path,
-  host: values.host,
-  port,
-  allowReset: values['allow-reset'] || process.env.HUEDB_ALLOW_RESET === 'true',
-});
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    console.log(`huedb: ${signal}, shutting down`);
-    node.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error('huedb: shutdown failed', err);
-        process.exit(1);
-      },
-    );
-  });
-}

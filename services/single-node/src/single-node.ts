@@ -15,14 +15,13 @@ import {
   createQueryHandlers,
   LogTailSource,
   QueryEngine,
+  segmentCacheMetrics,
 } from '@huedb/query';
-import { Compactor, loadCompactorConfig } from '@huedb/compactor';
-import {
-  createGatewayApp,
-  loadGatewayConfig,
-  parseLimitProfile,
-  type Backends,
-} from '@huedb/gateway';
+import { Compactor, loadCompactorConfig, type CompactorConfig } from '@huedb/compactor';
+import { createGatewayApp, loadGatewayConfig, type Backends } from '@huedb/gateway';
+import { registerTailMetrics, walMetrics } from '@huedb/log';
+import { createLogger, nestLogger, type Logger } from '@huedb/service';
+import { instrumentWal } from '@huedb/wal';
 
 /** How to run single-node HueDB. */
 export interface SingleNodeOptions {
@@ -33,9 +32,19 @@ export interface SingleNodeOptions {
   port: number;
   /** Allow POST /api/v2/reset (tests). */
   allowReset?: boolean;
-  /** Compaction thresholds, as in the compactor's environment (HUEDB_COMPACTION_*). */
+  /**
+   * The gateway's and the compactor's settings (HUEDB_RPC_TIMEOUT_MS, HUEDB_COMPACTION_*, ...),
+   * read as those services read them. Default: process.env.
+   */
   env?: NodeJS.ProcessEnv;
-  log?: (message: string) => void;
+  /** Overrides of what `env` says (e.g. from flags or a config file). */
+  rpcTimeoutMs?: number;
+  collectionCacheMs?: number;
+  compactor?: Partial<
+    Pick<CompactorConfig, 'minRecords' | 'maxAgeMs' | 'pollIntervalMs' | 'gcGraceMs' | 'enabled'>
+  >;
+  /** Where log lines go (default: a JSON logger on stdout). */
+  logger?: Logger;
 }
 
 /** A running single-node HueDB. */
@@ -54,7 +63,7 @@ const MEMBER = { id: 'single-node', role: 'query', address: 'in-process' };
  * catalog on PGlite, log on local files (fsync before ack), segments on the filesystem.
  */
 export async function startSingleNode(options: SingleNodeOptions): Promise<SingleNode> {
-  const log = options.log ?? ((m: string) => console.log(m));
+  const logger = options.logger ?? createLogger({ service: 'single-node' });
   const env = options.env ?? process.env;
   const dir = path.resolve(options.path);
   await mkdir(dir, { recursive: true });
@@ -62,14 +71,27 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
 
   // Open the log first: it takes the directory's lock, so a second process fails before touching
   // the catalog.
-  const wal = await LocalWal.open({ dir: path.join(dir, 'wal') });
+  const localWal = await LocalWal.open({
+    dir: path.join(dir, 'wal'),
+    logger: {
+      info: (message) => logger.info({ component: 'wal' }, message),
+      warn: (message, err) => logger.warn({ component: 'wal', err }, message),
+    },
+  });
+  const wal = instrumentWal(localWal, walMetrics());
+  registerTailMetrics(wal);
   const catalogService = await openPGliteCatalog(path.join(dir, 'catalog'), {
     allowReset: options.allowReset ?? false,
   });
   const catalog = inProcessClient(CatalogService, createCatalogHandlers(catalogService.service));
   const logClient = inProcessClient(LogService, createLogHandlers(wal));
   const store = createFsObjectStore({ root: path.join(dir, 'objects') });
-  const segments = new SegmentCache(store, path.join(dir, 'cache'), 1024 * 1024 * 1024);
+  const segments = new SegmentCache(
+    store,
+    path.join(dir, 'cache'),
+    1024 * 1024 * 1024,
+    segmentCacheMetrics(),
+  );
 
   const engine = new QueryEngine(
     new CollectionStateCache(new LogTailSource(() => [logClient]), segments, 512 * 1024 * 1024),
@@ -78,13 +100,14 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
 
   const compactorConfig = {
     ...loadCompactorConfig(env),
+    ...options.compactor,
     memberId: 'single-node',
     workDir: path.join(dir, 'tmp'),
   };
   const compactor = new Compactor(
     { catalog, logsFor: () => [logClient], store, segments },
     compactorConfig,
-    (message, err) => (err ? console.error(message, err) : log(message)),
+    (message, err) => (err ? logger.error({ err }, message) : logger.info(message)),
   );
 
   const backends: Backends = {
@@ -93,27 +116,40 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     queryNodesFor: () => Promise.resolve([query]),
     close: () => {},
   };
+  const gatewayEnv = loadGatewayConfig(env);
   const gatewayConfig = {
-    ...loadGatewayConfig({}),
+    ...gatewayEnv,
+    ...(options.rpcTimeoutMs !== undefined ? { rpcTimeoutMs: options.rpcTimeoutMs } : {}),
+    ...(options.collectionCacheMs !== undefined
+      ? { collectionCacheMs: options.collectionCacheMs }
+      : {}),
     host: options.host,
     port: options.port,
     allowReset: options.allowReset ?? false,
     // Single-node stands in for `chroma run`, which enforces no plan limit: it must take every
     // request `chroma run` takes. (HUEDB_LIMITS=hosted tries a hosted plan locally.)
-    limits: parseLimitProfile(env.HUEDB_LIMITS ?? 'unlimited', 'HUEDB_LIMITS'),
+    limits: env.HUEDB_LIMITS ? gatewayEnv.limits : ('unlimited' as const),
   };
-  const app = await createGatewayApp(backends, gatewayConfig, LIMIT_PROFILES[gatewayConfig.limits]);
+  const app = await createGatewayApp(
+    backends,
+    gatewayConfig,
+    LIMIT_PROFILES[gatewayConfig.limits],
+    {
+      logger: nestLogger(logger),
+    },
+  );
   // The gateway's readiness asks the catalog for live query nodes: the in-process one says so.
   const stopHeartbeat = await startHeartbeat(catalog, MEMBER, 2_000, (err) =>
-    console.error('heartbeat failed', err),
+    logger.warn({ err }, 'membership: heartbeat failed'),
   );
   await app.listen(options.port, options.host);
   compactor.start();
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host}:${port}`;
-  log(
-    `huedb single-node serving the Chroma API at ${url} (data in ${dir}; started in ${Date.now() - started} ms)`,
+  logger.info(
+    { dir, startedInMs: Date.now() - started },
+    `single-node serving the Chroma API at ${url}`,
   );
 
   let closing: Promise<void> | undefined;

@@ -1,0 +1,171 @@
+import { catalogSettings } from '@huedb/catalog';
+import { compactorSettings } from '@huedb/compactor';
+import { gatewaySettings } from '@huedb/gateway';
+import { logSettings } from '@huedb/log';
+import { querySettings } from '@huedb/query';
+import { renderConfigurationDocs, type OtherVariable } from '@huedb/service';
+import { singleNodeSettings } from './config.js';
+
+/** Variables read by scripts, the Makefile and the test harness rather than by a service. */
+const OTHER_VARIABLES: OtherVariable[] = [
+  {
+    env: 'HUEDB_CONFIG',
+    readBy: 'every service',
+    default: '—',
+    description: 'A YAML or JSON settings file (same as `--config`).',
+  },
+  {
+    env: 'HUEDB_COMPACTOR_FAILPOINT',
+    readBy: 'compactor (tests)',
+    default: '—',
+    description:
+      'Crash the compactor at a named step (after-build, after-upload, after-register, after-advance): fault tests only.',
+  },
+  {
+    env: 'HUEDB_CACHE_DIR',
+    readBy: 'deploy/local/lib.sh, scripts/ensure-pnpm.sh',
+    default: '`~/.cache/huedb`',
+    description: 'Where downloaded tools (pnpm, Kafka, MinIO, Chroma venv) are cached.',
+  },
+  {
+    env: 'HUEDB_CATALOG_PORT',
+    readBy: 'deploy/local/cluster.sh',
+    default: '`50051`',
+    description: "The local cluster's catalog port.",
+  },
+  {
+    env: 'HUEDB_LOG_PORT',
+    readBy: 'deploy/local/cluster.sh',
+    default: '`50052`',
+    description: "The local cluster's log port.",
+  },
+  {
+    env: 'HUEDB_QUERY_PORT',
+    readBy: 'deploy/local/cluster.sh',
+    default: '`50061`',
+    description: "The local cluster's first query node port (the next ones follow).",
+  },
+  {
+    env: 'HUEDB_COMPACTOR_PORT',
+    readBy: 'deploy/local/cluster.sh',
+    default: '`50071`',
+    description: "The local cluster's compactor port.",
+  },
+  {
+    env: 'HUEDB_GATEWAY_PORT',
+    readBy: 'deploy/local/cluster.sh',
+    default: '`8000`',
+    description: "The local cluster's first gateway port (the next ones follow).",
+  },
+  {
+    env: 'HUEDB_GATEWAY_URL_<n>',
+    readBy: 'deploy/local/cluster.sh (printed)',
+    default: '—',
+    description: 'Printed by `cluster.sh up`: the URL of gateway n.',
+  },
+  {
+    env: 'HUEDB_CLUSTER_GATEWAYS',
+    readBy: 'deploy/local/cluster.sh',
+    default: '`2`',
+    description: 'Gateways in the local cluster.',
+  },
+  {
+    env: 'HUEDB_CLUSTER_QUERY_NODES',
+    readBy: 'deploy/local/cluster.sh',
+    default: '`2`',
+    description: 'Query nodes in the local cluster.',
+  },
+  {
+    env: 'HUEDB_COMPONENT',
+    readBy: 'deploy/local/*.sh',
+    default: '—',
+    description: 'Set by the scripts for their log lines: the component being started.',
+  },
+  {
+    env: 'HUEDB_START_TIMEOUT',
+    readBy: 'deploy/local/*.sh',
+    default: '`120`',
+    description: 'Seconds a local component may take to answer after start.',
+  },
+  {
+    env: 'HUEDB_STOP_TIMEOUT',
+    readBy: 'deploy/local/lib.sh',
+    default: '`30`',
+    description: 'Seconds a local component may take to stop before SIGKILL.',
+  },
+  {
+    env: 'HUEDB_PG_PORT',
+    readBy: 'deploy/local/postgres.sh',
+    default: '`54329`',
+    description: 'The local Postgres port.',
+  },
+  {
+    env: 'HUEDB_KAFKA_PORT',
+    readBy: 'deploy/local/kafka.sh, packages/wal/test/bench',
+    default: '`19092`',
+    description: 'The local Kafka broker port.',
+  },
+  {
+    env: 'HUEDB_KAFKA_CONTROLLER_PORT',
+    readBy: 'deploy/local/kafka.sh, packages/wal/test/bench',
+    default: '`19093`',
+    description: 'The local Kafka KRaft controller port.',
+  },
+  {
+    env: 'HUEDB_KAFKA_JAVA_OPTS',
+    readBy: 'deploy/local/kafka.sh',
+    default: '`-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1`',
+    description: 'JVM options of the local Kafka.',
+  },
+  {
+    env: 'HUEDB_MINIO_PORT',
+    readBy: 'deploy/local/minio.sh',
+    default: '`19000`',
+    description: 'The local MinIO S3 port.',
+  },
+  {
+    env: 'HUEDB_MINIO_CONSOLE_PORT',
+    readBy: 'deploy/local/minio.sh',
+    default: '`19001`',
+    description: 'The local MinIO console port.',
+  },
+  {
+    env: 'HUEDB_CHROMA_VERSION',
+    readBy: 'deploy/local/chroma.sh, packages/testing',
+    default: '`1.5.9`',
+    description: 'The reference Chroma installed for differential tests.',
+  },
+  {
+    env: 'HUEDB_TEST_INFRA_DIR',
+    readBy: 'Makefile, packages/testing',
+    default: '`.data/test-infra`',
+    description: "Where the tests' local Postgres/Kafka/MinIO keep their data.",
+  },
+  {
+    env: 'HUEDB_DIFF_RUNS',
+    readBy: 'test/e2e/differential.test.ts',
+    default: '`30`',
+    description: 'Runs of the differential test against Chroma.',
+  },
+  {
+    env: 'HUEDB_MODEL_RUNS',
+    readBy: 'test/e2e/model.test.ts',
+    default: '`40`',
+    description: 'Runs of the model-based test.',
+  },
+];
+
+/** docs/configuration.md as the schemas say it should read. */
+export function configurationDocs(): string {
+  return renderConfigurationDocs(
+    [
+      { service: 'catalog', settings: catalogSettings },
+      { service: 'log', settings: logSettings },
+      { service: 'query', settings: querySettings },
+      { service: 'compactor', settings: compactorSettings },
+      { service: 'gateway', settings: gatewaySettings },
+      { service: 'single-node', settings: singleNodeSettings },
+    ],
+    OTHER_VARIABLES,
+  );
+}
