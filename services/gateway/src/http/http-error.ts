@@ -55,7 +55,8 @@ export function toChromaError(err: unknown): HttpError {
     if (status === 404) {
       return { status, body: { error: 'NotFoundError', message: 'Not found' } };
     }
-    return status >= 500
+    // 501 is a deliberate answer (a route HueDB does not serve yet, e.g. search), not a bug.
+    return status >= 500 && status !== 501
       ? INTERNAL
       : { status, body: { error: 'ChromaError', message: err.message } };
   }
