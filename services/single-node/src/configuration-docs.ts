@@ -144,7 +144,7 @@ const OTHER_VARIABLES: OtherVariable[] = [
   {
     env: 'HUEDB_DIFF_RUNS',
     readBy: 'test/e2e/differential.test.ts',
-    default: '`30`',
+    default: '`100`',
     description: 'Runs of the differential test against Chroma.',
   },
   {
