@@ -8,3 +8,4 @@ export { createGrpcServer, addService, listen, type GrpcServerOptions } from './
 export type { ServiceHandlers, ServiceClient, CallOptions, CallContext } from './types.js';
 export { createClient, type ClientOptions } from './client.js';
 export { inProcessClient } from './in-process.js';
+export { firstAvailable, PULL_PAGE_RECORDS, type FailoverOptions } from './failover.js';
