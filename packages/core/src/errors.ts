@@ -33,6 +33,22 @@ export const GrpcCode = {
 /** A gRPC status code, one of the values of {@link GrpcCode}. */
 export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
 
+/** A gRPC status code's name, one of the keys of {@link GrpcCode}. */
+export type GrpcCodeName = keyof typeof GrpcCode;
+
+const GRPC_CODE_NAMES = new Map<number, GrpcCodeName>(
+  Object.entries(GrpcCode).map(([name, code]) => [code, name as GrpcCodeName]),
+);
+
+/**
+ * The name of a gRPC status code (`UNAVAILABLE` for 14), for messages and tests; `CODE_<n>` for a
+ * number the spec does not define.
+ * @param code - the status code
+ */
+export function grpcCodeName(code: number): string {
+  return GRPC_CODE_NAMES.get(code) ?? `CODE_${code}`;
+}
+
 /** The kinds of error HueDB distinguishes. */
 export type ErrorKind =
   | 'InvalidArgument'

@@ -24,6 +24,8 @@ export {
   isHueDbError,
   toHttpError,
   grpcCodeOf,
+  grpcCodeName,
+  type GrpcCodeName,
   fromGrpc,
   type ErrorKind,
   type ErrorKindInfo,

@@ -1,6 +1,5 @@
 import { create, type DescService } from '@bufbuild/protobuf';
-import { status } from '@grpc/grpc-js';
-import { RpcError } from './rpc-error.js';
+import { Code, RpcError, rpcErrorOf } from './rpc-error.js';
 import type { CallOptions, ServiceClient, ServiceHandlers } from './types.js';
 
 /**
@@ -28,9 +27,10 @@ export function inProcessClient<S extends DescService>(
         });
         return create(method.output, response as never);
       } catch (err) {
-        if (err instanceof RpcError) throw err;
+        const known = rpcErrorOf(err);
+        if (known) throw known;
         const message = err instanceof Error ? err.message : String(err);
-        throw new RpcError(status.INTERNAL, `${service.typeName}.${method.name}: ${message}`);
+        throw new RpcError(Code.INTERNAL, `${service.typeName}.${method.name}: ${message}`);
       }
     };
   }

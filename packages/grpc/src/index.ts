@@ -3,8 +3,9 @@
  * generated in @huedb/proto. Handlers and clients are typed from the service descriptor, so no
  * message type is written by hand and no .proto is loaded at run time.
  */
-export { RpcError, Code } from './rpc-error.js';
+export { RpcError, Code, codeName, rpcErrorOf } from './rpc-error.js';
 export { createGrpcServer, addService, listen, type GrpcServerOptions } from './server.js';
 export type { ServiceHandlers, ServiceClient, CallOptions, CallContext } from './types.js';
 export { createClient, type ClientOptions } from './client.js';
 export { inProcessClient } from './in-process.js';
+export { firstAvailable, PULL_PAGE_RECORDS, type FailoverOptions } from './failover.js';

@@ -2,13 +2,12 @@ import type { DescService } from '@bufbuild/protobuf';
 import {
   Server,
   ServerCredentials,
-  status,
   type sendUnaryData,
   type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { MAX_MESSAGE_BYTES, toGrpcDefinition } from './definition.js';
-import { RpcError } from './rpc-error.js';
+import { Code, rpcErrorOf } from './rpc-error.js';
 import type { CallContext, ServiceHandlers } from './types.js';
 
 /** Server-wide options. */
@@ -26,8 +25,8 @@ export function createGrpcServer(): Server {
 }
 
 /**
- * Registers handlers for every RPC of `service` on `server`. An RpcError thrown by a handler is
- * answered with its code; anything else becomes INTERNAL (and is reported to onInternalError), so
+ * Registers handlers for every RPC of `service` on `server`. An RpcError or a HueDB domain error
+ * thrown by a handler is answered with its code ({@link rpcErrorOf}); anything else becomes INTERNAL (and is reported to onInternalError), so
  * a bug never leaks a stack trace to a caller but is never silent either.
  */
 export function addService<S extends DescService>(
@@ -53,13 +52,14 @@ export function addService<S extends DescService>(
       handler(call.request as never, context).then(
         (response) => callback(null, response),
         (err: unknown) => {
-          if (err instanceof RpcError) {
-            callback({ code: err.code, details: err.message });
+          const known = rpcErrorOf(err);
+          if (known) {
+            callback({ code: known.code, details: known.message });
             return;
           }
           options.onInternalError?.(fullName, err);
           const message = err instanceof Error ? err.message : String(err);
-          callback({ code: status.INTERNAL, details: `${fullName}: ${message}` });
+          callback({ code: Code.INTERNAL, details: `${fullName}: ${message}` });
         },
       );
     };

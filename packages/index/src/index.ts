@@ -34,7 +34,7 @@ export {
   type WriteSegmentOptions,
 } from './segment-writer.js';
 export { SegmentCorruptError } from './segment-errors.js';
-export { TopK, compareNeighbors, type Neighbor } from './top-k.js';
+export { TopK, compareNeighbors, type Neighbor, type NeighborWith } from './top-k.js';
 
 /** hnswlib-node's index class (compiled from source by scripts/install.sh). */
 export const HierarchicalNSW = hnswlib.HierarchicalNSW;

@@ -1,9 +1,9 @@
-import { BackoffError } from './errors.js';
+import { TailFullError } from './errors.js';
 import type { TailSize } from './partition-tails.js';
 import type { TailLimits } from './wal.js';
 
 /**
- * Backpressure on appends, the same in both WALs: an append is refused (BackoffError) while the
+ * Backpressure on appends, the same in both WALs: an append is refused (TailFullError) while the
  * collection's uncompacted tail, together with the appends accepted but not yet applied to the
  * tail (in flight), is at either limit. Counting the in-flight appends keeps a burst of
  * concurrent appends from all passing the check against the same tail size.
@@ -14,14 +14,14 @@ export class TailBackpressure {
 
   constructor(private readonly limits: TailLimits) {}
 
-  /** Throws BackoffError when `tail` (the collection's applied tail) plus its in-flight is full. */
+  /** Throws TailFullError when `tail` (the collection's applied tail) plus its in-flight is full. */
   admit(collectionId: string, tail: TailSize): void {
     const inFlight = this.#inFlight.get(collectionId);
     const records = tail.records + (inFlight?.records ?? 0);
     const bytes = tail.bytes + (inFlight?.bytes ?? 0);
     const { maxTailRecords, maxTailBytes } = this.limits;
     if (records >= maxTailRecords || bytes >= maxTailBytes) {
-      throw new BackoffError(collectionId, records, bytes, maxTailRecords, maxTailBytes);
+      throw new TailFullError(collectionId, records, bytes, maxTailRecords, maxTailBytes);
     }
   }
 

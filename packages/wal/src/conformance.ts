@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Operation, type CollectionTail, type PositionedBatch } from '@huedb/proto/log';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BackoffError,
+  TailFullError,
   WalArgumentError,
   WalClosedError,
   WalCompactedError,
@@ -314,7 +314,7 @@ export function describeWalConformance(name: string, factory: WalConformanceFact
       await wal.append(byRecords, four('c'));
       const end = await wal.scout(byRecords);
       const refused = await wal.append(byRecords, four('d')).catch((e: unknown) => e);
-      expect(refused).toBeInstanceOf(BackoffError);
+      expect(refused).toBeInstanceOf(TailFullError);
       expect(refused).toMatchObject({ collectionId: byRecords, tailRecords: 12 });
       expect(await wal.scout(byRecords)).toBe(end);
       expect(await wal.pull(byRecords, 0n, end)).toHaveLength(3);
@@ -323,7 +323,7 @@ export function describeWalConformance(name: string, factory: WalConformanceFact
       const byBytes = randomUUID();
       const big = { id: 'big', operation: Operation.ADD, embedding: new Uint8Array(4_096) };
       await wal.append(byBytes, [big]);
-      await expect(wal.append(byBytes, [big])).rejects.toBeInstanceOf(BackoffError);
+      await expect(wal.append(byBytes, [big])).rejects.toBeInstanceOf(TailFullError);
 
       // Compaction frees the tail.
       await wal.advanceCursor(byRecords, end);

@@ -1,6 +1,6 @@
 /**
  * The errors every WriteAheadLog implementation rejects with. Services switch on the class to pick
- * a status code (BackoffError → RESOURCE_EXHAUSTED, and so on), so implementations must not invent
+ * a status code (TailFullError → RESOURCE_EXHAUSTED, and so on), so implementations must not invent
  * others for these situations.
  */
 
@@ -16,7 +16,7 @@ export class WalError extends Error {
  * The collection's uncompacted tail is over its limits: nothing was written. The caller should
  * retry later, when compaction has caught up (the gateway answers 429 Backoff).
  */
-export class BackoffError extends WalError {
+export class TailFullError extends WalError {
   constructor(
     /** The collection whose tail is full. */
     readonly collectionId: string,

@@ -13,7 +13,7 @@ export {
   type WriteAheadLog,
 } from './wal.js';
 export {
-  BackoffError,
+  TailFullError,
   PartitionNotServedError,
   WalArgumentError,
   WalClosedError,

@@ -1,6 +1,6 @@
 import type { WriteAheadLog } from './wal.js';
 
-/** Outcome of a timed WAL call: `ok`, or the error's class name (e.g. `BackoffError`). */
+/** Outcome of a timed WAL call: `ok`, or the error's class name (e.g. `TailFullError`). */
 export type WalCallOutcome = string;
 
 /**

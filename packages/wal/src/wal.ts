@@ -19,7 +19,7 @@ export interface PullOptions {
 }
 
 /**
- * Per-collection limits on the uncompacted tail. An append is refused (BackoffError) while the
+ * Per-collection limits on the uncompacted tail. An append is refused (TailFullError) while the
  * collection's tail — as this instance sees it, including its own acknowledged appends the reader
  * has not applied yet — holds at least `maxTailRecords` records or `maxTailBytes` bytes. A batch is
  * accepted whole while the tail is below both limits, so a tail overshoots by at most one batch
@@ -53,14 +53,14 @@ export interface WalLogger {
  * Implementations: Kafka (`@huedb/wal/kafka`) for clusters; append-only local files for
  * single-node mode (`@huedb/wal/local`). Both pass `describeWalConformance` (`@huedb/wal/conformance`).
  *
- * Errors are the classes of `./errors.ts`: BackoffError (tail over its limits), WalTimeoutError
+ * Errors are the classes of `./errors.ts`: TailFullError (tail over its limits), WalTimeoutError
  * (a deadline passed), WalUnavailableError (the storage failed), WalArgumentError (a request that
  * can never succeed), PartitionNotServedError, WalClosedError.
  */
 export interface WriteAheadLog {
   /**
    * Appends one atomic batch and resolves with its position once it is durable. Rejects with
-   * BackoffError, having written nothing, when the collection's uncompacted tail is over the
+   * TailFullError, having written nothing, when the collection's uncompacted tail is over the
    * limits (records or bytes); with WalArgumentError for an empty or oversized batch. A
    * WalTimeoutError or WalUnavailableError leaves the outcome unknown unless its `written` is
    * `false`: the batch may still become durable, so a retry may store it twice.

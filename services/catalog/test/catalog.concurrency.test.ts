@@ -1,4 +1,4 @@
-import { Code, RpcError } from '@huedb/grpc';
+import { codeName, RpcError } from '@huedb/grpc';
 import { describe, expect, it } from 'vitest';
 import { useTestCatalog } from './support/catalog.js';
 import { DRIVER_KINDS } from './support/drivers.js';
@@ -9,7 +9,7 @@ function outcomes<T>(results: PromiseSettledResult<T>[]): { won: T[]; codes: str
   const codes: string[] = [];
   for (const r of results) {
     if (r.status === 'fulfilled') won.push(r.value);
-    else if (r.reason instanceof RpcError) codes.push(Code[r.reason.code]);
+    else if (r.reason instanceof RpcError) codes.push(codeName(r.reason.code));
     else throw r.reason;
   }
   return { won, codes };

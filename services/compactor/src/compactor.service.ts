@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Collection, CatalogService } from '@huedb/proto/catalog';
 import type { LogService, PositionedBatch } from '@huedb/proto/log';
-import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
+import { Code, firstAvailable, PULL_PAGE_RECORDS, RpcError, type ServiceClient } from '@huedb/grpc';
 import {
   applyLogBatches,
   CollectionSettingsCache,
@@ -48,8 +48,6 @@ export interface CompactorDeps {
   segments: SegmentLoader;
 }
 
-/** Records per PullLogs page. */
-const PULL_PAGE_RECORDS = 5_000;
 /** Lost compare-and-swaps in a row before giving up on a collection until the next round. */
 const MAX_CAS_ATTEMPTS = 3;
 /** Forks awaiting their first compaction considered per round. */
@@ -355,16 +353,9 @@ export class Compactor {
     collectionId: string,
     call: (log: ServiceClient<typeof LogService>) => Promise<T>,
   ): Promise<T> {
-    let last: unknown = new Error('no log instance configured');
-    for (const log of this.deps.logsFor(collectionId)) {
-      try {
-        return await call(log);
-      } catch (err) {
-        if (!RpcError.is(err, Code.UNAVAILABLE)) throw err;
-        last = err;
-      }
-    }
-    throw last;
+    return firstAvailable(this.deps.logsFor(collectionId), call, {
+      noneMessage: 'no log instance configured',
+    });
   }
 }
 

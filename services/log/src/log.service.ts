@@ -11,7 +11,7 @@ import {
   type ScoutLogsRequest,
 } from '@huedb/proto/log';
 import {
-  BackoffError,
+  TailFullError,
   PartitionNotServedError,
   WalArgumentError,
   WalCompactedError,
@@ -37,8 +37,8 @@ const RECORD_OVERHEAD_BYTES = 64;
 
 /**
  * The rules of the log service: validates each request, calls the write-ahead log, and turns its
- * errors into gRPC status codes callers act on — BackoffError → RESOURCE_EXHAUSTED (the gateway
- * answers 429 Backoff with this message), WalArgumentError → INVALID_ARGUMENT, WalTimeoutError →
+ * errors into gRPC status codes callers act on — TailFullError → RESOURCE_EXHAUSTED (the gateway
+ * rebuilds it as core's BackoffError and answers 429 Backoff with this message), WalArgumentError → INVALID_ARGUMENT, WalTimeoutError →
  * DEADLINE_EXCEEDED, WalUnavailableError and WalClosedError → UNAVAILABLE, PartitionNotServedError
  * → FAILED_PRECONDITION. Anything else is a bug and surfaces as INTERNAL.
  */
@@ -166,7 +166,7 @@ async function call<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 function toRpcError(err: unknown): unknown {
-  if (err instanceof BackoffError) return new RpcError(Code.RESOURCE_EXHAUSTED, err.message);
+  if (err instanceof TailFullError) return new RpcError(Code.RESOURCE_EXHAUSTED, err.message);
   if (err instanceof WalArgumentError) return new RpcError(Code.INVALID_ARGUMENT, err.message);
   // ABORTED: the caller's view of the collection is older than the log's; it refreshes and retries.
   if (err instanceof WalCompactedError) return new RpcError(Code.ABORTED, err.message);

@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Admin } from '@platformatic/kafka';
-import { Code, createClient, inProcessClient, RpcError, type ServiceClient } from '@huedb/grpc';
+import {
+  Code,
+  codeName,
+  createClient,
+  inProcessClient,
+  RpcError,
+  type ServiceClient,
+} from '@huedb/grpc';
 import { LogService, Operation } from '@huedb/proto/log';
 import { getInfra, uniqueName } from '@huedb/testing';
 import { KafkaWal } from '@huedb/wal/kafka';
@@ -23,7 +30,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
     (e: unknown) => e,
   );
   if (!(err instanceof RpcError)) throw new Error(`expected an RpcError, got ${String(err)}`);
-  return Code[err.code];
+  return codeName(err.code);
 }
 
 describe('log service over gRPC on the Kafka WAL', () => {

@@ -1,23 +1,16 @@
 import type { QueryService } from '@huedb/proto/query';
-import { RpcError, type ServiceHandlers } from '@huedb/grpc';
-import { grpcCodeOf, isHueDbError } from '@huedb/core';
+import type { ServiceHandlers } from '@huedb/grpc';
 import type { QueryEngine } from './query.service.js';
 
-/** gRPC handlers of QueryService over a QueryEngine: decode, call, encode; errors keep their codes. */
+/**
+ * gRPC handlers of QueryService over a QueryEngine: decode, call, encode. The engine throws core's
+ * domain errors; the gRPC server (or in-process client) maps them to their codes in one place.
+ */
 export function createQueryHandlers(engine: QueryEngine): ServiceHandlers<typeof QueryService> {
   return {
-    get: (request) => withCodes(() => engine.get(request)),
-    query: (request) => withCodes(() => engine.query(request)),
-    count: (request) => withCodes(() => engine.count(request)),
-    indexingStatus: (request) => withCodes(() => engine.indexingStatus(request)),
+    get: (request) => engine.get(request),
+    query: (request) => engine.query(request),
+    count: (request) => engine.count(request),
+    indexingStatus: (request) => engine.indexingStatus(request),
   };
-}
-
-async function withCodes<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isHueDbError(err)) throw new RpcError(grpcCodeOf(err), err.message);
-    throw err;
-  }
 }

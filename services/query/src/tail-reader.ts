@@ -1,9 +1,6 @@
 import type { LogService, PositionedBatch } from '@huedb/proto/log';
-import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
-import { NotFoundError, UnavailableError } from '@huedb/core';
-
-/** Records per PullLogs call: keeps each response well under the gRPC message limit. */
-const PULL_PAGE_RECORDS = 5_000;
+import { firstAvailable, PULL_PAGE_RECORDS, type ServiceClient } from '@huedb/grpc';
+import { NotFoundError } from '@huedb/core';
 
 /** Where the query node reads collections' tails from. */
 export interface TailSource {
@@ -35,26 +32,23 @@ export class LogTailSource implements TailSource {
   }
 
   private async page(collectionId: string, from: bigint, to: bigint): Promise<PositionedBatch[]> {
-    let last: unknown = new UnavailableError('No log instance is available');
-    for (const log of this.logsFor(collectionId)) {
-      try {
-        const { batches } = await log.pullLogs({
+    const { batches } = await firstAvailable(
+      this.logsFor(collectionId),
+      (log) =>
+        log.pullLogs({
           collectionId,
           fromPosition: from,
           toPosition: to,
           maxRecords: PULL_PAGE_RECORDS,
-        });
-        return batches;
-      } catch (err) {
-        if (RpcError.is(err, Code.ABORTED)) {
-          // The collection was compacted past the row this read started from: NOT_FOUND makes
-          // the gateway refresh the row (new segment version) and read again.
-          throw new NotFoundError(`Collection ${collectionId} moved to a newer segment version`);
-        }
-        if (!RpcError.is(err, Code.UNAVAILABLE)) throw err;
-        last = err;
-      }
-    }
-    throw last;
+        }),
+      {
+        noneMessage: 'No log instance is available',
+        // The collection was compacted past the row this read started from: NOT_FOUND makes the
+        // gateway refresh the row (new segment version) and read again.
+        onAborted: () =>
+          new NotFoundError(`Collection ${collectionId} moved to a newer segment version`),
+      },
+    );
+    return batches;
   }
 }

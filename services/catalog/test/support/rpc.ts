@@ -1,4 +1,4 @@
-import { Code, RpcError } from '@huedb/grpc';
+import { codeName, RpcError, type Code } from '@huedb/grpc';
 import { expect } from 'vitest';
 
 /** Awaits a call that must fail and returns its RpcError. */
@@ -18,7 +18,7 @@ export async function expectCode(
   message?: string | RegExp,
 ): Promise<void> {
   const err = await failure(call);
-  expect(Code[err.code], err.message).toBe(Code[code]);
+  expect(codeName(err.code), err.message).toBe(codeName(code));
   if (message !== undefined) {
     if (typeof message === 'string') expect(err.message).toBe(message);
     else expect(err.message).toMatch(message);

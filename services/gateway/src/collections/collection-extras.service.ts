@@ -1,9 +1,8 @@
 import { Inject, Injectable, NotImplementedException } from '@nestjs/common';
 import type { Collection } from '@huedb/proto/catalog';
-import { Code, RpcError } from '@huedb/grpc';
+import { Code, firstAvailable, RpcError } from '@huedb/grpc';
 import { InvalidArgumentError, UnavailableError, validateCollectionName } from '@huedb/core';
 import { BACKENDS, type Backends } from '../backends/backends.js';
-import { firstAvailable } from '../backends/first-available.js';
 import { bodyValidator } from '../http/body-schema.js';
 import { forkCollectionSchema, searchSchema } from '../http/schemas.js';
 import { float32ForJson } from '../records/float-format.js';

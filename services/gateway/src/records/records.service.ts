@@ -9,7 +9,7 @@ import type {
 } from '@huedb/proto/query';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { ServiceClient } from '@huedb/grpc';
-import { Code, RpcError } from '@huedb/grpc';
+import { Code, firstAvailable, RpcError } from '@huedb/grpc';
 import {
   countWhereDocumentPredicates,
   countWherePredicates,
@@ -423,18 +423,4 @@ function includeMessage(include: readonly IncludeValue[]): MessageInitShape<type
     uris: include.includes('uris') || include.includes('metadatas'),
     distances: include.includes('distances'),
   };
-}
-
-/** Calls `fn` on each candidate in order until one is reachable; other errors end the search. */
-async function firstAvailable<C, T>(candidates: C[], fn: (candidate: C) => Promise<T>): Promise<T> {
-  let last: unknown = new UnavailableError('No backend instance is available');
-  for (const candidate of candidates) {
-    try {
-      return await fn(candidate);
-    } catch (err) {
-      if (!RpcError.is(err, Code.UNAVAILABLE)) throw err;
-      last = err;
-    }
-  }
-  throw last;
 }

@@ -1,4 +1,5 @@
 import { distanceFn, type LiveRecord, type Space } from '@huedb/core';
+import { TopK } from '@huedb/index';
 
 /** A record with its rank in first-insertion order (ties between equal distances go to the lower rank). */
 export interface Ranked {
@@ -18,7 +19,7 @@ export function compareNeighbours(a: Neighbour, b: Neighbour): number {
 
 /**
  * Exact k nearest neighbours by brute force, ascending distance, ties in insertion order.
- * O(n log k) with a bounded max-heap.
+ * O(n log k) with the index's bounded max-heap.
  */
 export function bruteForceKnn(
   query: Float32Array,
@@ -28,40 +29,12 @@ export function bruteForceKnn(
 ): Neighbour[] {
   if (k <= 0) return [];
   const distance = distanceFn(space);
-  // Max-heap: the root is the worst of the best k so far.
-  const heap: Neighbour[] = [];
-  const worse = (a: Neighbour, b: Neighbour) => compareNeighbours(a, b) > 0;
+  // The index's heap, ranking by (distance, rank): the same order as compareNeighbours.
+  const best = new TopK<LiveRecord>(k);
   for (const { record, rank } of candidates) {
-    const item = { record, rank, distance: distance(query, record.embedding) };
-    if (heap.length < k) {
-      heap.push(item);
-      siftUp(heap, heap.length - 1, worse);
-    } else if (worse(heap[0]!, item)) {
-      heap[0] = item;
-      siftDown(heap, 0, worse);
-    }
+    best.push(rank, distance(query, record.embedding), record);
   }
-  return heap.sort(compareNeighbours);
-}
-
-function siftUp<T>(heap: T[], i: number, worse: (a: T, b: T) => boolean): void {
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (!worse(heap[i]!, heap[parent]!)) return;
-    [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
-    i = parent;
-  }
-}
-
-function siftDown<T>(heap: T[], i: number, worse: (a: T, b: T) => boolean): void {
-  for (;;) {
-    const left = 2 * i + 1;
-    const right = left + 1;
-    let top = i;
-    if (left < heap.length && worse(heap[left]!, heap[top]!)) top = left;
-    if (right < heap.length && worse(heap[right]!, heap[top]!)) top = right;
-    if (top === i) return;
-    [heap[i], heap[top]] = [heap[top]!, heap[i]!];
-    i = top;
-  }
+  return best
+    .sortedWithValues()
+    .map(({ position, distance: d, value }) => ({ record: value, rank: position, distance: d }));
 }
