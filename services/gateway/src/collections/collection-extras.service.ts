@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotImplementedException } from '@nestjs/common';
 import type { Collection } from '@huedb/proto/catalog';
 import { Code, firstAvailable, RpcError } from '@huedb/grpc';
-import { InvalidArgumentError, UnavailableError, validateCollectionName } from '@huedb/core';
+import { InvalidArgumentError, validateCollectionName } from '@huedb/core';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { bodyValidator } from '../http/body-schema.js';
 import { forkCollectionSchema, searchSchema } from '../http/schemas.js';
@@ -101,10 +101,13 @@ export class CollectionExtrasService {
    */
   async indexingStatus(tenant: string, database: string, id: string): Promise<IndexingStatusJson> {
     const row = await this.collections.getRow(tenant, database, id);
-    const { row: read, unindexedRecords } = await this.onQueryNode(row, async (node, scope) => ({
-      row: scope.collection,
-      ...(await node.indexingStatus({ scope })),
-    }));
+    const { row: read, unindexedRecords } = await this.collections.readAtLogEnd(
+      row,
+      async (node, scope) => ({
+        row: scope.collection,
+        ...(await node.indexingStatus({ scope })),
+      }),
+    );
     const indexed = Number(read.compactedRecords);
     const unindexed = Number(unindexedRecords);
     const total = indexed + unindexed;
@@ -142,35 +145,5 @@ export class CollectionExtrasService {
     throw new NotImplementedException(
       'HueDB does not support the Search API yet; use query and get instead',
     );
-  }
-
-  /**
-   * Runs `call` on the collection's query node at its log's current end, refreshing the row and
-   * retrying once when the node says the row's segment version is gone (compaction moved on).
-   */
-  private async onQueryNode<T>(
-    collection: Collection,
-    call: (
-      node: Awaited<ReturnType<Backends['queryNodesFor']>>[number],
-      scope: { collection: Collection; toPosition: bigint },
-    ) => Promise<T>,
-  ): Promise<T> {
-    const attempt = async (row: Collection): Promise<T> => {
-      const { toPosition } = await firstAvailable(this.backends.logsFor(row.id), (log) =>
-        log.scoutLogs({ collectionId: row.id }),
-      );
-      const nodes = await this.backends.queryNodesFor(row.id);
-      if (nodes.length === 0) throw new UnavailableError('No query node is available');
-      return firstAvailable(nodes, (node) => call(node, { collection: row, toPosition }));
-    };
-    try {
-      return await attempt(collection);
-    } catch (err) {
-      if (!RpcError.is(err, Code.NOT_FOUND)) throw err;
-      this.collections.forgetRow(collection.id);
-      return attempt(
-        await this.collections.getRow(collection.tenant, collection.database, collection.id),
-      );
-    }
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from '@huedb/proto/catalog';
+import { Code, firstAvailable, RpcError } from '@huedb/grpc';
 import {
+  UnavailableError,
   InvalidArgumentError,
   metadataToProto,
   readConfigurationUpdate,
@@ -12,6 +14,9 @@ import {
   validateTenantName,
 } from '@huedb/core';
 import { BACKENDS, type Backends } from '../backends/backends.js';
+
+/** A query node as the backends hand it out. */
+type QueryNodeClient = Awaited<ReturnType<Backends['queryNodesFor']>>[number];
 import { bodyValidator } from '../http/body-schema.js';
 import {
   createCollectionSchema,
@@ -169,6 +174,34 @@ export class CollectionsService {
   /** Drops a collection's cached row (after a change, or when a read found it outdated). */
   forgetRow(id: string): void {
     this.rows.invalidate(id);
+  }
+  /**
+   * Runs a read on the collection's query node at the log's current end (so it sees every write
+   * acknowledged before it started). If the node says the segment version in the row is gone
+   * (compaction moved on), the row is refreshed and the read retried once.
+   */
+  async readAtLogEnd<T>(
+    collection: Collection,
+    call: (
+      node: QueryNodeClient,
+      scope: { collection: Collection; toPosition: bigint },
+    ) => Promise<T>,
+  ): Promise<T> {
+    const attempt = async (row: Collection): Promise<T> => {
+      const { toPosition } = await firstAvailable(this.backends.logsFor(row.id), (log) =>
+        log.scoutLogs({ collectionId: row.id }),
+      );
+      const nodes = await this.backends.queryNodesFor(row.id);
+      if (nodes.length === 0) throw new UnavailableError('No query node is available');
+      return firstAvailable(nodes, (node) => call(node, { collection: row, toPosition }));
+    };
+    try {
+      return await attempt(collection);
+    } catch (err) {
+      if (!RpcError.is(err, Code.NOT_FOUND)) throw err;
+      this.forgetRow(collection.id);
+      return attempt(await this.getRow(collection.tenant, collection.database, collection.id));
+    }
   }
 
   async update(

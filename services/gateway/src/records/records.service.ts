@@ -1,15 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Collection } from '@huedb/proto/catalog';
 import { Operation, type LogRecordSchema } from '@huedb/proto/log';
-import type {
-  FilterSchema,
-  IncludeSchema,
-  QueryService,
-  ReadScopeSchema,
-} from '@huedb/proto/query';
+import type { FilterSchema, IncludeSchema } from '@huedb/proto/query';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { ServiceClient } from '@huedb/grpc';
-import { Code, firstAvailable, RpcError } from '@huedb/grpc';
+import { firstAvailable } from '@huedb/grpc';
 import {
   countWhereDocumentPredicates,
   countWherePredicates,
@@ -20,7 +14,6 @@ import {
   parseWhere,
   parseWhereDocument,
   QuotaExceededError,
-  UnavailableError,
   updateMetadataToProto,
   validateDocument,
   validateMetadata,
@@ -142,7 +135,7 @@ export class RecordsService {
       );
       return { deleted: input.ids.length };
     }
-    const matched = await this.read(collection, (node, scope) =>
+    const matched = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.get({ scope, filter, offset: 0, limit: input.limit ?? undefined, include: {} }),
     );
     const ids = matched.records.map((r) => r.id);
@@ -155,7 +148,7 @@ export class RecordsService {
     const include = input.include ?? DEFAULT_GET_INCLUDE;
     const collection = await this.collections.getRow(tenant, database, id, false);
     const filter = this.filter(input);
-    const response = await this.read(collection, (node, scope) =>
+    const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.get({
         scope,
         filter,
@@ -186,7 +179,7 @@ export class RecordsService {
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
     if (vectors.length === 0) return queryResultJson([], include);
     const filter = this.filter(input);
-    const response = await this.read(collection, (node, scope) =>
+    const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.query({
         scope,
         filter,
@@ -209,7 +202,9 @@ export class RecordsService {
   async count(tenant: string, database: string, id: string, readLevel: unknown): Promise<number> {
     parseReadLevel(readLevel);
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const response = await this.read(collection, (node, scope) => node.count({ scope }));
+    const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
+      node.count({ scope }),
+    );
     return Number(response.count);
   }
 
@@ -325,34 +320,6 @@ export class RecordsService {
     );
   }
 
-  /**
-   * Runs a read on the collection's query node at the log's current end. If the node says the
-   * segment version it was given is gone (compaction moved on), the collection row is refreshed
-   * and the read retried once.
-   */
-  private async read<T>(
-    collection: Collection,
-    call: (node: ServiceClient<typeof QueryService>, scope: ReadScopeInit) => Promise<T>,
-  ): Promise<T> {
-    const attempt = async (row: Collection): Promise<T> => {
-      const { toPosition } = await firstAvailable(this.backends.logsFor(row.id), (log) =>
-        log.scoutLogs({ collectionId: row.id }),
-      );
-      const nodes = await this.backends.queryNodesFor(row.id);
-      if (nodes.length === 0) throw new UnavailableError('No query node is available');
-      return firstAvailable(nodes, (node) => call(node, { collection: row, toPosition }));
-    };
-    try {
-      return await attempt(collection);
-    } catch (err) {
-      if (!RpcError.is(err, Code.NOT_FOUND)) throw err;
-      this.collections.forgetRow(collection.id);
-      return attempt(
-        await this.collections.getRow(collection.tenant, collection.database, collection.id),
-      );
-    }
-  }
-
   /** Validates `ids`, `where` and `where_document` and packs them for the query node. */
   private filter(input: {
     ids?: string[] | null;
@@ -411,7 +378,6 @@ function parseReadLevel(value: unknown): (typeof READ_LEVELS)[number] {
 }
 
 type LogRecordInit = MessageInitShape<typeof LogRecordSchema>;
-type ReadScopeInit = MessageInitShape<typeof ReadScopeSchema>;
 type FilterInit = MessageInitShape<typeof FilterSchema>;
 
 function includeMessage(include: readonly IncludeValue[]): MessageInitShape<typeof IncludeSchema> {
