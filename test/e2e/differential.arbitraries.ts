@@ -212,7 +212,8 @@ const malformedArb: fc.Arbitrary<Op> = fc.constantFrom<Op>(
   { kind: 'malformed', body: { path: 'get', where_document: { $regex: '(' } } },
   { kind: 'malformed', body: { path: 'delete', ids: [] } },
   { kind: 'malformed', body: { path: 'query', query_embeddings: [[1, 2]], n_results: 1 } },
-  { kind: 'malformed', body: { path: 'query', query_embeddings: [[1, 2, 3]], n_results: 0 } },
+  // Not `n_results: 0`: chroma 1.5.9 panics on it once >20% of a small index is deleted (the
+  // connection drops, no answer to compare; docs/compatibility.md). input-safety.test.ts covers it.
 );
 
 export const opArb: fc.Arbitrary<Op> = fc.oneof(

@@ -26,6 +26,12 @@ async function call(base: string, method: string, path: string, body?: unknown):
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+  }).catch((err: unknown) => {
+    // A dropped connection from the reference is a Chroma panic: its log says where.
+    const who = base.startsWith(getReferenceChromaUrl())
+      ? 'the reference chroma (a panic? see .data/reference-chroma/*.log)'
+      : 'HueDB';
+    throw new Error(`${method} ${path}: no answer from ${who}`, { cause: err });
   });
   const text = await response.text();
   let parsed: unknown = text;
