@@ -13,3 +13,4 @@ export * from './validation/limits.js';
 export * from './validation/names.js';
 export * from './validation/metadata.js';
 export * from './validation/records.js';
+export * from './validation/log-records.js';

@@ -5,6 +5,7 @@ import type { FilterSchema, IncludeSchema } from '@huedb/proto/query';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { firstAvailable } from '@huedb/grpc';
 import {
+  assertWithinLimit,
   countWhereDocumentPredicates,
   countWherePredicates,
   decodeEmbedding,
@@ -13,13 +14,10 @@ import {
   metadataToProto,
   parseWhere,
   parseWhereDocument,
-  QuotaExceededError,
   updateMetadataToProto,
-  validateDocument,
-  validateMetadata,
-  validateRecordId,
-  validateUpdateMetadata,
+  Usage,
   validateEmbeddingDimensions,
+  validateRecordBatch,
   type Limits,
   type Metadata,
 } from '@huedb/core';
@@ -57,6 +55,13 @@ const DEFAULT_QUERY_INCLUDE: IncludeValue[] = ['documents', 'metadatas', 'distan
 const DEFAULT_N_RESULTS = 10;
 
 type WriteOperation = Operation.ADD | Operation.UPSERT | Operation.UPDATE;
+
+/** Core's rule set for each write. */
+const WRITE_RULES = {
+  [Operation.ADD]: 'add',
+  [Operation.UPSERT]: 'upsert',
+  [Operation.UPDATE]: 'update',
+} as const;
 
 /**
  * Record operations. Writes are validated here completely (nothing invalid reaches the log) and
@@ -125,7 +130,7 @@ export class RecordsService {
         'Validation error: limit, where: limit can only be specified when a where clause is provided',
       );
     }
-    const filter = this.filter(input);
+    const filter = this.filter(input, 'Delete');
     if (!hasFilter) {
       if (input.ids == null) return { deleted: 0 };
       // An empty id can never have been written, so there is nothing to log for it.
@@ -147,7 +152,7 @@ export class RecordsService {
     const input = parseGet(body);
     const include = input.include ?? DEFAULT_GET_INCLUDE;
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const filter = this.filter(input);
+    const filter = this.filter(input, 'Get');
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.get({
         scope,
@@ -164,11 +169,7 @@ export class RecordsService {
     const input = parseQuery(body);
     const include = input.include ?? DEFAULT_QUERY_INCLUDE;
     const nResults = input.n_results ?? DEFAULT_N_RESULTS;
-    if (nResults > this.limits.maxQueryResults) {
-      throw new QuotaExceededError(
-        `n_results ${nResults} exceeds the limit of ${this.limits.maxQueryResults} results per query`,
-      );
-    }
+    assertWithinLimit(Usage.nResults, 'Query', nResults, this.limits.maxQueryResults);
     let collection = await this.collections.getRow(tenant, database, id, false);
     // A cached row may predate the first write that fixed the dimension (it never changes once
     // set): only a row that says "none yet" needs a fresh look before vectors are checked.
@@ -178,7 +179,7 @@ export class RecordsService {
     const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
     if (vectors.length === 0) return queryResultJson([], include);
-    const filter = this.filter(input);
+    const filter = this.filter(input, 'Query');
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.query({
         scope,
@@ -239,55 +240,30 @@ export class RecordsService {
     return {};
   }
 
-  /** Validates a write completely and turns it into log records. */
+  /**
+   * Validates a write completely, with core's rules and messages (validateRecordBatch, the ones
+   * the log checks pushes with too), and turns it into log records.
+   */
   private toLogRecords(
     operation: WriteOperation,
     input: RecordsBody,
     collection: Collection,
     body: unknown,
   ): { records: LogRecordInit[]; dimension: number | null } {
-    const n = input.ids.length;
-    if (n > this.limits.maxBatchSize) {
-      throw new QuotaExceededError(
-        `Cannot submit ${n} records at once: the maximum batch size is ${this.limits.maxBatchSize}`,
-      );
-    }
-    for (const field of [input.embeddings, input.documents, input.uris, input.metadatas]) {
-      if (field != null && field.length !== n) {
-        throw new InvalidArgumentError(
-          'Inconsistent number of IDs, embeddings, documents, URIs and metadatas',
-        );
-      }
-    }
-    for (const rid of input.ids) validateRecordId(rid);
-    const vectors = (input.embeddings ?? []).map((e, i) =>
-      e == null ? null : decodeEmbedding(e, i),
-    );
-    if (
-      operation !== Operation.UPDATE &&
-      (input.embeddings == null || vectors.some((v) => v === null))
-    ) {
-      throw new InvalidArgumentError('Embeddings are required for add and upsert');
-    }
-    const dimension = validateEmbeddingDimensions(vectors, collection.dimension ?? null);
-    for (const document of input.documents ?? []) {
-      if (document != null) validateDocument(document, this.limits);
-    }
-    for (const metadata of input.metadatas ?? []) {
-      if (metadata == null) continue;
-      if (operation === Operation.ADD) validateMetadata(metadata, this.limits);
-      else validateUpdateMetadata(metadata, this.limits);
-    }
+    const batch = validateRecordBatch(WRITE_RULES[operation], input, {
+      limits: this.limits,
+      collectionDimension: collection.dimension ?? null,
+    });
     const floatKeys = metadataFloatKeysOf(input, body);
-    const records = input.ids.map((rid, i): LogRecordInit => {
-      const vector = vectors[i];
-      const metadata = input.metadatas?.[i];
+    const records = batch.ids.map((rid, i): LogRecordInit => {
+      const vector = batch.embeddings?.[i];
+      const metadata = batch.metadatas?.[i];
       return {
         id: rid,
         operation,
         embedding: vector ? embeddingToBytes(vector) : undefined,
-        document: input.documents?.[i] ?? undefined,
-        uri: input.uris?.[i] ?? undefined,
+        document: batch.documents?.[i] ?? undefined,
+        uri: batch.uris?.[i] ?? undefined,
         // An empty metadata on add stores none (it reads back as null, as in Chroma); on
         // update/upsert it changes nothing.
         metadata:
@@ -298,7 +274,7 @@ export class RecordsService {
               : updateMetadataToProto(metadata, floatKeys?.[i]),
       };
     });
-    return { records, dimension };
+    return { records, dimension: batch.dimension };
   }
 
   /** Logs deletes of `ids`, in batches of the size clients are told to use (always finite). */
@@ -321,26 +297,23 @@ export class RecordsService {
   }
 
   /** Validates `ids`, `where` and `where_document` and packs them for the query node. */
-  private filter(input: {
-    ids?: string[] | null;
-    where?: object | null;
-    where_document?: object | null;
-  }): FilterInit {
-    let predicates = 0;
+  private filter(
+    input: { ids?: string[] | null; where?: object | null; where_document?: object | null },
+    action: 'Get' | 'Query' | 'Delete',
+  ): FilterInit {
     let whereJson = '';
     let whereDocumentJson = '';
+    // Hosted Chroma's limit counts `where` and `where_document` separately (core's Limits).
+    const { maxWherePredicates } = this.limits;
     if (input.where != null) {
-      predicates += countWherePredicates(parseWhere(input.where));
+      const n = countWherePredicates(parseWhere(input.where));
+      assertWithinLimit(Usage.wherePredicates, action, n, maxWherePredicates);
       whereJson = JSON.stringify(input.where);
     }
     if (input.where_document != null) {
-      predicates += countWhereDocumentPredicates(parseWhereDocument(input.where_document));
+      const n = countWhereDocumentPredicates(parseWhereDocument(input.where_document));
+      assertWithinLimit(Usage.whereDocumentPredicates, action, n, maxWherePredicates);
       whereDocumentJson = JSON.stringify(input.where_document);
-    }
-    if (predicates > this.limits.maxWherePredicates) {
-      throw new QuotaExceededError(
-        `Filters have ${predicates} predicates; the limit is ${this.limits.maxWherePredicates}`,
-      );
     }
     // `ids: []` is a filter that admits nothing, not an absent one: keep the two apart.
     return {
