@@ -21,6 +21,7 @@ import {
   type Limits,
   type Metadata,
 } from '@huedb/core';
+import { databaseScopeOf, type RequestContext } from '../context/request-context.js';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { CollectionsService } from '../collections/collections.service.js';
 import { bodyValidator } from '../http/body-schema.js';
@@ -76,30 +77,18 @@ export class RecordsService {
     @Inject(LIMITS) private readonly limits: Limits,
   ) {}
 
-  async add(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<Record<string, never>> {
+  async add(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     return this.write(tenant, database, id, Operation.ADD, parseAdd(body), body);
   }
 
-  async upsert(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<Record<string, never>> {
+  async upsert(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body), body);
   }
 
-  async update(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<Record<string, never>> {
+  async update(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body), body);
   }
 
@@ -110,12 +99,8 @@ export class RecordsService {
    * that do not exist); with a filter, the matching records are resolved at the current read
    * point and exactly those are deleted and counted.
    */
-  async delete(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<{ deleted: number }> {
+  async delete(ctx: RequestContext, id: string, body: unknown): Promise<{ deleted: number }> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseDelete(body);
     // Chroma looks the collection up before it checks the request.
     const collection = await this.collections.getRow(tenant, database, id, false);
@@ -148,7 +133,8 @@ export class RecordsService {
     return { deleted: ids.length };
   }
 
-  async get(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
+  async get(ctx: RequestContext, id: string, body: unknown): Promise<RawJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseGet(body);
     const include = input.include ?? DEFAULT_GET_INCLUDE;
     const collection = await this.collections.getRow(tenant, database, id, false);
@@ -165,7 +151,8 @@ export class RecordsService {
     return getResultJson(response.records, include);
   }
 
-  async query(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
+  async query(ctx: RequestContext, id: string, body: unknown): Promise<RawJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseQuery(body);
     const include = input.include ?? DEFAULT_QUERY_INCLUDE;
     const nResults = input.n_results ?? DEFAULT_N_RESULTS;
@@ -200,7 +187,8 @@ export class RecordsService {
    * counts every acknowledged write: `index_only` only allows skipping the log's tail, and
    * `chroma run` counts everything for it too. (Counting the tail costs nothing extra here.)
    */
-  async count(tenant: string, database: string, id: string, readLevel: unknown): Promise<number> {
+  async count(ctx: RequestContext, id: string, readLevel: unknown): Promise<number> {
+    const { tenant, database } = databaseScopeOf(ctx);
     parseReadLevel(readLevel);
     const collection = await this.collections.getRow(tenant, database, id, false);
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
