@@ -86,7 +86,8 @@ export function embeddingFromBase64(text: string): Float32Array {
 }
 
 /**
- * Decodes one embedding from a request body: a JSON array of numbers or a base64 string.
+ * Decodes one embedding from a request body: a JSON array of numbers or a base64 string (or a
+ * Float32Array decoded from proto bytes, which is only checked).
  * Another JSON type is a schema mismatch (UnprocessableEntityError, 422); the values are rounded to
  * float32 and must then be finite (a number beyond float32's range becomes infinite and is
  * rejected with InvalidArgumentError), and there must be at least one.
@@ -95,7 +96,10 @@ export function embeddingFromBase64(text: string): Float32Array {
  */
 export function decodeEmbedding(value: unknown, index = 0): Float32Array {
   let v: Float32Array;
-  if (typeof value === 'string') {
+  if (value instanceof Float32Array) {
+    // Already decoded (from proto bytes): only the checks remain.
+    v = value;
+  } else if (typeof value === 'string') {
     v = embeddingFromBase64(value);
   } else if (Array.isArray(value)) {
     v = new Float32Array(value.length);

@@ -130,6 +130,7 @@ export {
   parseCount,
   validateRecordBatch,
   validateNResults,
+  validateLogRecords,
   type Limits,
   type LimitProfile,
   type NameKind,

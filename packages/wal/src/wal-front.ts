@@ -24,9 +24,9 @@ export function describeCause(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Rejects an empty collection id (every WAL operation is per collection). */
+/** Rejects an empty or blank collection id (every WAL operation is per collection). */
 export function assertCollectionId(collectionId: string): void {
-  if (typeof collectionId !== 'string' || collectionId.length === 0) {
+  if (typeof collectionId !== 'string' || collectionId.trim().length === 0) {
     throw new WalArgumentError('a collection id is required');
   }
 }

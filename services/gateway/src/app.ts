@@ -4,14 +4,17 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyInstance } from 'fastify';
 import type { LoggerService } from '@nestjs/common';
 import type { Limits } from '@huedb/core';
-import { renderMetrics } from '@huedb/service';
+import { nestLogger, renderMetrics, type Logger } from '@huedb/service';
 import type { Backends } from './backends/backends.js';
 import type { GatewayConfig } from './config.js';
+import type { Authenticator } from './context/authenticator.js';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { REQUEST_ID_HEADER, registerRequestIdHeader, requestIdOf } from './context/request-id.js';
 import { GatewayModule } from './gateway.module.js';
 import { toChromaError } from './http/http-error.js';
 import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './http/json-body.js';
+import { registerRequestLog } from './http/request-log.js';
 import { registerUnknownRouteAnswers } from './http/unknown-routes.js';
 
 /** Longest path segment the router takes. */
@@ -24,7 +27,17 @@ const V1_GONE = JSON.stringify({
 
 /** Options of {@link createGatewayApp}. */
 export interface GatewayAppOptions {
-  /** Where Nest's own log lines go (default: Nest's console logger, errors and warnings). */
+  /**
+   * The process's logger: one JSON line per request goes here, and Nest's own lines too unless
+   * `logger` says otherwise. Without it, no request lines are written.
+   */
+  log?: Logger;
+  /**
+   * Who callers are (default: everyone anonymous). The seam authentication plugs into; see
+   * docs/decisions/0018-request-context.md.
+   */
+  authenticator?: Authenticator;
+  /** Where Nest's own log lines go (default: `log`, else Nest's console logger, errors and warnings). */
   logger?: LoggerService;
 }
 
@@ -41,22 +54,29 @@ export async function createGatewayApp(
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     logger: false,
+    // Our own id rule (a sane caller's x-request-id, else a UUID) instead of Fastify's counter.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // Names are up to 512 characters (Chroma's maximum) and must work in every route; the URL's
     // length is bounded by Node's header size limit (16 KiB) anyway.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Errors Fastify answers itself, before any route or hook: in Chroma's format too.
-    frameworkErrors: (err: Error, _request: unknown, reply: { raw: ServerResponse }) => {
+    frameworkErrors: (err: Error, request: { id: string }, reply: { raw: ServerResponse }) => {
       const { status, body } = toChromaError(err);
       const text = JSON.stringify(body);
       reply.raw.writeHead(status, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(text),
+        [REQUEST_ID_HEADER]: request.id,
       });
       reply.raw.end(text);
     },
     clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance<FastifyInstance>();
+  // First: every later hook, route and error answer then carries the id.
+  registerRequestIdHeader(fastify);
+  registerRequestLog(fastify, options.log);
   registerJsonBodyParser(fastify);
   // The v1 API is gone in Chroma ≥ 1.0; clients that still call it get Chroma's 410 (before
   // the unknown-route answers below, which would say 404).
@@ -72,9 +92,12 @@ export async function createGatewayApp(
   });
   registerUnknownRouteAnswers(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot(backends, config, limits),
+    GatewayModule.forRoot(backends, config, limits, options.authenticator),
     adapter,
-    { bodyParser: false, logger: options.logger ?? ['error', 'warn'] },
+    {
+      bodyParser: false,
+      logger: options.logger ?? (options.log ? nestLogger(options.log) : ['error', 'warn']),
+    },
   );
   return app;
 }

@@ -1,44 +1,50 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Limits } from '@huedb/core';
 import { BACKENDS, type Backends } from './backends/backends.js';
-import { CollectionExtrasController } from './collections/collection-extras.controller.js';
-import { CollectionExtrasService } from './collections/collection-extras.service.js';
-import { CollectionsController } from './collections/collections.controller.js';
-import { CollectionsService } from './collections/collections.service.js';
+import { CollectionsModule } from './collections/collections.module.js';
 import type { GatewayConfig } from './config.js';
+import type { Authenticator } from './context/authenticator.js';
+import { RequestContextModule } from './context/request-context.module.js';
 import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { ChromaErrorFilter } from './http/error.filter.js';
 import { JsonResponseInterceptor } from './http/json-response.interceptor.js';
 import { LIMITS } from './limits.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
-import { RecordsController } from './records/records.controller.js';
-import { RecordsService } from './records/records.service.js';
-import { SystemController } from './system/system.controller.js';
+import { RecordsModule } from './records/records.module.js';
+import { SystemModule } from './system/system.module.js';
 
-/** The gateway's Nest module, given its backends (gRPC or in-process), settings and limits. */
+/**
+ * The gateway's root module, given its backends (gRPC or in-process), settings and limits: it
+ * provides those to every feature module (global), installs the HTTP edge (request context guard,
+ * Chroma's error format, JSON answers) and composes the feature modules.
+ */
+@Global()
 @Module({})
 export class GatewayModule {
-  static forRoot(backends: Backends, config: GatewayConfig, limits: Limits): DynamicModule {
+  static forRoot(
+    backends: Backends,
+    config: GatewayConfig,
+    limits: Limits,
+    authenticator?: Authenticator,
+  ): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [
-        SystemController,
-        CollectionsController,
-        CollectionExtrasController,
-        RecordsController,
-        OpenApiController,
+      imports: [
+        RequestContextModule.forRoot(authenticator),
+        SystemModule,
+        CollectionsModule,
+        RecordsModule,
       ],
+      controllers: [OpenApiController],
       providers: [
         { provide: BACKENDS, useValue: backends },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LIMITS, useValue: limits },
         { provide: APP_FILTER, useClass: ChromaErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonResponseInterceptor },
-        CollectionsService,
-        CollectionExtrasService,
-        RecordsService,
       ],
+      exports: [BACKENDS, GATEWAY_CONFIG, LIMITS],
     };
   }
 }

@@ -6,3 +6,5 @@ export { createGatewayApp, type GatewayAppOptions } from './app.js';
 export type { Backends } from './backends/backends.js';
 export { GrpcBackends } from './backends/grpc-backends.js';
 export { gatewaySettings, loadGatewayConfig, type GatewayConfig } from './config.js';
+export { AnonymousAuthenticator, type Authenticator } from './context/authenticator.js';
+export { ANONYMOUS, type Principal, type RequestContext } from './context/request-context.js';

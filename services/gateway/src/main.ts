@@ -4,7 +4,7 @@
  * docs/configuration.md.
  */
 import { LIMIT_PROFILES } from '@huedb/core';
-import { nestLogger, runService } from '@huedb/service';
+import { runService } from '@huedb/service';
 import { createGatewayApp } from './app.js';
 import { GrpcBackends } from './backends/grpc-backends.js';
 import { loadGatewayConfig } from './config.js';
@@ -16,9 +16,7 @@ await runService({
     const backends = new GrpcBackends(config);
     onClose(() => backends.close());
     // Hosted Chroma's limits unless HUEDB_LIMITS says otherwise (see GatewayConfig.limits).
-    const app = await createGatewayApp(backends, config, LIMIT_PROFILES[config.limits], {
-      logger: nestLogger(log),
-    });
+    const app = await createGatewayApp(backends, config, LIMIT_PROFILES[config.limits], { log });
     await app.listen(config.port, config.host);
     onClose(() => app.close());
     const bound = app.getHttpServer().address();

@@ -1,6 +1,6 @@
 import { Code, RpcError } from '@huedb/grpc';
+import { validateLogRecords } from '@huedb/core';
 import {
-  Operation,
   type AdvanceCompactionCursorRequest,
   type CollectionsToCompactRequest,
   type CollectionTail,
@@ -36,7 +36,9 @@ export interface LogServiceOptions {
 const RECORD_OVERHEAD_BYTES = 64;
 
 /**
- * The rules of the log service: validates each request, calls the write-ahead log, and turns its
+ * The rules of the log service: checks pushed records with core's rules (validateLogRecords; the
+ * WAL itself checks ids, ranges, cursors and thresholds — one place each), calls the write-ahead
+ * log, and turns its
  * errors into gRPC status codes callers act on — TailFullError → RESOURCE_EXHAUSTED (the gateway
  * rebuilds it as core's BackoffError and answers 429 Backoff with this message), WalArgumentError → INVALID_ARGUMENT, WalTimeoutError →
  * DEADLINE_EXCEEDED, WalUnavailableError and WalClosedError → UNAVAILABLE, PartitionNotServedError
@@ -53,62 +55,18 @@ export class LogService {
 
   /** Appends the request's records as one atomic batch; returns its log position. */
   async pushLogs(req: PushLogsRequest): Promise<bigint> {
-    requireCollectionId(req.collectionId);
-    if (req.records.length === 0) invalid('a push needs at least one record');
-    let embeddingBytes: number | undefined;
-    req.records.forEach((record, i) => {
-      const at = `records[${i}]`;
-      if (record.id === '') invalid(`${at}.id is empty`);
-      switch (record.operation) {
-        case Operation.ADD:
-          if (!record.embedding) invalid(`${at} (ADD ${record.id}) has no embedding`);
-          break;
-        case Operation.UPDATE:
-        case Operation.UPSERT:
-          break;
-        case Operation.DELETE:
-          if (record.embedding || record.document !== undefined || record.uri !== undefined) {
-            invalid(`${at} (DELETE ${record.id}) carries fields; a delete has only an id`);
-          }
-          if (record.metadata) invalid(`${at} (DELETE ${record.id}) carries metadata`);
-          break;
-        case Operation.UNSPECIFIED:
-          invalid(`${at}.operation is not specified`);
-          break;
-        default:
-          invalid(`${at}.operation ${String(record.operation)} is unknown`);
-      }
-      if (record.embedding) {
-        const bytes = record.embedding.byteLength;
-        if (bytes === 0 || bytes % 4 !== 0) {
-          invalid(`${at}.embedding is ${bytes} bytes; expected 4 × dimension (float32)`);
-        }
-        // The gateway checks the collection's dimension; within one batch they must agree.
-        if (embeddingBytes !== undefined && bytes !== embeddingBytes) {
-          invalid(
-            `${at}.embedding has dimension ${bytes / 4}, earlier records ${embeddingBytes / 4}`,
-          );
-        }
-        embeddingBytes = bytes;
-      }
-    });
+    // Core's rules and messages, the gateway's own (see validateLogRecords).
+    validateLogRecords(req.records);
     return call(() => this.#wal.append(req.collectionId, req.records));
   }
 
   /** The bound that makes a following pull see every acknowledged push. */
   async scoutLogs(req: ScoutLogsRequest): Promise<bigint> {
-    requireCollectionId(req.collectionId);
     return call(() => this.#wal.scout(req.collectionId));
   }
 
   /** The collection's uncompacted batches in [from_position, to_position). */
   async pullLogs(req: PullLogsRequest, signal?: AbortSignal): Promise<PositionedBatch[]> {
-    requireCollectionId(req.collectionId);
-    if (req.fromPosition < 0n) invalid(`from_position ${req.fromPosition} is negative`);
-    if (req.fromPosition > req.toPosition) {
-      invalid(`from_position ${req.fromPosition} is above to_position ${req.toPosition}`);
-    }
-    if (req.maxRecords < 0) invalid(`max_records ${req.maxRecords} is negative`);
     const batches = await call(() =>
       this.#wal.pull(req.collectionId, req.fromPosition, req.toPosition, {
         maxRecords: req.maxRecords,
@@ -129,31 +87,18 @@ export class LogService {
 
   /** Collections the compactor should look at, oldest tail first. */
   async collectionsToCompact(req: CollectionsToCompactRequest): Promise<CollectionTail[]> {
-    if (req.minRecords < 0n) invalid(`min_records ${req.minRecords} is negative`);
-    if (req.minAgeMs < 0n) invalid(`min_age_ms ${req.minAgeMs} is negative`);
     return call(() => this.#wal.collectionsToCompact(Number(req.minRecords), Number(req.minAgeMs)));
   }
 
   /** Moves the collection's compaction cursor forward (never back). */
   async advanceCompactionCursor(req: AdvanceCompactionCursorRequest): Promise<void> {
-    requireCollectionId(req.collectionId);
-    if (req.logPosition < 0n) invalid(`log_position ${req.logPosition} is negative`);
     await call(() => this.#wal.advanceCursor(req.collectionId, req.logPosition));
   }
 
   /** Forgets a deleted collection's tail. */
   async purgeCollection(req: PurgeCollectionRequest): Promise<void> {
-    requireCollectionId(req.collectionId);
     await call(() => this.#wal.purge(req.collectionId));
   }
-}
-
-function requireCollectionId(collectionId: string): void {
-  if (collectionId.trim() === '') invalid('collection_id is required');
-}
-
-function invalid(message: string): never {
-  throw new RpcError(Code.INVALID_ARGUMENT, message);
 }
 
 /** Runs a WAL call, answering its errors with the status code the caller acts on. */

@@ -20,7 +20,7 @@ import {
 import { Compactor, loadCompactorConfig, type CompactorConfig } from '@huedb/compactor';
 import { createGatewayApp, loadGatewayConfig, type Backends } from '@huedb/gateway';
 import { registerTailMetrics, walMetrics } from '@huedb/log';
-import { createLogger, nestLogger, type Logger } from '@huedb/service';
+import { createLogger, type Logger } from '@huedb/service';
 import { instrumentWal } from '@huedb/wal';
 
 /** How to run single-node HueDB. */
@@ -134,9 +134,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     backends,
     gatewayConfig,
     LIMIT_PROFILES[gatewayConfig.limits],
-    {
-      logger: nestLogger(logger),
-    },
+    { log: logger },
   );
   // The gateway's readiness asks the catalog for live query nodes: the in-process one says so.
   const stopHeartbeat = await startHeartbeat(catalog, MEMBER, 2_000, (err) =>

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Context, type RequestContext } from '../context/request-context.js';
 import { CollectionExtrasService } from './collection-extras.service.js';
 
 const COLLECTION = 'tenants/:tenant/databases/:database/collections/:id';
@@ -10,38 +11,24 @@ export class CollectionExtrasController {
 
   @Post(`${COLLECTION}/fork`)
   @HttpCode(200)
-  fork(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.service.fork(t, d, id, body);
+  fork(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.service.fork(ctx, id, body);
   }
 
   @Get(`${COLLECTION}/fork_count`)
-  forkCount(@Param('tenant') t: string, @Param('database') d: string, @Param('id') id: string) {
-    return this.service.forkCount(t, d, id);
+  forkCount(@Context() ctx: RequestContext, @Param('id') id: string) {
+    return this.service.forkCount(ctx, id);
   }
 
   @Get(`${COLLECTION}/indexing_status`)
-  indexingStatus(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-  ) {
-    return this.service.indexingStatus(t, d, id);
+  indexingStatus(@Context() ctx: RequestContext, @Param('id') id: string) {
+    return this.service.indexingStatus(ctx, id);
   }
 
   @Post(`${COLLECTION}/search`)
   @HttpCode(200)
-  search(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.service.search(t, d, id, body);
+  search(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.service.search(ctx, id, body);
   }
 
   @Get('collections/:crn')

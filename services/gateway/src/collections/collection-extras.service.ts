@@ -2,6 +2,7 @@ import { Inject, Injectable, NotImplementedException } from '@nestjs/common';
 import type { Collection } from '@huedb/proto/catalog';
 import { Code, firstAvailable, RpcError } from '@huedb/grpc';
 import { InvalidArgumentError, validateCollectionName } from '@huedb/core';
+import { databaseScopeOf, type RequestContext } from '../context/request-context.js';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { bodyValidator } from '../http/body-schema.js';
 import { forkCollectionSchema, searchSchema } from '../http/schemas.js';
@@ -42,7 +43,8 @@ export class CollectionExtrasService {
    * this request lies below it, so the fork holds it (read-your-writes), and writes to either
    * collection afterwards go to that collection's own log only.
    */
-  async fork(tenant: string, database: string, id: string, body: unknown): Promise<CollectionJson> {
+  async fork(ctx: RequestContext, id: string, body: unknown): Promise<CollectionJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const { new_name } = parseFork(body);
     const sourceId = checkCollectionId(id);
     validateCollectionName(new_name);
@@ -85,7 +87,8 @@ export class CollectionExtrasService {
   }
 
   /** Live forks in the collection's lineage tree, as `{"count": n}`. */
-  async forkCount(tenant: string, database: string, id: string): Promise<{ count: number }> {
+  async forkCount(ctx: RequestContext, id: string): Promise<{ count: number }> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const { count } = await this.backends.catalog.countForks({
       tenant,
       database,
@@ -99,7 +102,8 @@ export class CollectionExtrasService {
    * (the catalog's count, over the lineage), unindexed = records the query node still merges
    * from the log at its current end (parent tails + own tail). Progress is a float32, as Chroma's.
    */
-  async indexingStatus(tenant: string, database: string, id: string): Promise<IndexingStatusJson> {
+  async indexingStatus(ctx: RequestContext, id: string): Promise<IndexingStatusJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const row = await this.collections.getRow(tenant, database, id);
     const { row: read, unindexedRecords } = await this.collections.readAtLogEnd(
       row,
@@ -139,7 +143,8 @@ export class CollectionExtrasService {
    * collection its 404, and anything else a 501 saying so (Chroma's own status for a search it
    * cannot run).
    */
-  async search(tenant: string, database: string, id: string, body: unknown): Promise<never> {
+  async search(ctx: RequestContext, id: string, body: unknown): Promise<never> {
+    const { tenant, database } = databaseScopeOf(ctx);
     parseSearch(body);
     await this.collections.getRow(tenant, database, id);
     throw new NotImplementedException(

@@ -12,6 +12,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { InvalidArgumentError } from '@huedb/core';
+import { Context, type RequestContext } from '../context/request-context.js';
 import { CollectionsService } from './collections.service.js';
 
 /** Tenants, databases and collections (Chroma v2). Transport only. */
@@ -26,109 +27,86 @@ export class CollectionsController {
   }
 
   @Get(':tenant')
-  getTenant(@Param('tenant') tenant: string) {
-    return this.service.getTenant(tenant);
+  getTenant(@Context() ctx: RequestContext) {
+    return this.service.getTenant(ctx);
   }
 
   @Patch(':tenant')
-  updateTenant(@Param('tenant') tenant: string, @Body() body: unknown) {
-    return this.service.updateTenant(tenant, body);
+  updateTenant(@Context() ctx: RequestContext, @Body() body: unknown) {
+    return this.service.updateTenant(ctx, body);
   }
 
   @Post(':tenant/databases')
   @HttpCode(200)
-  createDatabase(@Param('tenant') tenant: string, @Body() body: unknown) {
-    return this.service.createDatabase(tenant, body);
+  createDatabase(@Context() ctx: RequestContext, @Body() body: unknown) {
+    return this.service.createDatabase(ctx, body);
   }
 
   @Get(':tenant/databases')
   listDatabases(
-    @Param('tenant') tenant: string,
+    @Context() ctx: RequestContext,
     @Query('limit') limit?: string,
     @Query('offset') offset?: string,
   ) {
     return this.service.listDatabases(
-      tenant,
+      ctx,
       optionalInt(limit, 'limit'),
       optionalInt(offset, 'offset'),
     );
   }
 
   @Get(':tenant/databases/:database')
-  getDatabase(@Param('tenant') tenant: string, @Param('database') database: string) {
-    return this.service.getDatabase(tenant, database);
+  getDatabase(@Context() ctx: RequestContext) {
+    return this.service.getDatabase(ctx);
   }
 
   @Delete(':tenant/databases/:database')
-  deleteDatabase(@Param('tenant') tenant: string, @Param('database') database: string) {
-    return this.service.deleteDatabase(tenant, database);
+  deleteDatabase(@Context() ctx: RequestContext) {
+    return this.service.deleteDatabase(ctx);
   }
 
   @Post(':tenant/databases/:database/collections')
   @HttpCode(200)
-  createCollection(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Body() body: unknown,
-  ) {
-    return this.service.createCollection(t, d, body);
+  createCollection(@Context() ctx: RequestContext, @Body() body: unknown) {
+    return this.service.createCollection(ctx, body);
   }
 
   @Get(':tenant/databases/:database/collections')
   listCollections(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
+    @Context() ctx: RequestContext,
     @Query('limit') limit?: string,
     @Query('offset') offset?: string,
   ) {
     return this.service.listCollections(
-      t,
-      d,
+      ctx,
       optionalInt(limit, 'limit'),
       optionalInt(offset, 'offset'),
     );
   }
 
   @Get(':tenant/databases/:database/collections_count')
-  countCollections(@Param('tenant') t: string, @Param('database') d: string) {
-    return this.service.countCollections(t, d);
+  countCollections(@Context() ctx: RequestContext) {
+    return this.service.countCollections(ctx);
   }
 
   @Get(':tenant/databases/:database/collections/by-id/:id')
-  getCollectionById(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-  ) {
-    return this.service.getById(t, d, id);
+  getCollectionById(@Context() ctx: RequestContext, @Param('id') id: string) {
+    return this.service.getById(ctx, id);
   }
 
   @Get(':tenant/databases/:database/collections/:name')
-  getCollection(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('name') name: string,
-  ) {
-    return this.service.getByName(t, d, name);
+  getCollection(@Context() ctx: RequestContext, @Param('name') name: string) {
+    return this.service.getByName(ctx, name);
   }
 
   @Put(':tenant/databases/:database/collections/:id')
-  updateCollection(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.service.update(t, d, id, body);
+  updateCollection(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.service.update(ctx, id, body);
   }
 
   @Delete(':tenant/databases/:database/collections/:name')
-  deleteCollection(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('name') name: string,
-  ) {
-    return this.service.deleteByName(t, d, name);
+  deleteCollection(@Context() ctx: RequestContext, @Param('name') name: string) {
+    return this.service.deleteByName(ctx, name);
   }
 }
 

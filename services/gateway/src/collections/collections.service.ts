@@ -13,6 +13,7 @@ import {
   validateDatabaseName,
   validateTenantName,
 } from '@huedb/core';
+import { databaseScopeOf, tenantOf, type RequestContext } from '../context/request-context.js';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 
 /** A query node as the backends hand it out. */
@@ -69,42 +70,49 @@ export class CollectionsService {
     return {};
   }
 
-  async getTenant(name: string): Promise<{ name: string; resource_name: string | null }> {
+  async getTenant(ctx: RequestContext): Promise<{ name: string; resource_name: string | null }> {
+    const name = tenantOf(ctx);
     const { tenant } = await this.catalog.getTenant({ name });
     return { name: tenant!.name, resource_name: tenant!.resourceName ?? null };
   }
 
-  async updateTenant(name: string, body: unknown): Promise<Record<string, never>> {
+  async updateTenant(ctx: RequestContext, body: unknown): Promise<Record<string, never>> {
+    const name = tenantOf(ctx);
     const { resource_name } = parseUpdateTenant(body);
     await this.catalog.updateTenant({ name, resourceName: resource_name });
     return {};
   }
 
-  async createDatabase(tenant: string, body: unknown): Promise<Record<string, never>> {
+  async createDatabase(ctx: RequestContext, body: unknown): Promise<Record<string, never>> {
+    const tenant = tenantOf(ctx);
     const { name } = parseCreateDatabase(body);
     validateDatabaseName(name);
     await this.catalog.createDatabase({ tenant, name });
     return {};
   }
 
-  async getDatabase(tenant: string, name: string) {
+  async getDatabase(ctx: RequestContext) {
+    const { tenant, database: name } = databaseScopeOf(ctx);
     const { database } = await this.catalog.getDatabase({ tenant, name });
     return { id: database!.id, name: database!.name, tenant: database!.tenant };
   }
 
-  async listDatabases(tenant: string, limit?: number, offset?: number) {
+  async listDatabases(ctx: RequestContext, limit?: number, offset?: number) {
+    const tenant = tenantOf(ctx);
     const { databases } = await this.catalog.listDatabases({ tenant, limit, offset: offset ?? 0 });
     return databases.map((d) => ({ id: d.id, name: d.name, tenant: d.tenant }));
   }
 
-  async deleteDatabase(tenant: string, name: string): Promise<Record<string, never>> {
+  async deleteDatabase(ctx: RequestContext): Promise<Record<string, never>> {
+    const { tenant, database: name } = databaseScopeOf(ctx);
     const { deletedCollectionIds } = await this.catalog.deleteDatabase({ tenant, name });
     for (const id of deletedCollectionIds) this.rows.invalidate(id);
     await Promise.all(deletedCollectionIds.map((id) => this.purgeLog(id)));
     return {};
   }
 
-  async createCollection(tenant: string, database: string, body: unknown): Promise<CollectionJson> {
+  async createCollection(ctx: RequestContext, body: unknown): Promise<CollectionJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseCreateCollection(body);
     // Chroma's order: the shapes of configuration and schema (422), the configuration, then the
     // name and metadata. Checked even when get_or_create finds the collection, as in Chroma.
@@ -123,7 +131,8 @@ export class CollectionsService {
     return toCollectionJson(collection!);
   }
 
-  async listCollections(tenant: string, database: string, limit?: number, offset?: number) {
+  async listCollections(ctx: RequestContext, limit?: number, offset?: number) {
+    const { tenant, database } = databaseScopeOf(ctx);
     const { collections } = await this.catalog.listCollections({
       tenant,
       database,
@@ -133,12 +142,14 @@ export class CollectionsService {
     return collections.map(toCollectionJson);
   }
 
-  async countCollections(tenant: string, database: string): Promise<number> {
+  async countCollections(ctx: RequestContext): Promise<number> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const { count } = await this.catalog.countCollections({ tenant, database });
     return Number(count);
   }
 
-  async getByName(tenant: string, database: string, name: string): Promise<CollectionJson> {
+  async getByName(ctx: RequestContext, name: string): Promise<CollectionJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const { collection } = await this.catalog.getCollection({
       tenant,
       database,
@@ -147,7 +158,8 @@ export class CollectionsService {
     return toCollectionJson(collection!);
   }
 
-  async getById(tenant: string, database: string, id: string): Promise<CollectionJson> {
+  async getById(ctx: RequestContext, id: string): Promise<CollectionJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     return toCollectionJson(await this.getRow(tenant, database, id));
   }
 
@@ -204,12 +216,8 @@ export class CollectionsService {
     }
   }
 
-  async update(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<Record<string, never>> {
+  async update(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseUpdateCollection(body);
     const update =
       input.new_configuration != null ? readConfigurationUpdate(input.new_configuration) : null;
@@ -233,11 +241,8 @@ export class CollectionsService {
     return {};
   }
 
-  async deleteByName(
-    tenant: string,
-    database: string,
-    name: string,
-  ): Promise<Record<string, never>> {
+  async deleteByName(ctx: RequestContext, name: string): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const { id, logRetained } = await this.catalog.deleteCollection({ tenant, database, name });
     this.rows.invalidate(id);
     // Live forks still read part of this log (their parent tails): the compactor purges it once

@@ -1,5 +1,5 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toChromaError } from './http-error.js';
 
 /** Answers every error in Chroma's format: `{"error": <name>, "message": <text>}`. */
@@ -10,8 +10,12 @@ export class ChromaErrorFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = toChromaError(err);
-    if (status >= 500)
-      this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    if (status >= 500) {
+      // The request id ties the stack to the request's log line (and the client's x-request-id).
+      const { id } = host.switchToHttp().getRequest<FastifyRequest>();
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      this.logger.error(`request ${id}: ${detail}`);
+    }
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 }

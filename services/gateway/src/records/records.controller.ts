@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import { Context, type RequestContext } from '../context/request-context.js';
 import { RecordsService } from './records.service.js';
 
 const BASE = 'api/v2/tenants/:tenant/databases/:database/collections/:id';
@@ -10,77 +11,46 @@ export class RecordsController {
 
   @Post('add')
   @HttpCode(201)
-  add(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.records.add(t, d, id, body);
+  add(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.records.add(ctx, id, body);
   }
 
   @Post('upsert')
   @HttpCode(200)
-  upsert(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.records.upsert(t, d, id, body);
+  upsert(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.records.upsert(ctx, id, body);
   }
 
   @Post('update')
   @HttpCode(200)
-  update(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.records.update(t, d, id, body);
+  update(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.records.update(ctx, id, body);
   }
 
   @Post('delete')
   @HttpCode(200)
-  delete(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.records.delete(t, d, id, body);
+  delete(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.records.delete(ctx, id, body);
   }
 
   @Post('get')
   @HttpCode(200)
-  get(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.records.get(t, d, id, body);
+  get(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.records.get(ctx, id, body);
   }
 
   @Post('query')
   @HttpCode(200)
-  query(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
-    @Param('id') id: string,
-    @Body() body: unknown,
-  ) {
-    return this.records.query(t, d, id, body);
+  query(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
+    return this.records.query(ctx, id, body);
   }
 
   @Get('count')
   count(
-    @Param('tenant') t: string,
-    @Param('database') d: string,
+    @Context() ctx: RequestContext,
     @Param('id') id: string,
     @Query('read_level') readLevel: unknown,
   ) {
-    return this.records.count(t, d, id, readLevel);
+    return this.records.count(ctx, id, readLevel);
   }
 }

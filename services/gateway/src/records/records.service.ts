@@ -5,6 +5,7 @@ import type { FilterSchema, IncludeSchema } from '@huedb/proto/query';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { firstAvailable } from '@huedb/grpc';
 import {
+  assertWithinLimit,
   countWhereDocumentPredicates,
   countWherePredicates,
   decodeEmbedding,
@@ -13,16 +14,14 @@ import {
   metadataToProto,
   parseWhere,
   parseWhereDocument,
-  QuotaExceededError,
   updateMetadataToProto,
-  validateDocument,
-  validateMetadata,
-  validateRecordId,
-  validateUpdateMetadata,
+  Usage,
   validateEmbeddingDimensions,
+  validateRecordBatch,
   type Limits,
   type Metadata,
 } from '@huedb/core';
+import { databaseScopeOf, type RequestContext } from '../context/request-context.js';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { CollectionsService } from '../collections/collections.service.js';
 import { bodyValidator } from '../http/body-schema.js';
@@ -58,6 +57,13 @@ const DEFAULT_N_RESULTS = 10;
 
 type WriteOperation = Operation.ADD | Operation.UPSERT | Operation.UPDATE;
 
+/** Core's rule set for each write. */
+const WRITE_RULES = {
+  [Operation.ADD]: 'add',
+  [Operation.UPSERT]: 'upsert',
+  [Operation.UPDATE]: 'update',
+} as const;
+
 /**
  * Record operations. Writes are validated here completely (nothing invalid reaches the log) and
  * acknowledged once the log made them durable. Reads go to the collection's query node with the
@@ -71,30 +77,18 @@ export class RecordsService {
     @Inject(LIMITS) private readonly limits: Limits,
   ) {}
 
-  async add(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<Record<string, never>> {
+  async add(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     return this.write(tenant, database, id, Operation.ADD, parseAdd(body), body);
   }
 
-  async upsert(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<Record<string, never>> {
+  async upsert(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body), body);
   }
 
-  async update(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<Record<string, never>> {
+  async update(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
     return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body), body);
   }
 
@@ -105,12 +99,8 @@ export class RecordsService {
    * that do not exist); with a filter, the matching records are resolved at the current read
    * point and exactly those are deleted and counted.
    */
-  async delete(
-    tenant: string,
-    database: string,
-    id: string,
-    body: unknown,
-  ): Promise<{ deleted: number }> {
+  async delete(ctx: RequestContext, id: string, body: unknown): Promise<{ deleted: number }> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseDelete(body);
     // Chroma looks the collection up before it checks the request.
     const collection = await this.collections.getRow(tenant, database, id, false);
@@ -125,7 +115,7 @@ export class RecordsService {
         'Validation error: limit, where: limit can only be specified when a where clause is provided',
       );
     }
-    const filter = this.filter(input);
+    const filter = this.filter(input, 'Delete');
     if (!hasFilter) {
       if (input.ids == null) return { deleted: 0 };
       // An empty id can never have been written, so there is nothing to log for it.
@@ -143,11 +133,12 @@ export class RecordsService {
     return { deleted: ids.length };
   }
 
-  async get(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
+  async get(ctx: RequestContext, id: string, body: unknown): Promise<RawJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseGet(body);
     const include = input.include ?? DEFAULT_GET_INCLUDE;
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const filter = this.filter(input);
+    const filter = this.filter(input, 'Get');
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.get({
         scope,
@@ -160,15 +151,12 @@ export class RecordsService {
     return getResultJson(response.records, include);
   }
 
-  async query(tenant: string, database: string, id: string, body: unknown): Promise<RawJson> {
+  async query(ctx: RequestContext, id: string, body: unknown): Promise<RawJson> {
+    const { tenant, database } = databaseScopeOf(ctx);
     const input = parseQuery(body);
     const include = input.include ?? DEFAULT_QUERY_INCLUDE;
     const nResults = input.n_results ?? DEFAULT_N_RESULTS;
-    if (nResults > this.limits.maxQueryResults) {
-      throw new QuotaExceededError(
-        `n_results ${nResults} exceeds the limit of ${this.limits.maxQueryResults} results per query`,
-      );
-    }
+    assertWithinLimit(Usage.nResults, 'Query', nResults, this.limits.maxQueryResults);
     let collection = await this.collections.getRow(tenant, database, id, false);
     // A cached row may predate the first write that fixed the dimension (it never changes once
     // set): only a row that says "none yet" needs a fresh look before vectors are checked.
@@ -178,7 +166,7 @@ export class RecordsService {
     const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
     if (vectors.length === 0) return queryResultJson([], include);
-    const filter = this.filter(input);
+    const filter = this.filter(input, 'Query');
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.query({
         scope,
@@ -199,7 +187,8 @@ export class RecordsService {
    * counts every acknowledged write: `index_only` only allows skipping the log's tail, and
    * `chroma run` counts everything for it too. (Counting the tail costs nothing extra here.)
    */
-  async count(tenant: string, database: string, id: string, readLevel: unknown): Promise<number> {
+  async count(ctx: RequestContext, id: string, readLevel: unknown): Promise<number> {
+    const { tenant, database } = databaseScopeOf(ctx);
     parseReadLevel(readLevel);
     const collection = await this.collections.getRow(tenant, database, id, false);
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
@@ -239,55 +228,30 @@ export class RecordsService {
     return {};
   }
 
-  /** Validates a write completely and turns it into log records. */
+  /**
+   * Validates a write completely, with core's rules and messages (validateRecordBatch, the ones
+   * the log checks pushes with too), and turns it into log records.
+   */
   private toLogRecords(
     operation: WriteOperation,
     input: RecordsBody,
     collection: Collection,
     body: unknown,
   ): { records: LogRecordInit[]; dimension: number | null } {
-    const n = input.ids.length;
-    if (n > this.limits.maxBatchSize) {
-      throw new QuotaExceededError(
-        `Cannot submit ${n} records at once: the maximum batch size is ${this.limits.maxBatchSize}`,
-      );
-    }
-    for (const field of [input.embeddings, input.documents, input.uris, input.metadatas]) {
-      if (field != null && field.length !== n) {
-        throw new InvalidArgumentError(
-          'Inconsistent number of IDs, embeddings, documents, URIs and metadatas',
-        );
-      }
-    }
-    for (const rid of input.ids) validateRecordId(rid);
-    const vectors = (input.embeddings ?? []).map((e, i) =>
-      e == null ? null : decodeEmbedding(e, i),
-    );
-    if (
-      operation !== Operation.UPDATE &&
-      (input.embeddings == null || vectors.some((v) => v === null))
-    ) {
-      throw new InvalidArgumentError('Embeddings are required for add and upsert');
-    }
-    const dimension = validateEmbeddingDimensions(vectors, collection.dimension ?? null);
-    for (const document of input.documents ?? []) {
-      if (document != null) validateDocument(document, this.limits);
-    }
-    for (const metadata of input.metadatas ?? []) {
-      if (metadata == null) continue;
-      if (operation === Operation.ADD) validateMetadata(metadata, this.limits);
-      else validateUpdateMetadata(metadata, this.limits);
-    }
+    const batch = validateRecordBatch(WRITE_RULES[operation], input, {
+      limits: this.limits,
+      collectionDimension: collection.dimension ?? null,
+    });
     const floatKeys = metadataFloatKeysOf(input, body);
-    const records = input.ids.map((rid, i): LogRecordInit => {
-      const vector = vectors[i];
-      const metadata = input.metadatas?.[i];
+    const records = batch.ids.map((rid, i): LogRecordInit => {
+      const vector = batch.embeddings?.[i];
+      const metadata = batch.metadatas?.[i];
       return {
         id: rid,
         operation,
         embedding: vector ? embeddingToBytes(vector) : undefined,
-        document: input.documents?.[i] ?? undefined,
-        uri: input.uris?.[i] ?? undefined,
+        document: batch.documents?.[i] ?? undefined,
+        uri: batch.uris?.[i] ?? undefined,
         // An empty metadata on add stores none (it reads back as null, as in Chroma); on
         // update/upsert it changes nothing.
         metadata:
@@ -298,7 +262,7 @@ export class RecordsService {
               : updateMetadataToProto(metadata, floatKeys?.[i]),
       };
     });
-    return { records, dimension };
+    return { records, dimension: batch.dimension };
   }
 
   /** Logs deletes of `ids`, in batches of the size clients are told to use (always finite). */
@@ -321,26 +285,23 @@ export class RecordsService {
   }
 
   /** Validates `ids`, `where` and `where_document` and packs them for the query node. */
-  private filter(input: {
-    ids?: string[] | null;
-    where?: object | null;
-    where_document?: object | null;
-  }): FilterInit {
-    let predicates = 0;
+  private filter(
+    input: { ids?: string[] | null; where?: object | null; where_document?: object | null },
+    action: 'Get' | 'Query' | 'Delete',
+  ): FilterInit {
     let whereJson = '';
     let whereDocumentJson = '';
+    // Hosted Chroma's limit counts `where` and `where_document` separately (core's Limits).
+    const { maxWherePredicates } = this.limits;
     if (input.where != null) {
-      predicates += countWherePredicates(parseWhere(input.where));
+      const n = countWherePredicates(parseWhere(input.where));
+      assertWithinLimit(Usage.wherePredicates, action, n, maxWherePredicates);
       whereJson = JSON.stringify(input.where);
     }
     if (input.where_document != null) {
-      predicates += countWhereDocumentPredicates(parseWhereDocument(input.where_document));
+      const n = countWhereDocumentPredicates(parseWhereDocument(input.where_document));
+      assertWithinLimit(Usage.whereDocumentPredicates, action, n, maxWherePredicates);
       whereDocumentJson = JSON.stringify(input.where_document);
-    }
-    if (predicates > this.limits.maxWherePredicates) {
-      throw new QuotaExceededError(
-        `Filters have ${predicates} predicates; the limit is ${this.limits.maxWherePredicates}`,
-      );
     }
     // `ids: []` is a filter that admits nothing, not an absent one: keep the two apart.
     return {
