@@ -107,7 +107,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   const compactor = new Compactor(
     { catalog, logsFor: () => [logClient], store, segments },
     compactorConfig,
-    (message, err) => (err ? logger.error({ err }, message) : logger.info(message)),
+    logger.child({ component: 'compactor' }),
   );
 
   const backends: Backends = {
