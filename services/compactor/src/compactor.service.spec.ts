@@ -247,18 +247,18 @@ describe('Compactor', () => {
   it('loses a version race cleanly: one new version, the loser retries and removes its upload', async () => {
     const id = await collection(3);
     const winner = compactor('winner');
-    let winnerDone!: Promise<unknown>;
+    const gate: { winnerDone?: Promise<unknown> } = {};
     // The loser registers only after the winner has: both built on version 0.
     const gatedCatalog = {
       ...catalog,
       registerCompaction: async (...args: Parameters<typeof catalog.registerCompaction>) => {
-        await winnerDone;
+        await gate.winnerDone;
         return catalog.registerCompaction(...args);
       },
     } as typeof catalog;
     const loser = compactor('loser', {}, { catalog: gatedCatalog });
+    const winnerDone = (gate.winnerDone = winner.compact(id));
     const losing = loser.compact(id);
-    winnerDone = winner.compact(id);
     const [won, lost] = await Promise.all([winnerDone, losing]);
     expect(won).toMatchObject({ version: 1n, recordsCompacted: 3 });
     expect(lost).toMatchObject({ version: 1n, recordsCompacted: 0 });
