@@ -70,9 +70,9 @@ export function segmentCacheMetrics(log?: Pick<Logger, 'debug'>): SegmentCacheOb
 /** The query node's reads, as the gRPC handlers measure them. */
 export interface QueryObserver {
   /** A read finished: its operation (get, query, count, indexing_status) and outcome. */
-  read(operation: string, seconds: number, outcome: string): void;
+  read: (operation: string, seconds: number, outcome: string) => void;
   /** A read's view held this many tail records over its segment (log records not compacted). */
-  tail(records: number): void;
+  tail: (records: number) => void;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15];
