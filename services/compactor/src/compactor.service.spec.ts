@@ -10,7 +10,7 @@ import { createCatalogHandlers, openPGliteCatalog, type PGliteCatalog } from '@h
 import { pgliteTemplate } from '@huedb/catalog/testing';
 import { SegmentCache, segmentPrefix } from '@huedb/index';
 import { createLogHandlers } from '@huedb/log';
-import { createLogger } from '@huedb/service';
+import { createLogger, metricsRegistry } from '@huedb/service';
 import { createFsObjectStore, type ObjectStore } from '@huedb/storage';
 import { LocalWal } from '@huedb/wal/local';
 import type { CompactorConfig } from './config.js';
@@ -184,14 +184,23 @@ describe('Compactor', () => {
 
   it('logs members joining and leaving the ring as it sees them', async () => {
     const watcher = compactor('watcher', { memberMaxAgeMs: 500 });
-    await catalog.heartbeat({ member: { id: 'watcher', role: 'compactor', address: 'w:1' } });
-    await watcher.runOnce();
+    const ringSize = async () => {
+      const { values } = await metricsRegistry.getSingleMetric('huedb_membership_members')!.get();
+      return values.find((v) => v.labels.role === 'compactor')?.value;
+    };
+    // Alone first (earlier tests' members age out within the 500 ms).
+    await eventually(async () => {
+      await catalog.heartbeat({ member: { id: 'watcher', role: 'compactor', address: 'w:1' } });
+      await watcher.runOnce();
+      return (await ringSize()) === 1;
+    });
     await catalog.heartbeat({ member: { id: 'newcomer', role: 'compactor', address: 'n:1' } });
     await watcher.runOnce();
     const mine = () => lines.filter((l) => l.instance === 'watcher' && l.role === 'compactor');
     expect(mine().find((l) => l.msg === 'membership: compactor joined')).toMatchObject({
       memberId: 'newcomer',
     });
+    expect(await ringSize()).toBe(2);
     // Nobody beats for "newcomer" again: it ages out of the ring.
     await eventually(async () => {
       await catalog.heartbeat({ member: { id: 'watcher', role: 'compactor', address: 'w:1' } });
@@ -200,6 +209,7 @@ describe('Compactor', () => {
         (l) => String(l.msg).startsWith('membership: compactor left') && l.memberId === 'newcomer',
       );
     });
+    expect(await ringSize()).toBe(1);
   });
 
   it('GC deletes superseded versions nobody references, and keeps those a fork still reads', async () => {
