@@ -39,4 +39,4 @@ export { TopK, compareNeighbors, type Neighbor, type NeighborWith } from './top-
 /** hnswlib-node's index class (compiled from source by scripts/install.sh). */
 export const HierarchicalNSW = hnswlib.HierarchicalNSW;
 export { uploadSegment, downloadSegment, segmentPrefix } from './transfer.js';
-export { SegmentCache } from './segment-cache.js';
+export { SegmentCache, type SegmentCacheObserver } from './segment-cache.js';

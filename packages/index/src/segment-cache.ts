@@ -4,6 +4,18 @@ import type { ObjectStore } from '@huedb/storage';
 import { Segment } from './segment.js';
 import { downloadSegment } from './transfer.js';
 
+/** What a SegmentCache tells its owner (metrics, logs); every member is optional. */
+export interface SegmentCacheObserver {
+  /** Every lookup: `true` when the segment was open in memory (for hit-rate metrics). */
+  lookup?(hit: boolean): void;
+  /** A segment was opened after a miss. */
+  loaded?(manifestKey: string, bytes: number): void;
+  /** A segment was dropped from memory to stay within the budget (its disk copy stays). */
+  evicted?(manifestKey: string, bytes: number): void;
+  /** After every load or eviction: segments open in memory, and their bytes. */
+  size?(segments: number, bytes: number): void;
+}
+
 /**
  * Opened segments by manifest key: downloaded from the object store into a local disk cache on a
  * miss, kept open in memory up to `maxMemoryBytes` (least recently used dropped first). Segments
@@ -19,14 +31,23 @@ export class SegmentCache {
     private readonly store: ObjectStore,
     private readonly cacheDir: string,
     private readonly maxMemoryBytes: number,
-    /** Told about every lookup: `true` when the segment was open in memory (for hit-rate metrics). */
-    private readonly onLookup: (hit: boolean) => void = () => {},
+    private readonly observer: SegmentCacheObserver = {},
   ) {}
+
+  /** Segments open in memory. */
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Their bytes in memory (what the budget counts). */
+  get memoryBytes(): number {
+    return this.bytes;
+  }
 
   /** The segment whose manifest is at `manifestKey`; throws ObjectNotFoundError when it is gone. */
   async load(manifestKey: string): Promise<Segment> {
     const cached = this.open.get(manifestKey);
-    this.onLookup(cached !== undefined);
+    this.observer.lookup?.(cached !== undefined);
     if (cached) {
       this.open.delete(manifestKey);
       this.open.set(manifestKey, cached);
@@ -49,12 +70,15 @@ export class SegmentCache {
     const segment = await Segment.open(dir);
     this.open.set(manifestKey, segment);
     this.bytes += segment.memoryBytes;
+    this.observer.loaded?.(manifestKey, segment.memoryBytes);
     for (const [key, victim] of this.open) {
       if (this.bytes <= this.maxMemoryBytes || this.open.size <= 1) break;
       // Dropped, not closed: a read in flight may still hold it; the GC frees it after.
       this.open.delete(key);
       this.bytes -= victim.memoryBytes;
+      this.observer.evicted?.(key, victim.memoryBytes);
     }
+    this.observer.size?.(this.open.size, this.bytes);
     return segment;
   }
 }

@@ -3,4 +3,5 @@ export * from './common-settings.js';
 export * from './docs.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './membership.js';
 export * from './run-service.js';

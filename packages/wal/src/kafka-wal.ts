@@ -27,6 +27,7 @@ import {
   checkPull,
   dueForCompaction,
   encodeAppend,
+  tailTotals,
 } from './wal-front.js';
 import type { LogRecordInit, PullOptions, WalLogger, WriteAheadLog } from './wal.js';
 
@@ -155,9 +156,19 @@ export class KafkaWal implements WriteAheadLog {
       await wal.close().catch(() => {});
       throw err;
     }
+    const durationMs = Date.now() - started;
+    const tails = await wal.collectionsToCompact(1, 0);
     wal.#logger.info(
       `${wal.topic}: serving partitions ${wal.servedPartitions.join(',')} of ` +
-        `${wal.partitionCount}, caught up in ${Date.now() - started} ms`,
+        `${wal.partitionCount}, caught up in ${durationMs} ms`,
+      {
+        event: 'wal-recovered',
+        topic: wal.topic,
+        partitions: wal.servedPartitions,
+        partitionCount: wal.partitionCount,
+        durationMs,
+        ...tailTotals(tails),
+      },
     );
     return wal;
   }

@@ -33,6 +33,7 @@ import {
   describeCause as describe,
   dueForCompaction,
   encodeAppend,
+  tailTotals,
 } from './wal-front.js';
 import { DEFAULT_TAIL_LIMITS } from './wal.js';
 import type { LogRecordInit, PullOptions, TailLimits, WalLogger, WriteAheadLog } from './wal.js';
@@ -191,10 +192,22 @@ export class LocalWal implements WriteAheadLog {
           resolved.logger.warn(`deleting old segment files of ${resolved.dir} failed`, err);
         });
       }
+      const durationMs = Date.now() - started;
+      const recovered = await wal.collectionsToCompact(1, 0);
       resolved.logger.info(
         `${resolved.dir}: recovered ${report.entries} entries (${report.bytes} bytes) from ` +
-          `${report.segments} segment files in ${Date.now() - started} ms; next position ` +
+          `${report.segments} segment files in ${durationMs} ms; next position ` +
           `${files.nextPosition}`,
+        {
+          event: 'wal-recovered',
+          dir: resolved.dir,
+          entries: report.entries,
+          bytes: report.bytes,
+          segmentFiles: report.segments,
+          durationMs,
+          nextPosition: files.nextPosition.toString(),
+          ...tailTotals(recovered),
+        },
       );
       return wal;
     } catch (err) {

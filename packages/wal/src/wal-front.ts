@@ -19,6 +19,17 @@ export function consoleWalLogger(describe: (err: unknown) => string): WalLogger 
   };
 }
 
+/**
+ * What recovery rebuilt, for the open line: collections with an uncompacted tail and their
+ * records (totals, not per collection).
+ */
+export function tailTotals(tails: readonly CollectionTail[]): {
+  tails: number;
+  tailRecords: number;
+} {
+  return { tails: tails.length, tailRecords: tails.reduce((n, t) => n + Number(t.recordCount), 0) };
+}
+
 /** The message of an error (or the value itself), for logs and error messages. */
 export function describeCause(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -40,7 +40,8 @@ export const DEFAULT_TAIL_LIMITS: Readonly<TailLimits> = Object.freeze({
 
 /** Where a WAL implementation reports what it does and what goes wrong. */
 export interface WalLogger {
-  info(message: string): void;
+  /** `fields`: the numbers behind the message, for structured logs (e.g. recovery counts). */
+  info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, err?: unknown): void;
 }
 

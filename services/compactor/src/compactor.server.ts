@@ -37,7 +37,7 @@ export async function startCompactor(
       segments,
     },
     config,
-    (message, err) => (err ? log.error({ err }, message) : log.info(message)),
+    log,
   );
   const server = createGrpcServer();
   addService(server, CompactorService, createCompactorHandlers(compactor), {

@@ -18,6 +18,7 @@ import {
   type Segment,
 } from '@huedb/index';
 import type { ObjectStore } from '@huedb/storage';
+import { membershipObserver, type Logger } from '@huedb/service';
 import type { CompactorConfig } from './config.js';
 import {
   collectionsDue,
@@ -37,6 +38,14 @@ export interface CompactionOutcome {
   logPosition: bigint;
   recordCount: number;
   recordsCompacted: number;
+  /** What a compaction that built a new version did (absent when there was nothing new). */
+  batches?: number;
+  previousVersion?: bigint;
+  /** Files of the new segment version. */
+  segmentFiles?: number;
+  /** Superseded versions GC forgot, and how many of them it deleted (no fork referenced them). */
+  versionsForgotten?: number;
+  segmentsDeleted?: number;
 }
 
 /** Everything the compactor talks to. */
@@ -69,13 +78,20 @@ export class Compactor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly inFlight = new Map<string, Promise<CompactionOutcome>>();
+  /** Logs compactors joining and leaving the ownership ring, and counts them. */
+  private readonly observeRing: (memberIds: readonly string[]) => void;
 
+  /**
+   * @param log - where compactions, failures and ring changes are logged (collection ids and
+   *   counts only: never records)
+   */
   constructor(
     private readonly deps: CompactorDeps,
     private readonly config: CompactorConfig,
-    private readonly log: (message: string, err?: unknown) => void = (m, e) =>
-      e ? console.error(m, e) : console.log(m),
-  ) {}
+    private readonly log: Logger,
+  ) {
+    this.observeRing = membershipObserver('compactor', log);
+  }
 
   /** Polls for work every pollIntervalMs until stop(). */
   start(): void {
@@ -83,7 +99,8 @@ export class Compactor {
     const tick = () => {
       this.running = this.runOnce()
         .then(() => undefined)
-        .catch((err: unknown) => this.log('compaction round failed', err))
+        // Retried on the next tick; a catalog or log outage shows up here once per round.
+        .catch((err: unknown) => this.log.warn({ err }, 'compaction: round failed'))
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, this.config.pollIntervalMs);
         });
@@ -110,13 +127,14 @@ export class Compactor {
     ]);
     const ids = members.map((m) => m.id);
     if (!ids.includes(this.config.memberId)) ids.push(this.config.memberId);
+    this.observeRing(ids);
     const outcomes: CompactionOutcome[] = [];
     for (const collectionId of due) {
       if (rendezvousPick(collectionId, ids, 1)[0] !== this.config.memberId) continue;
       try {
         outcomes.push(await this.compact(collectionId));
       } catch (err) {
-        this.log(`compaction of ${collectionId} failed; retrying next round`, err);
+        this.log.warn({ err, collectionId }, 'compaction: failed; retrying next round');
       }
     }
     return outcomes;
@@ -127,14 +145,21 @@ export class Compactor {
     const existing = this.inFlight.get(collectionId);
     if (existing) return existing;
     const done = compactionDuration.startTimer();
+    const started = Date.now();
     const work = this.compactWithRetries(collectionId)
       .then(
         (outcome) => {
           done({ outcome: outcome.recordsCompacted > 0 ? 'compacted' : 'nothing' });
           compactedRecords.inc(outcome.recordsCompacted);
           if (outcome.recordsCompacted > 0) {
-            this.log(
-              `compacted ${collectionId}: version ${outcome.version} at log position ${outcome.logPosition} (${outcome.recordsCompacted} records folded, ${outcome.recordCount} live)`,
+            this.log.info(
+              { ...fieldsOf(outcome), durationMs: Date.now() - started },
+              'compaction: finished',
+            );
+          } else {
+            this.log.debug(
+              { collectionId, durationMs: Date.now() - started },
+              'compaction: nothing new',
             );
           }
           return outcome;
@@ -155,13 +180,16 @@ export class Compactor {
    * the log does not list them.
    */
   private async dueCollections(): Promise<string[]> {
-    const [log] = this.deps.logsFor('');
-    if (!log) return [];
+    if (this.deps.logsFor('').length === 0) return [];
+    // Any log instance answers for all (they read the same log); an unreachable one must not
+    // stop every compaction, so the next is asked.
     const [{ collections }, { collectionIds: forks }] = await Promise.all([
-      log.collectionsToCompact({
-        minRecords: BigInt(this.config.minRecords),
-        minAgeMs: BigInt(this.config.maxAgeMs),
-      }),
+      this.firstLog('', (log) =>
+        log.collectionsToCompact({
+          minRecords: BigInt(this.config.minRecords),
+          minAgeMs: BigInt(this.config.maxAgeMs),
+        }),
+      ),
       this.deps.catalog.listPendingForks({ limit: PENDING_FORKS_PER_ROUND }),
     ]);
     const oldest = collections.reduce(
@@ -179,7 +207,11 @@ export class Compactor {
       try {
         return await this.compactOnce(collectionId);
       } catch (err) {
-        if (RpcError.is(err, Code.FAILED_PRECONDITION) && attempt < MAX_CAS_ATTEMPTS) continue;
+        if (RpcError.is(err, Code.FAILED_PRECONDITION) && attempt < MAX_CAS_ATTEMPTS) {
+          // Another compactor (a ring change) or a retry registered first: start over from it.
+          this.log.info({ collectionId, attempt }, 'compaction: lost the version race; retrying');
+          continue;
+        }
         throw err;
       }
     }
@@ -199,6 +231,12 @@ export class Compactor {
       } else {
         await this.advanceCursor(collectionId, retainFrom);
       }
+      this.log.info(
+        { collectionId, keptForForksFrom: retainFrom?.toString() },
+        retainFrom === undefined
+          ? 'compaction: collection deleted; log purged'
+          : 'compaction: collection deleted; log truncated up to what forks still read',
+      );
       return { collectionId, version: 0n, logPosition: 0n, recordCount: 0, recordsCompacted: 0 };
     }
     const { toPosition } = await this.firstLog(collectionId, (log) =>
@@ -225,6 +263,17 @@ export class Compactor {
       };
     }
     const batches = [...parentBatches, ...ownBatches];
+    this.log.debug(
+      {
+        collectionId,
+        version: row.version,
+        fromPosition: row.logPosition,
+        toPosition,
+        batches: batches.length,
+        parentTails: row.parentTails.length,
+      },
+      'compaction: started',
+    );
     const newPosition =
       ownBatches.length > 0 ? ownBatches[ownBatches.length - 1]!.logPosition + 1n : row.logPosition;
     // By key, not version: a fork is at version 0 on its source's segment.
@@ -245,7 +294,9 @@ export class Compactor {
     const dir = await mkdtemp(path.join(this.config.workDir, `${collectionId}-`));
     try {
       const built = path.join(dir, 'segment');
-      await writeSegment(built, [...records.values()], hnswParams(row, previous), { previous });
+      const manifest = await writeSegment(built, [...records.values()], hnswParams(row, previous), {
+        previous,
+      });
       failpoint('after-build');
       const version = row.version + 1n;
       const prefix = `tenants/${row.tenant}/databases/${row.databaseId}/collections/${row.id}/v${version}-${randomUUID()}`;
@@ -270,15 +321,24 @@ export class Compactor {
       // lag the log's, or a crash would lose the tail.
       await this.advanceCursor(collectionId, newPosition);
       failpoint('after-advance');
-      await this.collectGarbage(collectionId).catch((err: unknown) =>
-        this.log(`segment GC of ${collectionId} failed; retrying after the next compaction`, err),
-      );
+      const gc = await this.collectGarbage(collectionId).catch((err: unknown) => {
+        this.log.warn(
+          { err, collectionId },
+          'compaction: segment GC failed; retrying after the next compaction',
+        );
+        return undefined;
+      });
       return {
         collectionId,
         version,
         logPosition: newPosition,
         recordCount: records.size,
         recordsCompacted,
+        batches: batches.length,
+        previousVersion: row.version,
+        segmentFiles: manifest.files.length,
+        versionsForgotten: gc?.forgotten ?? 0,
+        segmentsDeleted: gc?.deleted ?? 0,
       };
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -310,7 +370,9 @@ export class Compactor {
    * whichever of them forgets a shared version last deletes it. A crash between the two steps
    * leaves orphaned objects (wasted space), never a missing one.
    */
-  private async collectGarbage(collectionId: string): Promise<void> {
+  private async collectGarbage(
+    collectionId: string,
+  ): Promise<{ forgotten: number; deleted: number }> {
     const { versions } = await this.deps.catalog.listSegmentVersions({ collectionId });
     const byVersion = [...versions].sort((a, b) => (a.version < b.version ? -1 : 1));
     const cutoff = BigInt(Date.now() - this.config.gcGraceMs);
@@ -320,7 +382,7 @@ export class Compactor {
       if (superseded > cutoff) break;
       below = byVersion[i]!.version + 1n;
     }
-    if (below === undefined) return;
+    if (below === undefined) return { forgotten: 0, deleted: 0 };
     const { unreferencedManifestKeys } = await this.deps.catalog.deleteSegmentVersions({
       collectionId,
       belowVersion: below,
@@ -328,6 +390,8 @@ export class Compactor {
     for (const key of unreferencedManifestKeys) {
       await this.deps.store.deletePrefix(`${segmentPrefix(key)}/`);
     }
+    const forgotten = byVersion.filter((v) => v.version < below).length;
+    return { forgotten, deleted: unreferencedManifestKeys.length };
   }
 
   private async pull(collectionId: string, from: bigint, to: bigint): Promise<PositionedBatch[]> {
@@ -373,6 +437,23 @@ function hnswParams(row: Collection, previous: Segment | undefined): HnswParams 
     dimension,
     maxNeighbors: hnsw.max_neighbors,
     efConstruction: hnsw.ef_construction,
+  };
+}
+
+/** A compaction's outcome as log fields (bigints as numbers or strings: JSON has no bigint). */
+function fieldsOf(outcome: CompactionOutcome): Record<string, unknown> {
+  return {
+    collectionId: outcome.collectionId,
+    version: Number(outcome.version),
+    previousVersion:
+      outcome.previousVersion === undefined ? undefined : Number(outcome.previousVersion),
+    logPosition: outcome.logPosition.toString(),
+    recordsCompacted: outcome.recordsCompacted,
+    liveRecords: outcome.recordCount,
+    batches: outcome.batches,
+    segmentFiles: outcome.segmentFiles,
+    versionsForgotten: outcome.versionsForgotten,
+    segmentsDeleted: outcome.segmentsDeleted,
   };
 }
 

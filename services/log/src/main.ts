@@ -27,7 +27,7 @@ await runService({
       appendTimeoutMs: config.appendTimeoutMs,
       pullTimeoutMs: config.pullTimeoutMs,
       logger: {
-        info: (message) => log.info(message),
+        info: (message, fields) => log.info(fields ?? {}, message),
         warn: (message, err) => log.warn({ err }, message),
       },
     });

@@ -41,6 +41,8 @@ export class CollectionStateCache {
     private readonly tails: TailSource,
     private readonly segments: SegmentSource | undefined,
     private readonly maxBytes: number,
+    /** Told, per read, how many log records its view applies over the segment (metrics). */
+    private readonly onTail: (records: number) => void = () => {},
   ) {}
 
   /**
@@ -107,6 +109,7 @@ export class CollectionStateCache {
     current.lock = work.catch(() => {});
     await work;
     this.evict();
+    this.onTail(current.unindexedRecords);
     return current;
   }
 

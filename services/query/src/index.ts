@@ -6,5 +6,5 @@ export { QueryEngine } from './query.service.js';
 export { CollectionStateCache } from './collection-state.js';
 export { LogTailSource, type TailSource } from './tail-reader.js';
 export { createQueryHandlers } from './query.grpc.js';
-export { segmentCacheMetrics } from './query-metrics.js';
+export { queryMetrics, segmentCacheMetrics, type QueryObserver } from './query-metrics.js';
 export { loadQueryConfig, querySettings, type QueryConfig } from './config.js';

@@ -9,7 +9,7 @@ import { hasObjectStore, objectStoreFromSettings } from '@huedb/storage';
 import { CollectionStateCache } from './collection-state.js';
 import type { QueryConfig } from './config.js';
 import { createQueryHandlers } from './query.grpc.js';
-import { segmentCacheMetrics } from './query-metrics.js';
+import { queryMetrics, segmentCacheMetrics } from './query-metrics.js';
 import { QueryEngine } from './query.service.js';
 import { LogTailSource } from './tail-reader.js';
 
@@ -39,13 +39,16 @@ export async function startQueryNode(
         store,
         config.segmentCacheDir,
         config.segmentCacheBytes,
-        segmentCacheMetrics(),
+        segmentCacheMetrics(log.child({ component: 'segment-cache' })),
       )
     : undefined;
-  const engine = new QueryEngine(new CollectionStateCache(tails, segments, config.cacheBytes));
+  const metrics = queryMetrics();
+  const engine = new QueryEngine(
+    new CollectionStateCache(tails, segments, config.cacheBytes, metrics.tail),
+  );
 
   const server = createGrpcServer();
-  addService(server, QueryService, createQueryHandlers(engine), {
+  addService(server, QueryService, createQueryHandlers(engine, metrics), {
     onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
   });
   const port = await listen(server, config.listen);

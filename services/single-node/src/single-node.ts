@@ -15,6 +15,7 @@ import {
   createQueryHandlers,
   LogTailSource,
   QueryEngine,
+  queryMetrics,
   segmentCacheMetrics,
 } from '@huedb/query';
 import { Compactor, loadCompactorConfig, type CompactorConfig } from '@huedb/compactor';
@@ -74,7 +75,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   const localWal = await LocalWal.open({
     dir: path.join(dir, 'wal'),
     logger: {
-      info: (message) => logger.info({ component: 'wal' }, message),
+      info: (message, fields) => logger.info({ component: 'wal', ...fields }, message),
       warn: (message, err) => logger.warn({ component: 'wal', err }, message),
     },
   });
@@ -83,6 +84,17 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   const catalogService = await openPGliteCatalog(path.join(dir, 'catalog'), {
     allowReset: options.allowReset ?? false,
   });
+  // A data directory opened before has its catalog schema already (migration 1 not applied now).
+  const restarted = !catalogService.migrations.applied.includes(1);
+  logger.info(
+    {
+      component: 'catalog',
+      restarted,
+      migrationsApplied: catalogService.migrations.applied,
+      schemaVersion: catalogService.migrations.current,
+    },
+    restarted ? 'catalog opened' : 'catalog created',
+  );
   const catalog = inProcessClient(CatalogService, createCatalogHandlers(catalogService.service));
   const logClient = inProcessClient(LogService, createLogHandlers(wal));
   const store = createFsObjectStore({ root: path.join(dir, 'objects') });
@@ -90,13 +102,19 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     store,
     path.join(dir, 'cache'),
     1024 * 1024 * 1024,
-    segmentCacheMetrics(),
+    segmentCacheMetrics(logger.child({ component: 'segment-cache' })),
   );
 
+  const metrics = queryMetrics();
   const engine = new QueryEngine(
-    new CollectionStateCache(new LogTailSource(() => [logClient]), segments, 512 * 1024 * 1024),
+    new CollectionStateCache(
+      new LogTailSource(() => [logClient]),
+      segments,
+      512 * 1024 * 1024,
+      metrics.tail,
+    ),
   );
-  const query = inProcessClient(QueryService, createQueryHandlers(engine));
+  const query = inProcessClient(QueryService, createQueryHandlers(engine, metrics));
 
   const compactorConfig = {
     ...loadCompactorConfig(env),
@@ -107,7 +125,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   const compactor = new Compactor(
     { catalog, logsFor: () => [logClient], store, segments },
     compactorConfig,
-    (message, err) => (err ? logger.error({ err }, message) : logger.info(message)),
+    logger.child({ component: 'compactor' }),
   );
 
   const backends: Backends = {
@@ -146,7 +164,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host}:${port}`;
   logger.info(
-    { dir, startedInMs: Date.now() - started },
+    { dir, restarted, startedInMs: Date.now() - started },
     `single-node serving the Chroma API at ${url}`,
   );
 
