@@ -1,5 +1,6 @@
-import { createCatalogService } from './catalog.server.js';
+import { createCatalogService, createControlService } from './catalog.server.js';
 import type { CatalogService } from './catalog.service.js';
+import type { ControlService } from './control/control.service.js';
 import { loadMigrations, migrate, type MigrationReport } from './sql/migrator.js';
 import { PGliteSqlDriver } from './sql/pglite-sql-driver.js';
 
@@ -15,6 +16,8 @@ export interface PGliteCatalogOptions {
 export interface PGliteCatalog {
   /** The rules, to call in-process (createCatalogHandlers) or to serve (startCatalogServer). */
   service: CatalogService;
+  /** The control plane on the same database (users, API keys, sessions, audit log). */
+  control: ControlService;
   /** Its database (for inspection; {@link PGliteCatalog.close} closes it). */
   driver: PGliteSqlDriver;
   /** What opening did to the schema. */
@@ -39,7 +42,8 @@ export async function openPGliteCatalog(
   try {
     const migrations = await migrate(driver, await loadMigrations());
     const service = createCatalogService(driver, { allowReset: options.allowReset ?? false });
-    return { service, driver, migrations, close: () => driver.close() };
+    const control = createControlService(driver);
+    return { service, control, driver, migrations, close: () => driver.close() };
   } catch (err) {
     await driver.close();
     throw err;

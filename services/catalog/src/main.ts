@@ -3,7 +3,11 @@
  * closes the pool. Settings: docs/configuration.md (HUEDB_POSTGRES_URL is required).
  */
 import { runService } from '@huedb/service';
-import { startCatalogServer, createCatalogService } from './catalog.server.js';
+import {
+  createCatalogService,
+  createControlService,
+  startCatalogServer,
+} from './catalog.server.js';
 import { loadConfig } from './config.js';
 import { loadMigrations, migrate } from './sql/migrator.js';
 import { PgSqlDriver } from './sql/pg-sql-driver.js';
@@ -22,6 +26,7 @@ await runService({
     log.info({ applied: report.applied }, `schema at version ${report.current}`);
     const service = createCatalogService(driver, { allowReset: config.allowReset });
     const server = await startCatalogServer(service, config.listen, {
+      control: createControlService(driver),
       onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
     });
     onClose(() => server.close());
