@@ -61,9 +61,7 @@ export class AdminRepository extends SqlRepository {
       `TRUNCATE segment_versions, collections, databases, memberships, api_keys, email_tokens,
                 tenants RESTART IDENTITY`,
     );
-    await this.q(
-      `UPDATE api_key_version SET version = version + 1, flushed_version = version + 1`,
-    );
+    await this.q(`UPDATE api_key_version SET version = version + 1, flushed_version = version + 1`);
     await this.q(`INSERT INTO tenants (name) VALUES ($1) ON CONFLICT DO NOTHING`, [DEFAULT_TENANT]);
     await this.q(
       `INSERT INTO databases (id, tenant, name) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,

@@ -22,12 +22,7 @@ import {
   userNotFound,
 } from './control.errors.js';
 import { requireEmail, requirePassword, requireText, ttlMs } from './control.input.js';
-import {
-  memberRoleText,
-  membershipMessage,
-  purposeText,
-  userMessage,
-} from './control.mapper.js';
+import { memberRoleText, membershipMessage, purposeText, userMessage } from './control.mapper.js';
 import type { ControlRepositories } from './control.repository.js';
 import {
   dummyPasswordHash,
@@ -171,7 +166,8 @@ export class IdentityService {
   ): Promise<{ user: Input<User>; membership: Input<Membership> }> {
     let user: UserRow | undefined = await tx.users.findByEmailKey(emailKey(email));
     if (!user) {
-      if (newHash === null) throw invalid('Accepting this invite creates an account: give a password');
+      if (newHash === null)
+        throw invalid('Accepting this invite creates an account: give a password');
       user = await tx.users.insert({
         id: randomUUID(),
         email,

@@ -27,7 +27,9 @@ export const KEY_ID_LENGTH = 16;
 /** What every API key starts with, so secret scanners and people can recognise one. */
 export const KEY_PREFIX = 'hdb';
 
-const KEY_FORMAT = new RegExp(`^${KEY_PREFIX}_([a-z2-7]{${KEY_ID_LENGTH}})_([0-9A-Za-z]{${SECRET_LENGTH}})$`);
+const KEY_FORMAT = new RegExp(
+  `^${KEY_PREFIX}_([a-z2-7]{${KEY_ID_LENGTH}})_([0-9A-Za-z]{${SECRET_LENGTH}})$`,
+);
 
 /**
  * `length` characters drawn uniformly from `alphabet` with node:crypto's CSPRNG. Rejection
