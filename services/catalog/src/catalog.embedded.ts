@@ -1,3 +1,4 @@
+import { createMailer, type MailerOptions } from '@huedb/service';
 import { createCatalogService, createControlService } from './catalog.server.js';
 import type { CatalogService } from './catalog.service.js';
 import type { ControlService } from './control/control.service.js';
@@ -10,6 +11,8 @@ export interface PGliteCatalogOptions {
   allowReset?: boolean;
   /** A new database's initial contents instead of initdb's (see PGliteSqlDriverOptions). */
   loadDataDir?: Blob;
+  /** Where the control plane's mails go (HUEDB_SMTP_URL, HUEDB_MAIL_FROM); none = no mail. */
+  mail?: MailerOptions;
 }
 
 /** The catalog embedded in a process, on PGlite. */
@@ -42,8 +45,18 @@ export async function openPGliteCatalog(
   try {
     const migrations = await migrate(driver, await loadMigrations());
     const service = createCatalogService(driver, { allowReset: options.allowReset ?? false });
-    const control = createControlService(driver);
-    return { service, control, driver, migrations, close: () => driver.close() };
+    const mailer = options.mail && createMailer(options.mail);
+    const control = createControlService(driver, { ...(mailer && { mailer }) });
+    return {
+      service,
+      control,
+      driver,
+      migrations,
+      close: async () => {
+        mailer?.close();
+        await driver.close();
+      },
+    };
   } catch (err) {
     await driver.close();
     throw err;

@@ -4,7 +4,7 @@ import { ControlService as ControlServiceDescriptor } from '@huedb/proto/control
 import { createCatalogHandlers } from './catalog.grpc.js';
 import { CatalogService, type CatalogServiceOptions } from './catalog.service.js';
 import { createControlHandlers } from './control/control.grpc.js';
-import { ControlService } from './control/control.service.js';
+import { ControlService, type ControlServiceOptions } from './control/control.service.js';
 import type { SqlDriver } from './sql/sql-driver.js';
 
 /** The catalog's rules on a driver (whose schema is migrated): what a process wires up. */
@@ -16,8 +16,11 @@ export function createCatalogService(
 }
 
 /** The control plane's rules on the same driver (docs/decisions/0020-control-plane-location.md). */
-export function createControlService(driver: SqlDriver): ControlService {
-  return ControlService.on(driver);
+export function createControlService(
+  driver: SqlDriver,
+  options: ControlServiceOptions = {},
+): ControlService {
+  return ControlService.on(driver, options);
 }
 
 /** A running catalog gRPC server. */

@@ -2,7 +2,7 @@
  * The catalog process: migrates the schema, serves gRPC; on SIGTERM/SIGINT drains calls, then
  * closes the pool. Settings: docs/configuration.md (HUEDB_POSTGRES_URL is required).
  */
-import { runService } from '@huedb/service';
+import { createMailer, runService } from '@huedb/service';
 import {
   createCatalogService,
   createControlService,
@@ -25,8 +25,13 @@ await runService({
     const report = await migrate(driver, await loadMigrations());
     log.info({ applied: report.applied }, `schema at version ${report.current}`);
     const service = createCatalogService(driver, { allowReset: config.allowReset });
+    const mailer =
+      config.smtpUrl === undefined
+        ? undefined
+        : createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom });
+    if (mailer) onClose(() => mailer.close());
     const server = await startCatalogServer(service, config.listen, {
-      control: createControlService(driver),
+      control: createControlService(driver, { ...(mailer && { mailer }) }),
       onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
     });
     onClose(() => server.close());

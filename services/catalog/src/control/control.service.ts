@@ -1,8 +1,15 @@
+import type { Mailer } from '@huedb/service';
 import type { SqlDriver } from '../sql/sql-driver.js';
 import { ApiKeyService } from './api-key.service.js';
 import { AuditService } from './audit.service.js';
 import { ControlRepositories } from './control.repository.js';
 import { IdentityService } from './identity.service.js';
+
+/** Options of {@link ControlService}. */
+export interface ControlServiceOptions {
+  /** Sends verification, reset and invite mails (IssueEmailToken with a link template). */
+  mailer?: Mailer;
+}
 
 /**
  * The control plane's rules (proto/huedb/control/v1/control.proto), one service per concern, on
@@ -15,14 +22,14 @@ export class ControlService {
   readonly apiKeys: ApiKeyService;
   readonly audit: AuditService;
 
-  constructor(repositories: ControlRepositories) {
-    this.identity = new IdentityService(repositories);
+  constructor(repositories: ControlRepositories, options: ControlServiceOptions = {}) {
+    this.identity = new IdentityService(repositories, options.mailer);
     this.apiKeys = new ApiKeyService(repositories);
     this.audit = new AuditService(repositories);
   }
 
   /** The control plane on a driver whose schema is migrated. */
-  static on(driver: SqlDriver): ControlService {
-    return new ControlService(new ControlRepositories(driver));
+  static on(driver: SqlDriver, options: ControlServiceOptions = {}): ControlService {
+    return new ControlService(new ControlRepositories(driver), options);
   }
 }

@@ -12,6 +12,8 @@ import {
   type User,
   type VerifyEmailTokenRequest,
 } from '@huedb/proto/control';
+import { Code, RpcError } from '@huedb/grpc';
+import type { Mailer } from '@huedb/service';
 import type { Input } from '../catalog.input.js';
 import { requireUuid } from '../catalog.input.js';
 import { alreadyExists, failedPrecondition, invalid, tenantNotFound } from '../catalog.errors.js';
@@ -24,6 +26,7 @@ import {
 import { requireEmail, requirePassword, requireText, ttlMs } from './control.input.js';
 import { memberRoleText, membershipMessage, purposeText, userMessage } from './control.mapper.js';
 import type { ControlRepositories } from './control.repository.js';
+import { emailFor, linkFor } from './emails.js';
 import {
   dummyPasswordHash,
   emailKey,
@@ -55,7 +58,11 @@ const MAX_SESSION_TTL = 30n * DAY;
  * hold a connection — PGlite's only one — that long).
  */
 export class IdentityService {
-  constructor(private readonly repos: ControlRepositories) {}
+  constructor(
+    private readonly repos: ControlRepositories,
+    /** Sends the mails of IssueEmailToken with a link template; none = such calls fail. */
+    private readonly mailer?: Mailer,
+  ) {}
 
   async createUser(req: Input<CreateUserRequest>): Promise<Input<User>> {
     const email = requireEmail(req.email);
@@ -95,9 +102,16 @@ export class IdentityService {
 
   async issueEmailToken(
     req: Input<IssueEmailTokenRequest>,
-  ): Promise<{ token: string; expiresAtMs: bigint; userId: string }> {
+  ): Promise<{ token: string; expiresAtMs: bigint; userId: string; delivered: boolean }> {
     const purpose = purposeText(req.purpose);
     const email = requireEmail(req.email);
+    const deliver = req.linkTemplate !== '';
+    if (deliver) {
+      linkFor(req.linkTemplate, 'check');
+      if (!this.mailer) {
+        throw failedPrecondition('No SMTP server is configured (HUEDB_SMTP_URL): cannot send mail');
+      }
+    }
     const user = await this.repos.users.findByEmailKey(emailKey(email));
     let tenant: string | null = null;
     let role: string | null = null;
@@ -121,7 +135,20 @@ export class IdentityService {
       role,
       ttlMs: ttlMs(req.ttlMs, TOKEN_TTL[purpose]!, MAX_TOKEN_TTL),
     });
-    return { token, expiresAtMs: BigInt(expires_at_ms), userId: user?.id ?? '' };
+    const expiresAtMs = BigInt(expires_at_ms);
+    const userId = user?.id ?? '';
+    if (!deliver) return { token, expiresAtMs, userId, delivered: false };
+    const mail = emailFor(purpose, email, linkFor(req.linkTemplate, token), {
+      tenant,
+      expiresAtMs,
+    });
+    try {
+      await this.mailer!.send(mail);
+    } catch (err) {
+      // The stored hash is harmless without the token, which only this process saw: no cleanup.
+      throw new RpcError(Code.UNAVAILABLE, `Could not send the mail: ${(err as Error).message}`);
+    }
+    return { token: '', expiresAtMs, userId, delivered: true };
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { ServiceClient } from '@huedb/grpc';
 import { createClient } from '@huedb/grpc';
+import { createMailer, type MailerOptions } from '@huedb/service';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { CatalogService as CatalogServiceDescriptor } from '@huedb/proto/catalog';
 import { ControlService as ControlServiceDescriptor } from '@huedb/proto/control';
@@ -30,19 +31,27 @@ export interface RunningCatalog {
   stop(): Promise<void>;
 }
 
+/** How a test catalog is set up. */
+export interface TestCatalogOptions {
+  allowReset?: boolean;
+  /** The control plane's SMTP server (e.g. the test infra's Mailpit); none = no mail. */
+  mail?: MailerOptions;
+}
+
 /** Starts a catalog for one test file on a fresh database of the `kind` driver. */
 export async function startTestCatalog(
   kind: DriverKind,
   prefix: string,
-  options: { allowReset?: boolean } = {},
+  options: TestCatalogOptions = {},
 ): Promise<RunningCatalog> {
   const database = await openTestDriver(kind, prefix, { maxConnections: 8 });
   const driver = database.driver;
   await migrate(driver, await loadMigrations());
   const internalErrors: unknown[] = [];
+  const mailer = options.mail && createMailer(options.mail);
   const service = createCatalogService(driver, { allowReset: options.allowReset ?? false });
   const server = await startCatalogServer(service, '127.0.0.1:0', {
-    control: createControlService(driver),
+    control: createControlService(driver, { ...(mailer && { mailer }) }),
     onInternalError: (_method, err) => internalErrors.push(err),
   });
   const client = createClient(CatalogServiceDescriptor, `127.0.0.1:${server.port}`, {
@@ -60,6 +69,7 @@ export async function startTestCatalog(
     async stop() {
       client.close();
       control.close();
+      mailer?.close();
       await server.close(1_000);
       await database.dispose();
     },
@@ -88,12 +98,17 @@ export interface CatalogTestContext {
 export function useTestCatalog(
   kind: DriverKind,
   prefix: string,
-  options: { allowReset?: boolean } = {},
+  options: TestCatalogOptions | (() => TestCatalogOptions) = {},
 ): CatalogTestContext {
   let running: RunningCatalog | undefined;
   let n = 0;
   beforeAll(async () => {
-    running = await startTestCatalog(kind, prefix, options);
+    // A function is read in beforeAll, where inject() (the test infra) is available.
+    running = await startTestCatalog(
+      kind,
+      prefix,
+      typeof options === 'function' ? options() : options,
+    );
   });
   afterEach(() => {
     expect(running!.internalErrors).toEqual([]);
