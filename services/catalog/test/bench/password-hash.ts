@@ -19,7 +19,7 @@ function summary(samples: number[]): string {
   return `p50 ${at(0.5).toFixed(3)} ms, p95 ${at(0.95).toFixed(3)} ms`;
 }
 
-async function timed(n: number, fn: (i: number) => Promise<unknown> | unknown): Promise<number[]> {
+async function timed(n: number, fn: (i: number) => unknown): Promise<number[]> {
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
     const start = performance.now();
