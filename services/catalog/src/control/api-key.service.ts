@@ -62,8 +62,9 @@ export class ApiKeyService {
   /**
    * The principal behind a credential, or UNAUTHENTICATED — the same answer for a malformed,
    * unknown, revoked or expired key and a wrong secret. The secret is checked by comparing
-   * SHA-256 digests with timingSafeEqual; a key id that exists costs the same as one that does
-   * not (both hash the secret), so timing tells neither which ids exist nor how much matched.
+   * SHA-256 digests with timingSafeEqual, so timing does not tell how much of a guess matched.
+   * An unknown id takes the same hash-and-compare path (against a constant); the id itself is
+   * public (listings, audit entries), so the lookup's own timing gives nothing away.
    */
   async resolve(credential: string): Promise<Input<ResolveApiKeyResponse>> {
     const parsed = parseApiKey(credential);
