@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Postgres, Kafka and MinIO for tests and local runs, all on loopback, all
-# without Docker (see postgres.sh, kafka.sh, minio.sh).
+# Postgres, Kafka, MinIO and Mailpit (SMTP catcher) for tests and local runs,
+# all on loopback, all without Docker (see postgres.sh, kafka.sh, minio.sh,
+# mailpit.sh).
 #
 #   infra.sh up [DIR]      install what is missing, start what is not running,
-#                          wait until all three answer, print their KEY=VALUE
+#                          wait until all answer, print their KEY=VALUE
 #                          connection lines on stdout (eval-able)
-#   infra.sh down [DIR]    stop the three started from DIR
+#   infra.sh down [DIR]    stop those started from DIR
 #   infra.sh status [DIR]  print the lines of those running; exit 0 only if
-#                          all three run and answer
+#                          all run and answer
 #
 # DIR defaults to <repo>/.data/infra; the components use DIR/postgres,
-# DIR/kafka and DIR/minio. Example: eval "$(deploy/local/infra.sh up)"
+# DIR/kafka, DIR/minio and DIR/mailpit. Example: eval "$(deploy/local/infra.sh up)"
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,14 +19,14 @@ HUEDB_COMPONENT=infra
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-components=(postgres kafka minio)
+components=(postgres kafka minio mailpit)
 
 usage() {
   echo "usage: $0 up|down|status [DIR]   (DIR defaults to $root/.data/infra)" >&2
   exit 2
 }
 
-# run_all ACTION: run `<component>.sh ACTION DIR/<component>` for the three at
+# run_all ACTION: run `<component>.sh ACTION DIR/<component>` for all at
 # once (their waits overlap: a warm start costs the slowest one, not the sum),
 # each one's stdout into $out/<component>. Sets `failed` to those that failed.
 run_all() {
@@ -57,7 +58,8 @@ case $1 in
     start=$(now_us)
     mkdir -p "$DIR"
     # Installs one after the other (each is a quick no-op once done): the
-    # MinIO build wants both cores, and parallel downloads gain little.
+    # MinIO and Mailpit builds want both cores, and parallel downloads gain
+    # little.
     for c in "${components[@]}"; do
       "$here/$c.sh" install || die "installing $c failed"
     done

@@ -1,4 +1,5 @@
 import { boolean, hostPort, hostPortList, integer, oneOf, text, type Setting } from './settings.js';
+import { z } from 'zod';
 
 /** Log verbosity names, as pino spells them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -120,5 +121,25 @@ export const objectStoreSettings = {
     schema: text(),
     type: 'text',
     description: "A prefix for every object key (e.g. `tenant-a/`). Default: ''.",
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+/** Outgoing mail (verification, password reset, invites): see mailer.ts. */
+export const mailSettings = {
+  smtpUrl: {
+    env: 'HUEDB_SMTP_URL',
+    schema: z
+      .string()
+      .regex(/^smtps?:\/\/[^/]+/, 'expected smtp://[user:password@]host[:port] or smtps://…'),
+    type: 'URL (secret)',
+    description:
+      'The SMTP server mail goes out through: `smtp://user:pw@host:587` (STARTTLS when the server offers it) or `smtps://…:465` (TLS). Unset: no mail is sent, so email verification, password reset and invites are unavailable.',
+  },
+  mailFrom: {
+    env: 'HUEDB_MAIL_FROM',
+    schema: text(),
+    type: 'address',
+    default: 'HueDB <no-reply@localhost>',
+    description: 'The From of every mail HueDB sends.',
   },
 } satisfies Record<string, Setting<unknown>>;

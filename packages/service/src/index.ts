@@ -5,3 +5,4 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './membership.js';
 export * from './run-service.js';
+export * from './mailer.js';

@@ -104,6 +104,9 @@ export class LocalCluster {
       HUEDB_CATALOG_ADDR: addresses('catalog'),
       HUEDB_LOG_ADDR: addresses('log'),
       HUEDB_ALLOW_RESET: 'true',
+      // The catalog's control plane mails verification/reset/invite links to the SMTP catcher.
+      HUEDB_SMTP_URL: options.infra.mail.smtpUrl,
+      HUEDB_MAIL_FROM: 'HueDB <no-reply@huedb.test>',
     };
     for (const instance of instances) {
       const listen = `127.0.0.1:${instance.port}`;

@@ -10,7 +10,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { infra, release } = await provideInfra();
   console.log(
     `[huedb/testing] infrastructure from provider "${infra.provider}" in ${Date.now() - started} ms: ` +
-      `postgres ${redact(infra.postgresUrl)}, kafka ${infra.kafkaBrokers.join(',')}, s3 ${infra.s3.endpoint}`,
+      `postgres ${redact(infra.postgresUrl)}, kafka ${infra.kafkaBrokers.join(',')}, s3 ${infra.s3.endpoint}, ` +
+      `smtp ${infra.mail.smtpUrl}`,
   );
   project.provide('huedbInfra', infra);
   return release;

@@ -6,7 +6,7 @@
 import { inject } from 'vitest';
 import type { TestInfra } from './infra.js';
 
-export type { TestInfra, S3Endpoint, ProviderName } from './infra.js';
+export type { TestInfra, S3Endpoint, MailCatcher, ProviderName } from './infra.js';
 export { INFRA_ENV, infraFromVariables, parseKeyValueLines } from './infra.js';
 export { uniqueName } from './names.js';
 export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
@@ -78,3 +78,4 @@ export function getDeploymentLimits(): DeploymentLimits {
   if (!limits) throw new Error('no deployment: run this test in an e2e vitest project');
   return limits;
 }
+export { waitForMail, type CaughtMail } from './mailpit.js';

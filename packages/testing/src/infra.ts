@@ -9,6 +9,14 @@ export interface S3Endpoint {
   bucket: string;
 }
 
+/** Where a test sends mail and reads it back: a Mailpit SMTP catcher. */
+export interface MailCatcher {
+  /** SMTP, e.g. smtp://127.0.0.1:19025 (no TLS, any or no credentials accepted). */
+  smtpUrl: string;
+  /** Mailpit's HTTP API, e.g. http://127.0.0.1:19026 (`/api/v1/messages`, `/api/v1/search`). */
+  apiUrl: string;
+}
+
 /** Real infrastructure for integration tests. */
 export interface TestInfra {
   /** Which provider supplied it (logged once per run). */
@@ -19,6 +27,8 @@ export interface TestInfra {
   kafkaBrokers: string[];
   /** The object store. */
   s3: S3Endpoint;
+  /** The SMTP catcher. */
+  mail: MailCatcher;
 }
 
 /** How infrastructure is provided: see {@link chooseProvider}. */
@@ -33,6 +43,8 @@ export const INFRA_ENV = {
   s3AccessKeyId: 'HUEDB_S3_ACCESS_KEY_ID',
   s3SecretAccessKey: 'HUEDB_S3_SECRET_ACCESS_KEY',
   s3Bucket: 'HUEDB_S3_BUCKET',
+  smtpUrl: 'HUEDB_SMTP_URL',
+  mailpitUrl: 'HUEDB_MAILPIT_URL',
 } as const;
 
 /**
@@ -62,6 +74,7 @@ export function infraFromVariables(
       secretAccessKey: get(INFRA_ENV.s3SecretAccessKey),
       bucket: get(INFRA_ENV.s3Bucket),
     },
+    mail: { smtpUrl: get(INFRA_ENV.smtpUrl), apiUrl: get(INFRA_ENV.mailpitUrl) },
   };
 }
 

@@ -1,5 +1,7 @@
-import { createCatalogService } from './catalog.server.js';
+import { createMailer, type MailerOptions } from '@huedb/service';
+import { createCatalogService, createControlService } from './catalog.server.js';
 import type { CatalogService } from './catalog.service.js';
+import type { ControlService } from './control/control.service.js';
 import { loadMigrations, migrate, type MigrationReport } from './sql/migrator.js';
 import { PGliteSqlDriver } from './sql/pglite-sql-driver.js';
 
@@ -9,12 +11,16 @@ export interface PGliteCatalogOptions {
   allowReset?: boolean;
   /** A new database's initial contents instead of initdb's (see PGliteSqlDriverOptions). */
   loadDataDir?: Blob;
+  /** Where the control plane's mails go (HUEDB_SMTP_URL, HUEDB_MAIL_FROM); none = no mail. */
+  mail?: MailerOptions;
 }
 
 /** The catalog embedded in a process, on PGlite. */
 export interface PGliteCatalog {
   /** The rules, to call in-process (createCatalogHandlers) or to serve (startCatalogServer). */
   service: CatalogService;
+  /** The control plane on the same database (users, API keys, sessions, audit log). */
+  control: ControlService;
   /** Its database (for inspection; {@link PGliteCatalog.close} closes it). */
   driver: PGliteSqlDriver;
   /** What opening did to the schema. */
@@ -39,7 +45,18 @@ export async function openPGliteCatalog(
   try {
     const migrations = await migrate(driver, await loadMigrations());
     const service = createCatalogService(driver, { allowReset: options.allowReset ?? false });
-    return { service, driver, migrations, close: () => driver.close() };
+    const mailer = options.mail && createMailer(options.mail);
+    const control = createControlService(driver, { ...(mailer && { mailer }) });
+    return {
+      service,
+      control,
+      driver,
+      migrations,
+      close: async () => {
+        mailer?.close();
+        await driver.close();
+      },
+    };
   } catch (err) {
     await driver.close();
     throw err;

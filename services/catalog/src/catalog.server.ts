@@ -1,7 +1,10 @@
 import { addService, createGrpcServer, listen } from '@huedb/grpc';
 import { CatalogService as CatalogServiceDescriptor } from '@huedb/proto/catalog';
+import { ControlService as ControlServiceDescriptor } from '@huedb/proto/control';
 import { createCatalogHandlers } from './catalog.grpc.js';
 import { CatalogService, type CatalogServiceOptions } from './catalog.service.js';
+import { createControlHandlers } from './control/control.grpc.js';
+import { ControlService, type ControlServiceOptions } from './control/control.service.js';
 import type { SqlDriver } from './sql/sql-driver.js';
 
 /** The catalog's rules on a driver (whose schema is migrated): what a process wires up. */
@@ -10,6 +13,14 @@ export function createCatalogService(
   options: CatalogServiceOptions,
 ): CatalogService {
   return CatalogService.on(driver, options);
+}
+
+/** The control plane's rules on the same driver (docs/decisions/0020-control-plane-location.md). */
+export function createControlService(
+  driver: SqlDriver,
+  options: ControlServiceOptions = {},
+): ControlService {
+  return ControlService.on(driver, options);
 }
 
 /** A running catalog gRPC server. */
@@ -23,14 +34,24 @@ export interface CatalogServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Serves `service` over gRPC at `address` ("host:port"; port 0 picks a free one). */
+/**
+ * Serves `service` over gRPC at `address` ("host:port"; port 0 picks a free one), and with
+ * `control` the control plane's huedb.control.v1.ControlService on the same port.
+ */
 export async function startCatalogServer(
   service: CatalogService,
   address: string,
-  options: { onInternalError?: (method: string, err: unknown) => void } = {},
+  options: {
+    control?: ControlService;
+    onInternalError?: (method: string, err: unknown) => void;
+  } = {},
 ): Promise<CatalogServer> {
   const server = createGrpcServer();
-  addService(server, CatalogServiceDescriptor, createCatalogHandlers(service), options);
+  const { control, ...serviceOptions } = options;
+  addService(server, CatalogServiceDescriptor, createCatalogHandlers(service), serviceOptions);
+  if (control) {
+    addService(server, ControlServiceDescriptor, createControlHandlers(control), serviceOptions);
+  }
   const port = await listen(server, address);
   return {
     port,

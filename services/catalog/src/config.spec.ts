@@ -36,4 +36,23 @@ describe('catalog config from the environment', () => {
       /HUEDB_POSTGRES_POOL_MAX/,
     );
   });
+
+  it('reads the control plane mail settings; no SMTP URL means no mail', () => {
+    const plain = loadConfig({ HUEDB_POSTGRES_URL: url });
+    expect(plain.smtpUrl).toBeUndefined();
+    expect(plain.mailFrom).toBe('HueDB <no-reply@localhost>');
+    expect(
+      loadConfig({
+        HUEDB_POSTGRES_URL: url,
+        HUEDB_SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+        HUEDB_MAIL_FROM: 'ops@example.com',
+      }),
+    ).toMatchObject({
+      smtpUrl: 'smtps://user:pw@mail.example.com:465',
+      mailFrom: 'ops@example.com',
+    });
+    expect(() =>
+      loadConfig({ HUEDB_POSTGRES_URL: url, HUEDB_SMTP_URL: 'mail.example.com' }),
+    ).toThrow(/HUEDB_SMTP_URL/);
+  });
 });

@@ -4,6 +4,7 @@ import {
   hostPort,
   integer,
   loadSettings,
+  mailSettings,
   observabilitySettings,
   text,
   type SettingsOf,
@@ -13,6 +14,8 @@ import {
 /** The catalog's settings (docs/configuration.md is generated from this). */
 export const catalogSettings = {
   ...observabilitySettings,
+  // The control plane mails verification, reset and invite links (IssueEmailToken).
+  ...mailSettings,
   postgresUrl: {
     env: 'HUEDB_POSTGRES_URL',
     schema: text(),

@@ -11,7 +11,24 @@ export {
   DEFAULT_TENANT,
 } from './catalog.repository.js';
 export { createCatalogHandlers } from './catalog.grpc.js';
-export { createCatalogService, startCatalogServer, type CatalogServer } from './catalog.server.js';
+export {
+  createCatalogService,
+  createControlService,
+  startCatalogServer,
+  type CatalogServer,
+} from './catalog.server.js';
+export { ControlService } from './control/control.service.js';
+export { createControlHandlers } from './control/control.grpc.js';
+export { ControlRepositories } from './control/control.repository.js';
+export { TOUCH_THROTTLE_MS } from './control/api-key.service.js';
+export {
+  displayKey,
+  hashPassword,
+  KEY_PREFIX,
+  parseApiKey,
+  PASSWORD_PARAMS,
+  verifyPassword,
+} from './control/secrets.js';
 export {
   openPGliteCatalog,
   type PGliteCatalog,

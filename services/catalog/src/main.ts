@@ -2,8 +2,12 @@
  * The catalog process: migrates the schema, serves gRPC; on SIGTERM/SIGINT drains calls, then
  * closes the pool. Settings: docs/configuration.md (HUEDB_POSTGRES_URL is required).
  */
-import { runService } from '@huedb/service';
-import { startCatalogServer, createCatalogService } from './catalog.server.js';
+import { createMailer, runService } from '@huedb/service';
+import {
+  createCatalogService,
+  createControlService,
+  startCatalogServer,
+} from './catalog.server.js';
 import { loadConfig } from './config.js';
 import { loadMigrations, migrate } from './sql/migrator.js';
 import { PgSqlDriver } from './sql/pg-sql-driver.js';
@@ -21,7 +25,13 @@ await runService({
     const report = await migrate(driver, await loadMigrations());
     log.info({ applied: report.applied }, `schema at version ${report.current}`);
     const service = createCatalogService(driver, { allowReset: config.allowReset });
+    const mailer =
+      config.smtpUrl === undefined
+        ? undefined
+        : createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom });
+    if (mailer) onClose(() => mailer.close());
     const server = await startCatalogServer(service, config.listen, {
+      control: createControlService(driver, { ...(mailer && { mailer }) }),
       onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
     });
     onClose(() => server.close());

@@ -25,7 +25,7 @@ const OTHER_VARIABLES: OtherVariable[] = [
     env: 'HUEDB_CACHE_DIR',
     readBy: 'deploy/local/lib.sh, scripts/ensure-pnpm.sh',
     default: '`~/.cache/huedb`',
-    description: 'Where downloaded tools (pnpm, Kafka, MinIO, Chroma venv) are cached.',
+    description: 'Where downloaded tools (pnpm, Kafka, MinIO, Mailpit, Chroma venv) are cached.',
   },
   {
     env: 'HUEDB_CATALOG_PORT',
@@ -130,6 +130,24 @@ const OTHER_VARIABLES: OtherVariable[] = [
     description: 'The local MinIO console port.',
   },
   {
+    env: 'HUEDB_MAILPIT_SMTP_PORT',
+    readBy: 'deploy/local/mailpit.sh',
+    default: '`19025`',
+    description: "The local Mailpit's SMTP port (the tests' SMTP catcher).",
+  },
+  {
+    env: 'HUEDB_MAILPIT_HTTP_PORT',
+    readBy: 'deploy/local/mailpit.sh',
+    default: '`19026`',
+    description: "The local Mailpit's HTTP API and web UI port.",
+  },
+  {
+    env: 'HUEDB_MAILPIT_URL',
+    readBy: 'packages/testing (printed by deploy/local/mailpit.sh)',
+    default: '—',
+    description: "Mailpit's HTTP API, where tests read the mail HueDB sent.",
+  },
+  {
     env: 'HUEDB_CHROMA_VERSION',
     readBy: 'deploy/local/chroma.sh, packages/testing',
     default: '`1.5.9`',
@@ -139,7 +157,7 @@ const OTHER_VARIABLES: OtherVariable[] = [
     env: 'HUEDB_TEST_INFRA_DIR',
     readBy: 'Makefile, packages/testing',
     default: '`.data/test-infra`',
-    description: "Where the tests' local Postgres/Kafka/MinIO keep their data.",
+    description: "Where the tests' local Postgres/Kafka/MinIO/Mailpit keep their data.",
   },
   {
     env: 'HUEDB_DIFF_RUNS',

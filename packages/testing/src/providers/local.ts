@@ -15,7 +15,7 @@ export function localInfraDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * Real Postgres, Kafka and MinIO as local processes, installed on first use and started by
+ * Real Postgres, Kafka, MinIO and Mailpit as local processes, installed on first use and started by
  * deploy/local/infra.sh (idempotent: a warm run finds them running). They are left running after
  * the tests so the next run is warm; `make infra-down` stops them.
  */
@@ -24,7 +24,7 @@ export async function localInfra(env: NodeJS.ProcessEnv = process.env): Promise<
   try {
     const { stdout } = await run(script, ['up', localInfraDir(env)], {
       env,
-      // First use installs Kafka from Maven Central and builds MinIO from source.
+      // First use installs Kafka from Maven Central and builds MinIO and Mailpit from source.
       timeout: 60 * 60 * 1000,
       maxBuffer: 16 * 1024 * 1024,
     });

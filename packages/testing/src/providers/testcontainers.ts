@@ -3,12 +3,16 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { TestInfra } from '../infra.js';
 import { freePort } from '../ports.js';
 
-/** Images matching what deploy/local runs: Postgres 15+, Kafka 4.x KRaft, MinIO. */
+/** Images matching what deploy/local runs: Postgres 15+, Kafka 4.x KRaft, MinIO, Mailpit. */
 const IMAGES = {
   postgres: 'postgres:16-alpine',
   kafka: 'apache/kafka:4.1.1',
   minio: 'minio/minio:RELEASE.2025-09-07T16-13-09Z',
+  mailpit: 'axllent/mailpit:v1.33.1',
 };
+/** Mailpit's ports inside its container (SMTP, HTTP API). */
+const MAILPIT_SMTP = 1025;
+const MAILPIT_HTTP = 8025;
 
 /**
  * True when a Docker-API engine answers. Without a socket or DOCKER_HOST this returns at once,
@@ -34,7 +38,7 @@ export interface ContainerInfra {
   stop: () => Promise<void>;
 }
 
-/** Postgres, Kafka and MinIO in containers, stopped at the end of the run. */
+/** Postgres, Kafka, MinIO and Mailpit in containers, stopped at the end of the run. */
 export async function containerInfra(): Promise<ContainerInfra> {
   const { GenericContainer, Wait } = await import('testcontainers');
   const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
@@ -42,7 +46,7 @@ export async function containerInfra(): Promise<ContainerInfra> {
 
   // Kafka advertises the address clients must use, so its host port is chosen before it starts.
   const kafkaPort = await freePort();
-  const [postgres, kafka, minio] = await Promise.all([
+  const [postgres, kafka, minio, mailpit] = await Promise.all([
     new PostgreSqlContainer(IMAGES.postgres).start(),
     new GenericContainer(IMAGES.kafka)
       .withExposedPorts({ container: kafkaPort, host: kafkaPort })
@@ -64,6 +68,11 @@ export async function containerInfra(): Promise<ContainerInfra> {
       .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
       .start(),
     new MinioContainer(IMAGES.minio).start(),
+    new GenericContainer(IMAGES.mailpit)
+      .withExposedPorts(MAILPIT_SMTP, MAILPIT_HTTP)
+      .withEnvironment({ MP_SMTP_AUTH_ACCEPT_ANY: 'true', MP_SMTP_AUTH_ALLOW_INSECURE: 'true' })
+      .withWaitStrategy(Wait.forHttp('/readyz', MAILPIT_HTTP))
+      .start(),
   ]);
 
   const s3 = {
@@ -88,9 +97,13 @@ export async function containerInfra(): Promise<ContainerInfra> {
       postgresUrl: postgres.getConnectionUri(),
       kafkaBrokers: [`localhost:${kafkaPort}`],
       s3,
+      mail: {
+        smtpUrl: `smtp://${mailpit.getHost()}:${mailpit.getMappedPort(MAILPIT_SMTP)}`,
+        apiUrl: `http://${mailpit.getHost()}:${mailpit.getMappedPort(MAILPIT_HTTP)}`,
+      },
     },
     stop: async () => {
-      await Promise.all([postgres.stop(), kafka.stop(), minio.stop()]);
+      await Promise.all([postgres.stop(), kafka.stop(), minio.stop(), mailpit.stop()]);
     },
   };
 }
