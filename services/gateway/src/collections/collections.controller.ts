@@ -13,6 +13,12 @@ import {
 } from '@nestjs/common';
 import { InvalidArgumentError } from '@huedb/core';
 import { CollectionsService } from './collections.service.js';
+import * as res from '../http/response-schemas.js';
+import * as schemas from '../http/schemas.js';
+import { ApiRoute, errors } from '../openapi/contract.js';
+
+/** limit and offset of the list routes. */
+const PAGE = { limit: { type: 'integer', minimum: 0 }, offset: { type: 'integer', minimum: 0 } };
 
 /** Tenants, databases and collections (Chroma v2). Transport only. */
 @Controller('api/v2/tenants')
@@ -21,27 +27,66 @@ export class CollectionsController {
 
   @Post()
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'create_tenant',
+    summary: 'Create a tenant',
+    tags: ['tenants'],
+    body: schemas.createTenantSchema,
+    response: res.emptySchema,
+    errors: errors('body', 'backend', [409]),
+  })
   createTenant(@Body() body: unknown) {
     return this.service.createTenant(body);
   }
 
   @Get(':tenant')
+  @ApiRoute({
+    operationId: 'get_tenant',
+    summary: 'Get a tenant',
+    tags: ['tenants'],
+    response: res.tenantSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   getTenant(@Param('tenant') tenant: string) {
     return this.service.getTenant(tenant);
   }
 
   @Patch(':tenant')
+  @ApiRoute({
+    operationId: 'update_tenant',
+    summary: 'Set a tenant’s resource name',
+    tags: ['tenants'],
+    body: schemas.updateTenantSchema,
+    response: res.emptySchema,
+    errors: errors('path', 'body', 'backend', [404, 409]),
+  })
   updateTenant(@Param('tenant') tenant: string, @Body() body: unknown) {
     return this.service.updateTenant(tenant, body);
   }
 
   @Post(':tenant/databases')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'create_database',
+    summary: 'Create a database',
+    tags: ['databases'],
+    body: schemas.createDatabaseSchema,
+    response: res.emptySchema,
+    errors: errors('path', 'body', 'backend', [404, 409]),
+  })
   createDatabase(@Param('tenant') tenant: string, @Body() body: unknown) {
     return this.service.createDatabase(tenant, body);
   }
 
   @Get(':tenant/databases')
+  @ApiRoute({
+    operationId: 'list_databases',
+    summary: 'List databases',
+    tags: ['databases'],
+    query: PAGE,
+    response: res.databasesSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   listDatabases(
     @Param('tenant') tenant: string,
     @Query('limit') limit?: string,
@@ -55,17 +100,39 @@ export class CollectionsController {
   }
 
   @Get(':tenant/databases/:database')
+  @ApiRoute({
+    operationId: 'get_database',
+    summary: 'Get a database',
+    tags: ['databases'],
+    response: res.databaseSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   getDatabase(@Param('tenant') tenant: string, @Param('database') database: string) {
     return this.service.getDatabase(tenant, database);
   }
 
   @Delete(':tenant/databases/:database')
+  @ApiRoute({
+    operationId: 'delete_database',
+    summary: 'Delete a database and its collections',
+    tags: ['databases'],
+    response: res.emptySchema,
+    errors: errors('path', 'backend', [404]),
+  })
   deleteDatabase(@Param('tenant') tenant: string, @Param('database') database: string) {
     return this.service.deleteDatabase(tenant, database);
   }
 
   @Post(':tenant/databases/:database/collections')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'create_collection',
+    summary: 'Create (or get) a collection',
+    tags: ['collections'],
+    body: schemas.createCollectionSchema,
+    response: res.collectionSchema,
+    errors: errors('path', 'body', 'backend', [404, 409]),
+  })
   createCollection(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -75,6 +142,14 @@ export class CollectionsController {
   }
 
   @Get(':tenant/databases/:database/collections')
+  @ApiRoute({
+    operationId: 'list_collections',
+    summary: 'List collections (creation order)',
+    tags: ['collections'],
+    query: PAGE,
+    response: res.collectionsSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   listCollections(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -90,11 +165,25 @@ export class CollectionsController {
   }
 
   @Get(':tenant/databases/:database/collections_count')
+  @ApiRoute({
+    operationId: 'count_collections',
+    summary: 'Number of collections',
+    tags: ['collections'],
+    response: res.countSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   countCollections(@Param('tenant') t: string, @Param('database') d: string) {
     return this.service.countCollections(t, d);
   }
 
   @Get(':tenant/databases/:database/collections/by-id/:id')
+  @ApiRoute({
+    operationId: 'get_collection_by_id',
+    summary: 'Get a collection by id',
+    tags: ['collections'],
+    response: res.collectionSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   getCollectionById(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -104,6 +193,13 @@ export class CollectionsController {
   }
 
   @Get(':tenant/databases/:database/collections/:name')
+  @ApiRoute({
+    operationId: 'get_collection',
+    summary: 'Get a collection by NAME (the path segment is a name here)',
+    tags: ['collections'],
+    response: res.collectionSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   getCollection(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -113,6 +209,14 @@ export class CollectionsController {
   }
 
   @Put(':tenant/databases/:database/collections/:id')
+  @ApiRoute({
+    operationId: 'update_collection',
+    summary: 'Rename, replace metadata or update configuration (by id)',
+    tags: ['collections'],
+    body: schemas.updateCollectionSchema,
+    response: res.emptySchema,
+    errors: errors('path', 'body', 'backend', [404, 409]),
+  })
   updateCollection(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -123,6 +227,13 @@ export class CollectionsController {
   }
 
   @Delete(':tenant/databases/:database/collections/:name')
+  @ApiRoute({
+    operationId: 'delete_collection',
+    summary: 'Delete a collection by NAME',
+    tags: ['collections'],
+    response: res.emptySchema,
+    errors: errors('path', 'backend', [404]),
+  })
   deleteCollection(
     @Param('tenant') t: string,
     @Param('database') d: string,

@@ -64,13 +64,18 @@ export const forkCollectionSchema = {
   required: ['new_name'],
   properties: { new_name: { type: 'string' } },
 };
+/** Chroma's ReadLevel (the `read_level` of search, and of count's query string). */
+export const readLevelSchema = {
+  type: 'string',
+  enum: ['index_and_wal', 'index_only', 'index_and_bounded_wal'],
+};
 /** Only the envelope of Chroma's Search API (not served yet): enough to answer Chroma's 422s. */
 export const searchSchema = {
   type: 'object',
   required: ['searches'],
   properties: {
     searches: { type: 'array', items: { type: 'object' } },
-    read_level: { type: 'string', enum: ['index_and_wal', 'index_only', 'index_and_bounded_wal'] },
+    read_level: readLevelSchema,
   },
 };
 

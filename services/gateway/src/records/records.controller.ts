@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { RecordsService } from './records.service.js';
+import * as res from '../http/response-schemas.js';
+import * as schemas from '../http/schemas.js';
+import { ApiRoute, errors } from '../openapi/contract.js';
+
+/** What a write can answer: a bad body, a missing collection, a log that pushes back. */
+const WRITE_ERRORS = errors('path', 'body', 'backend', [404, 429]);
 
 const BASE = 'api/v2/tenants/:tenant/databases/:database/collections/:id';
 
@@ -10,6 +16,14 @@ export class RecordsController {
 
   @Post('add')
   @HttpCode(201)
+  @ApiRoute({
+    operationId: 'collection_add',
+    summary: 'Add records (existing ids are left unchanged)',
+    tags: ['records'],
+    body: schemas.addSchema,
+    response: res.emptySchema,
+    errors: WRITE_ERRORS,
+  })
   add(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -21,6 +35,14 @@ export class RecordsController {
 
   @Post('upsert')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'collection_upsert',
+    summary: 'Insert or merge records',
+    tags: ['records'],
+    body: schemas.upsertSchema,
+    response: res.emptySchema,
+    errors: WRITE_ERRORS,
+  })
   upsert(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -32,6 +54,14 @@ export class RecordsController {
 
   @Post('update')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'collection_update',
+    summary: 'Update existing records',
+    tags: ['records'],
+    body: schemas.updateSchema,
+    response: res.emptySchema,
+    errors: WRITE_ERRORS,
+  })
   update(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -43,6 +73,14 @@ export class RecordsController {
 
   @Post('delete')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'collection_delete',
+    summary: 'Delete records by ids and/or filters',
+    tags: ['records'],
+    body: schemas.deleteSchema,
+    response: res.deleteRecordsSchema,
+    errors: WRITE_ERRORS,
+  })
   delete(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -54,6 +92,14 @@ export class RecordsController {
 
   @Post('get')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'collection_get',
+    summary: 'Get records (first-insertion order)',
+    tags: ['records'],
+    body: schemas.getSchema,
+    response: res.getResultSchema,
+    errors: errors('path', 'body', 'backend', [404]),
+  })
   get(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -65,6 +111,14 @@ export class RecordsController {
 
   @Post('query')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'collection_query',
+    summary: 'Nearest neighbours per query vector',
+    tags: ['records'],
+    body: schemas.querySchema,
+    response: res.queryResultSchema,
+    errors: errors('path', 'body', 'backend', [404]),
+  })
   query(
     @Param('tenant') t: string,
     @Param('database') d: string,
@@ -75,6 +129,14 @@ export class RecordsController {
   }
 
   @Get('count')
+  @ApiRoute({
+    operationId: 'collection_count',
+    summary: 'Number of records',
+    tags: ['records'],
+    query: { read_level: schemas.readLevelSchema },
+    response: res.countSchema,
+    errors: errors('path', 'backend', [404]),
+  })
   count(
     @Param('tenant') t: string,
     @Param('database') d: string,
