@@ -35,8 +35,10 @@ export const ApiRoute = (contract: RouteContract): MethodDecorator =>
   SetMetadata(ROUTE_CONTRACT, contract);
 
 /**
- * The error statuses the gateway answers and what each means; the table also fixes the order in
- * which they are listed.
+ * The error statuses operations answer and what each means; the table also fixes the order in
+ * which they are listed. Answers before routing, for any path, are not per operation and not
+ * listed: 431 (request line or headers over 16 KiB), 408, 400 for unparseable HTTP, 404/405 for
+ * paths and methods no route serves, 410 for the v1 API.
  */
 export const ERROR_STATUSES = {
   400: 'Invalid argument: a body that is not JSON, a bad name, id, length or filter, a bad query parameter or URL',
@@ -44,7 +46,6 @@ export const ERROR_STATUSES = {
   404: 'The tenant, database, collection or file does not exist',
   409: 'A resource with that name exists already',
   413: 'The request body is larger than 40 MiB',
-  414: 'A path segment is longer than 16 KiB',
   415: 'A Content-Type other than JSON',
   422: 'The body does not match the request schema, or a limit of the deployment is exceeded',
   429: 'The log is behind: retry later (backpressure)',
@@ -58,8 +59,12 @@ export type ErrorStatus = keyof typeof ERROR_STATUSES;
 
 /** Any route that reaches a backend: it can be down, or fail. */
 const BACKEND: ErrorStatus[] = [500, 503];
-/** Path parameters: badly percent-encoded (400) or too long (414). */
-const PATH: ErrorStatus[] = [400, 414];
+/**
+ * Path parameters: badly percent-encoded (400). (A segment over the router's 16 KiB limit would
+ * be a 414, but Node's 16 KiB limit on the request line and headers answers 431 first, for any
+ * route, before routing: no operation answers 414.)
+ */
+const PATH: ErrorStatus[] = [400];
 /** A JSON body: unparseable (400), too large (413), not JSON (415), wrong shape (422). */
 const BODY: ErrorStatus[] = [400, 413, 415, 422];
 

@@ -28,19 +28,15 @@ describe('services/gateway/openapi.json', () => {
   const document = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as Document;
 
   beforeAll(async () => {
-    app = await createGatewayApp(
-      {} as Backends,
-      loadGatewayConfig({}),
-      LIMIT_PROFILES.hosted,
-      { logger: false as never },
-    );
-    // Nest registers its routes on init, after this hook is in place.
-    app
-      .getHttpAdapter()
-      .getInstance<FastifyInstance>()
-      .addHook('onRoute', (route) => {
-        for (const method of [route.method].flat()) registered.push({ method, url: route.url });
-      });
+    app = await createGatewayApp({} as Backends, loadGatewayConfig({}), LIMIT_PROFILES.hosted, {
+      logger: false as never,
+    });
+    // Nest registers its routes on init, after this hook is in place. (Nest's adapter types
+    // Fastify from its own copy of fastify's types, hence the cast.)
+    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    fastify.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) registered.push({ method, url: route.url });
+    });
     await app.init();
   });
   afterAll(() => app?.close());

@@ -1,0 +1,190 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseKeyValueLines, SingleNodeProcess } from '@huedb/testing';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '../..');
+/** Schemathesis's time budget: enough for every operation's coverage, fuzzing and stateful phases. */
+const FUZZ_SECONDS = 45;
+
+type Operation = {
+  operationId: string;
+  parameters: { name: string; in: string }[];
+  requestBody?: object;
+  responses: Record<string, { content?: Record<string, { schema: object }> }>;
+};
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, object> };
+};
+
+/**
+ * The served contract against the server (docs/decisions/0014-http-schema.md): every status an
+ * operation answers is one /openapi.json lists for it, and every body matches the schema listed
+ * for that status. Schemathesis generates the valid and invalid requests (from the document,
+ * chaining created resources into later calls); the probes below add what it does not send (other
+ * media types, broken JSON, bodies over the limit, bad percent-encoding).
+ *
+ * On a deployment of its own: Schemathesis deletes whatever it finds (default_database included),
+ * which would break the suites sharing the project's deployment.
+ */
+describe('the OpenAPI document matches what the server answers', () => {
+  let node: SingleNodeProcess;
+  let document: Document;
+
+  beforeAll(async () => {
+    node = await SingleNodeProcess.start();
+    document = (await (await fetch(`${node.url}/openapi.json`)).json()) as Document;
+  });
+  afterAll(() => node?.kill('SIGTERM'));
+
+  it('serves the committed document, byte for byte', async () => {
+    const served = await (await fetch(`${node.url}/openapi.json`)).text();
+    expect(served).toBe(readFileSync(path.join(ROOT, 'services/gateway/openapi.json'), 'utf8'));
+  });
+
+  it(
+    'Schemathesis finds no undocumented status and no body off its schema',
+    { timeout: (FUZZ_SECONDS + 90) * 1000 },
+    async () => {
+      const { stdout } = await run(path.join(ROOT, 'deploy/local/schemathesis.sh'), ['install']);
+      const bin = parseKeyValueLines(stdout)['SCHEMATHESIS_BIN']!;
+      const report = path.join(mkdtempSync(path.join(tmpdir(), 'huedb-st-')), 'report.json');
+      const args = [
+        '--config-file',
+        path.join(ROOT, 'test/e2e/schemathesis.toml'),
+        'run',
+        `${node.url}/openapi.json`,
+        '--checks',
+        'status_code_conformance,response_schema_conformance,not_a_server_error',
+        '--max-time',
+        String(FUZZ_SECONDS),
+        // Examples per operation and phase: small, so that every phase reaches every operation
+        // within the budget.
+        '--max-examples',
+        '20',
+        '--workers',
+        '2',
+        '--no-color',
+        '--generation-database',
+        'none',
+        '--report',
+        'json',
+        '--report-json-path',
+        report,
+      ];
+      // A failed check exits non-zero: the report says which, and the output how to reproduce it.
+      const output = await run(bin, args, { maxBuffer: 64 * 1024 * 1024 }).then(
+        (r) => r.stdout,
+        (err: Error & { stdout?: string }) => err.stdout ?? err.message,
+      );
+      const result = JSON.parse(readFileSync(report, 'utf8')) as {
+        operations: { total: number; tested: number; errored: number };
+        test_cases: { generated: number };
+        failures: unknown[];
+        errors: unknown[];
+      };
+      const summary = output.slice(output.indexOf('FAILURES'));
+      expect(result.failures, summary).toEqual([]);
+      expect(result.errors, summary).toEqual([]);
+      // Every operation but /openapi.json itself, which Schemathesis leaves out.
+      const operations = Object.values(document.paths).flatMap((ops) => Object.keys(ops)).length;
+      expect(result.operations).toMatchObject({ total: operations - 1, tested: operations - 1 });
+      expect(result.test_cases.generated).toBeGreaterThan(300);
+    },
+  );
+
+  it('lists the answers to other media types, broken JSON, huge bodies and bad URLs', async () => {
+    // ajv-formats is CommonJS: its plugin is the default export's `default`.
+    const ajv = formats.default(new Ajv2020({ strict: false, allErrors: true }));
+    for (const [name, schema] of Object.entries(document.components.schemas)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const answers: string[] = [];
+    for (const [template, ops] of Object.entries(document.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const probes: { why: string; path: string; init?: RequestInit }[] = [];
+        const url = concrete(template);
+        if (template.includes('{')) {
+          const bad = concrete(template.replace(/\{\w+\}/, '%zz'));
+          probes.push({ why: 'bad percent-encoding', path: bad });
+        }
+        if (op.requestBody) {
+          const post = (body: string, type: string) => ({
+            method: method.toUpperCase(),
+            headers: { 'content-type': type },
+            body,
+          });
+          probes.push(
+            { why: 'text/plain', path: url, init: post('{}', 'text/plain') },
+            { why: 'broken JSON', path: url, init: post('{"a":', 'application/json') },
+            { why: 'no body', path: url, init: post('', 'application/json') },
+            { why: 'wrong shape', path: url, init: post('[1]', 'application/json') },
+          );
+        }
+        const answered = probes.map(async (probe) => {
+          const res = await fetch(`${node.url}${probe.path}`, probe.init ?? { method });
+          return { why: probe.why, status: res.status, body: await res.json() };
+        });
+        if (op.requestBody) answered.push(oversized(`${node.url}${url}`, method));
+        for (const { why, status, body } of await Promise.all(answered)) {
+          const label = `${method.toUpperCase()} ${template} (${why}) → ${status}`;
+          const documented = op.responses[String(status)];
+          expect(documented, `${label}: not in the document`).toBeDefined();
+          const schema = documented!.content?.['application/json']?.schema;
+          if (schema)
+            expect(ajv.validate(schema, body), `${label}: ${ajv.errorsText()}`).toBe(true);
+          answers.push(label);
+        }
+      }
+    }
+    // Every body route got its five probes, every route with a parameter its bad URL.
+    expect(answers.filter((a) => a.includes('(text/plain) → 415')).length).toBeGreaterThan(15);
+    expect(answers.filter((a) => a.includes('(over 40 MiB) → 413')).length).toBeGreaterThan(15);
+  });
+});
+
+/**
+ * A request announcing a body over the 40 MiB limit: the server answers from the headers and
+ * closes, so the body is never sent (a client still writing it would see EPIPE, not the answer).
+ */
+function oversized(
+  url: string,
+  method: string,
+): Promise<{ why: string; status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: method.toUpperCase(),
+      headers: { 'content-type': 'application/json', 'content-length': 40 * 1024 * 1024 + 1 },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () =>
+        resolve({ why: 'over 40 MiB', status: res.statusCode!, body: JSON.parse(text) }),
+      );
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
+
+/** A documented path with plausible values for its parameters. */
+function concrete(template: string): string {
+  const values: Record<string, string> = {
+    tenant: 'default_tenant',
+    database: 'default_database',
+    collection_id: '5f0c6b2e-8a4d-4c1e-9b7a-2d3e4f5a6b7c',
+    crn: 'default_tenant:default_database:none',
+    asset: 'swagger-ui.css',
+  };
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? 'x');
+}
