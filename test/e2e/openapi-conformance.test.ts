@@ -56,7 +56,9 @@ describe('the OpenAPI document matches what the server answers', () => {
     async () => {
       const { stdout } = await run(path.join(ROOT, 'deploy/local/schemathesis.sh'), ['install']);
       const bin = parseKeyValueLines(stdout)['SCHEMATHESIS_BIN']!;
-      const report = path.join(mkdtempSync(path.join(tmpdir(), 'huedb-st-')), 'report.json');
+      // Schemathesis keeps a cache in its working directory: a temporary one, not the checkout.
+      const workDir = mkdtempSync(path.join(tmpdir(), 'huedb-st-'));
+      const report = path.join(workDir, 'report.json');
       const args = [
         '--config-file',
         path.join(ROOT, 'test/e2e/schemathesis.toml'),
@@ -81,7 +83,7 @@ describe('the OpenAPI document matches what the server answers', () => {
         report,
       ];
       // A failed check exits non-zero: the report says which, and the output how to reproduce it.
-      const output = await run(bin, args, { maxBuffer: 64 * 1024 * 1024 }).then(
+      const output = await run(bin, args, { cwd: workDir, maxBuffer: 64 * 1024 * 1024 }).then(
         (r) => r.stdout,
         (err: Error & { stdout?: string }) => err.stdout ?? err.message,
       );
@@ -101,12 +103,71 @@ describe('the OpenAPI document matches what the server answers', () => {
     },
   );
 
-  it('lists the answers to other media types, broken JSON, huge bodies and bad URLs', async () => {
-    // ajv-formats is CommonJS: its plugin is the default export's `default`.
-    const ajv = formats.default(new Ajv2020({ strict: false, allErrors: true }));
-    for (const [name, schema] of Object.entries(document.components.schemas)) {
-      ajv.addSchema(schema, `#/components/schemas/${name}`);
+  it('answers a whole collection lifecycle with the documented statuses and bodies', async () => {
+    const ajv = validator(document);
+    const name = `oa-${Date.now()}`;
+    const db = '/api/v2/tenants/{tenant}/databases/{database}';
+    const collection = `${db}/collections/{collection_id}`;
+    const call = async (method: string, template: string, body?: unknown, id = '') => {
+      const op = document.paths[template]?.[method];
+      expect(op, `${method} ${template} is documented`).toBeDefined();
+      const res = await fetch(`${node.url}${concrete(template, id)}`, {
+        method: method.toUpperCase(),
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const answer: unknown = await res.json();
+      const label = `${method.toUpperCase()} ${template} → ${res.status} ${JSON.stringify(answer)}`;
+      expect(res.ok, label).toBe(true);
+      const schema = op!.responses[String(res.status)]?.content?.['application/json']?.schema;
+      expect(schema, `${label}: status not documented`).toBeDefined();
+      expect(ajv.validate(schema!, answer), `${label}: ${ajv.errorsText()}`).toBe(true);
+      return answer as Record<string, unknown>;
+    };
+    const created = await call('post', `${db}/collections`, { name, metadata: { a: 1 } });
+    const id = created['id'] as string;
+    const records = {
+      ids: ['r1', 'r2'],
+      embeddings: [
+        [1, 0.5],
+        [0, 1],
+      ],
+      documents: ['one', null],
+      uris: ['u1', null],
+      metadatas: [{ k: 'v', n: 1.5, f: [1, 2] }, null],
+    };
+    await call('post', `${collection}/add`, records, id);
+    await call('post', `${collection}/upsert`, { ...records, ids: ['r3', 'r2'] }, id);
+    await call('post', `${collection}/update`, { ids: ['r1'], documents: ['uno'] }, id);
+    const include = ['documents', 'embeddings', 'metadatas', 'uris'];
+    await call('post', `${collection}/get`, { include }, id);
+    await call('post', `${collection}/get`, { include: [] }, id);
+    const query = { query_embeddings: [[1, 0]], n_results: 2, include: [...include, 'distances'] };
+    await call('post', `${collection}/query`, query, id);
+    await call('get', `${collection}/count`, undefined, id);
+    await call('get', `${collection}/indexing_status`, undefined, id);
+    await call('get', `${collection}/fork_count`, undefined, id);
+    const fork = await call('post', `${collection}/fork`, { new_name: `${name}-fork` }, id);
+    await call('get', `${db}/collections/by-id/{collection_id}`, undefined, fork['id'] as string);
+    await call('get', `${db}/collections`);
+    await call('get', `${db}/collections_count`);
+    await call('get', '/api/v2/collections/{crn}', undefined, name);
+    await call('put', collection, { new_metadata: { b: true } }, id);
+    await call('post', `${collection}/delete`, { ids: ['r1'] }, id);
+    await call('get', collection, undefined, name);
+    await call('delete', collection, undefined, name);
+    await call('get', '/api/v2/tenants/{tenant}');
+    await call('get', '/api/v2/tenants/{tenant}/databases');
+    await call('get', db);
+    for (const path of ['/api/v2', '/api/v2/heartbeat', '/api/v2/version', '/api/v2/healthcheck']) {
+      await call('get', path);
     }
+    await call('get', '/api/v2/pre-flight-checks');
+    await call('get', '/api/v2/auth/identity');
+  });
+
+  it('lists the answers to other media types, broken JSON, huge bodies and bad URLs', async () => {
+    const ajv = validator(document);
     const answers: string[] = [];
     for (const [template, ops] of Object.entries(document.paths)) {
       for (const [method, op] of Object.entries(ops)) {
@@ -130,7 +191,10 @@ describe('the OpenAPI document matches what the server answers', () => {
           );
         }
         const answered = probes.map(async (probe) => {
-          const res = await fetch(`${node.url}${probe.path}`, probe.init ?? { method });
+          const res = await fetch(
+            `${node.url}${probe.path}`,
+            probe.init ?? { method: method.toUpperCase() },
+          );
           return { why: probe.why, status: res.status, body: await res.json() };
         });
         if (op.requestBody) answered.push(oversized(`${node.url}${url}`, method));
@@ -145,9 +209,22 @@ describe('the OpenAPI document matches what the server answers', () => {
         }
       }
     }
-    // Every body route got its five probes, every route with a parameter its bad URL.
-    expect(answers.filter((a) => a.includes('(text/plain) → 415')).length).toBeGreaterThan(15);
-    expect(answers.filter((a) => a.includes('(over 40 MiB) → 413')).length).toBeGreaterThan(15);
+    // Each probe has one answer on every route it applies to.
+    const bodyRoutes = Object.values(document.paths)
+      .flatMap((ops) => Object.values(ops))
+      .filter((op) => op.requestBody).length;
+    const count = (why: string, status: number) =>
+      answers.filter((a) => a.endsWith(`(${why}) → ${status}`)).length;
+    expect(bodyRoutes).toBeGreaterThan(10);
+    expect(count('text/plain', 415)).toBe(bodyRoutes);
+    expect(count('broken JSON', 400)).toBe(bodyRoutes);
+    expect(count('no body', 400)).toBe(bodyRoutes);
+    expect(count('wrong shape', 422)).toBe(bodyRoutes);
+    expect(count('over 40 MiB', 413)).toBe(bodyRoutes);
+    const withParams = Object.entries(document.paths)
+      .filter(([p]) => p.includes('{'))
+      .flatMap(([, ops]) => Object.keys(ops)).length;
+    expect(count('bad percent-encoding', 400)).toBe(withParams);
   });
 });
 
@@ -177,13 +254,26 @@ function oversized(
   });
 }
 
-/** A documented path with plausible values for its parameters. */
-function concrete(template: string): string {
+/** ajv over the document's shared schemas (`#/components/schemas/…` references resolve). */
+function validator(document: Document): Ajv2020 {
+  // ajv-formats is CommonJS: its plugin is the default export's `default`.
+  const ajv = formats.default(new Ajv2020({ strict: false, allErrors: true }));
+  for (const [name, schema] of Object.entries(document.components.schemas)) {
+    ajv.addSchema(schema, `#/components/schemas/${name}`);
+  }
+  return ajv;
+}
+
+/**
+ * A documented path with values for its parameters: `collection` for the collection segment (an
+ * id or a name, as the route takes) and a CRN's collection name, a missing collection otherwise.
+ */
+function concrete(template: string, collection = ''): string {
   const values: Record<string, string> = {
     tenant: 'default_tenant',
     database: 'default_database',
-    collection_id: '5f0c6b2e-8a4d-4c1e-9b7a-2d3e4f5a6b7c',
-    crn: 'default_tenant:default_database:none',
+    collection_id: collection || '5f0c6b2e-8a4d-4c1e-9b7a-2d3e4f5a6b7c',
+    crn: `default_tenant:default_database:${collection || 'none'}`,
     asset: 'swagger-ui.css',
   };
   return template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? 'x');
