@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKeyValueLines, SingleNodeProcess } from '@huedb/testing';
@@ -254,14 +254,30 @@ function oversized(
   });
 }
 
-/** ajv over the document's shared schemas (`#/components/schemas/…` references resolve). */
-function validator(document: Document): Ajv2020 {
+/**
+ * A validator of bodies against the document's schemas: each schema is compiled with the
+ * document's components beside it, so its `#/components/schemas/…` references resolve.
+ */
+function validator(document: Document): {
+  validate(schema: object, body: unknown): boolean;
+  errorsText(): string;
+} {
   // ajv-formats is CommonJS: its plugin is the default export's `default`.
   const ajv = formats.default(new Ajv2020({ strict: false, allErrors: true }));
-  for (const [name, schema] of Object.entries(document.components.schemas)) {
-    ajv.addSchema(schema, `#/components/schemas/${name}`);
-  }
-  return ajv;
+  const compiled = new Map<object, ValidateFunction>();
+  let last: ValidateFunction | undefined;
+  return {
+    validate(schema, body) {
+      let validate = compiled.get(schema);
+      if (!validate) {
+        validate = ajv.compile({ ...schema, components: document.components });
+        compiled.set(schema, validate);
+      }
+      last = validate;
+      return validate(body);
+    },
+    errorsText: () => ajv.errorsText(last?.errors),
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
  * where Chroma's document leaves most optional. Where Chroma's document disagrees with Chroma's
  * server (the healthcheck body), the schema follows the server.
  */
+import { named } from './schema-names.js';
 import { metadataSchema } from './schemas.js';
 
 const nullable = (schema: object) => ({ anyOf: [schema, { type: 'null' }] });
@@ -14,53 +15,53 @@ const strings = { type: 'array', items: { type: 'string' } };
 const responseMetadata = nullable(metadataSchema);
 
 /** Chroma's ErrorResponse: the body of every error answer. */
-export const errorSchema = {
+export const errorSchema = named('ErrorResponse', {
   type: 'object',
   required: ['error', 'message'],
   properties: { error: { type: 'string' }, message: { type: 'string' } },
-};
+});
 
 /** An empty object: what Chroma answers for a write with nothing to report. */
-export const emptySchema = { type: 'object', additionalProperties: false };
+export const emptySchema = named('EmptyResponse', { type: 'object', additionalProperties: false });
 
-export const heartbeatSchema = {
+export const heartbeatSchema = named('HeartbeatResponse', {
   type: 'object',
   required: ['nanosecond heartbeat'],
   properties: { 'nanosecond heartbeat': count },
-};
+});
 /** Chroma's document says "string"; Chroma's server (and HueDB) send this object. */
-export const healthcheckSchema = {
+export const healthcheckSchema = named('HealthcheckResponse', {
   type: 'object',
   required: ['is_executor_ready', 'is_log_client_ready'],
   properties: { is_executor_ready: { type: 'boolean' }, is_log_client_ready: { type: 'boolean' } },
-};
+});
 export const versionSchema = { type: 'string' };
-export const checklistSchema = {
+export const checklistSchema = named('ChecklistResponse', {
   type: 'object',
   required: ['max_batch_size', 'supports_base64_encoding'],
   properties: { max_batch_size: count, supports_base64_encoding: { type: 'boolean' } },
-};
-export const identitySchema = {
+});
+export const identitySchema = named('GetUserIdentityResponse', {
   type: 'object',
   required: ['user_id', 'tenant', 'databases'],
   properties: { user_id: { type: 'string' }, tenant: { type: 'string' }, databases: strings },
-};
+});
 export const resetSchema = { type: 'boolean' };
 export const countSchema = { ...count, maximum: 4_294_967_295 };
 
-export const tenantSchema = {
+export const tenantSchema = named('GetTenantResponse', {
   type: 'object',
   required: ['name', 'resource_name'],
   properties: { name: { type: 'string' }, resource_name: nullable({ type: 'string' }) },
-};
-export const databaseSchema = {
+});
+export const databaseSchema = named('Database', {
   type: 'object',
   required: ['id', 'name', 'tenant'],
   properties: { id: uuid, name: { type: 'string' }, tenant: { type: 'string' } },
-};
+});
 export const databasesSchema = { type: 'array', items: databaseSchema };
 
-export const collectionSchema = {
+export const collectionSchema = named('Collection', {
   type: 'object',
   required: [
     'id',
@@ -88,16 +89,20 @@ export const collectionSchema = {
     log_position: count,
     version: count,
   },
-};
+});
 export const collectionsSchema = { type: 'array', items: collectionSchema };
 
-export const deleteRecordsSchema = {
+export const deleteRecordsSchema = named('DeleteCollectionRecordsResponse', {
   type: 'object',
   required: ['deleted'],
   properties: { deleted: count },
-};
-export const forkCountSchema = { type: 'object', required: ['count'], properties: { count } };
-export const indexingStatusSchema = {
+});
+export const forkCountSchema = named('ForkCountResponse', {
+  type: 'object',
+  required: ['count'],
+  properties: { count },
+});
+export const indexingStatusSchema = named('IndexStatusResponse', {
   type: 'object',
   required: ['op_indexing_progress', 'num_unindexed_ops', 'num_indexed_ops', 'total_ops'],
   properties: {
@@ -106,7 +111,7 @@ export const indexingStatusSchema = {
     num_indexed_ops: count,
     total_ops: count,
   },
-};
+});
 
 const include = {
   type: 'array',
@@ -115,7 +120,7 @@ const include = {
 const vector = { type: 'array', items: { type: 'number' } };
 const optionalStrings = { type: 'array', items: nullable({ type: 'string' }) };
 /** One array per field, one entry per record; a field not included is null. */
-export const getResultSchema = {
+export const getResultSchema = named('GetResponse', {
   type: 'object',
   required: ['ids', 'embeddings', 'documents', 'uris', 'metadatas', 'include'],
   properties: {
@@ -126,9 +131,9 @@ export const getResultSchema = {
     metadatas: nullable({ type: 'array', items: responseMetadata }),
     include,
   },
-};
+});
 /** As {@link getResultSchema}, one level deeper (one list per query vector), plus distances. */
-export const queryResultSchema = {
+export const queryResultSchema = named('QueryResponse', {
   type: 'object',
   required: ['ids', 'embeddings', 'documents', 'uris', 'metadatas', 'distances', 'include'],
   properties: {
@@ -140,7 +145,7 @@ export const queryResultSchema = {
     distances: nullable({ type: 'array', items: vector }),
     include,
   },
-};
+});
 
 /** The served OpenAPI document itself. */
 export const openApiSchema = {

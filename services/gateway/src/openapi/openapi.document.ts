@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { errorSchema } from '../http/response-schemas.js';
+import { schemaName } from '../http/schema-names.js';
 import { API_VERSION } from '../system/system.controller.js';
 import { ERROR_STATUSES, ROUTE_CONTRACT, type RouteContract } from './contract.js';
 
@@ -75,6 +76,7 @@ export function openApiPath(path: string): string {
  */
 export function openApiDocument(root: Type | DynamicModule): object {
   const paths: Record<string, Record<string, object>> = {};
+  const components = new Components();
   const missing: string[] = [];
   for (const route of declaredRoutes(root)) {
     if (!route.contract) {
@@ -82,10 +84,8 @@ export function openApiDocument(root: Type | DynamicModule): object {
       continue;
     }
     const path = openApiPath(route.path);
-    (paths[path] ??= {})[route.method.toLowerCase()] = operation(
-      path,
-      route.status,
-      route.contract,
+    (paths[path] ??= {})[route.method.toLowerCase()] = components.hoist(
+      operation(path, route.status, route.contract),
     );
   }
   if (missing.length > 0) {
@@ -103,7 +103,7 @@ export function openApiDocument(root: Type | DynamicModule): object {
     },
     paths: sorted,
     components: {
-      schemas: { ErrorResponse: errorSchema },
+      schemas: components.schemas(),
       // The header Chroma's clients send their token in. No operation requires it (no `security`
       // requirement, as in Chroma's document): HueDB does not authenticate yet, and a document
       // that required it would describe requests without it as invalid, which they are not.
@@ -117,7 +117,7 @@ function operation(path: string, status: number, contract: RouteContract): objec
   const success = response.mediaTypes
     ? Object.fromEntries(response.mediaTypes.map((type) => [type, { schema: response.schema }]))
     : { 'application/json': { schema: contract.response } };
-  const error = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } };
+  const error = { 'application/json': { schema: errorSchema } };
   const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   return {
     operationId: contract.operationId,
@@ -153,6 +153,43 @@ function operation(path: string, status: number, contract: RouteContract): objec
       ),
     },
   };
+}
+
+/**
+ * The document's shared schemas: every schema given a name (http/schema-names.ts) is written once
+ * under `components/schemas` and referenced everywhere it is used.
+ */
+class Components {
+  private readonly byName = new Map<string, { schema: object; hoisted: unknown }>();
+
+  /** `value` with every named schema in it replaced by a `$ref` to its component. */
+  hoist<T>(value: T): T {
+    return this.walk(value) as T;
+  }
+
+  /** The components, by name. */
+  schemas(): Record<string, unknown> {
+    const names = [...this.byName.keys()].sort();
+    return Object.fromEntries(names.map((name) => [name, this.byName.get(name)!.hoisted]));
+  }
+
+  private walk(value: unknown, defining?: object): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.walk(v));
+    if (typeof value !== 'object' || value === null) return value;
+    const name = schemaName(value);
+    if (name !== undefined && value !== defining) {
+      const known = this.byName.get(name);
+      if (known && known.schema !== value) throw new Error(`Two schemas are named ${name}`);
+      if (!known) {
+        // Registered before its body is walked, so a schema that refers to itself terminates.
+        const entry = { schema: value, hoisted: {} as unknown };
+        this.byName.set(name, entry);
+        entry.hoisted = this.walk(value, value);
+      }
+      return { $ref: `#/components/schemas/${name}` };
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.walk(v)]));
+  }
 }
 
 /** The controllers of a module and of everything it imports, each once. */
