@@ -67,6 +67,18 @@ describe('services/gateway/openapi.json', () => {
     }
   });
 
+  it('refers only to components it has, and has only components it refers to', () => {
+    const text = JSON.stringify(document);
+    const refs = new Set(
+      [...text.matchAll(/"\$ref":"#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]),
+    );
+    const components = Object.keys(
+      (document as unknown as { components: { schemas: object } }).components.schemas,
+    );
+    expect([...refs].sort()).toEqual(components.sort());
+    expect(components).toEqual(expect.arrayContaining(['Collection', 'ErrorResponse', 'HashMap']));
+  });
+
   it('names the collection segment as Chroma does, whatever the route calls it', () => {
     expect(openApiPath('/api/v2/tenants/:tenant/databases/:database/collections/:name/get')).toBe(
       '/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}/get',
