@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help install start test test-unit check config-docs generate infra-up infra-down cluster-up cluster-down bench
+.PHONY: help install start test test-unit check config-docs openapi generate infra-up infra-down cluster-up cluster-down bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ check: install ## Formatting, lint, types, and generated code up to date
 
 config-docs: install ## Regenerate docs/configuration.md from the services' settings schemas
 	@node --conditions=@huedb/source --import tsx services/single-node/src/config-docs.ts --write
+
+openapi: install ## Regenerate services/gateway/openapi.json from the routes' @ApiRoute contracts
+	@node --conditions=@huedb/source --import tsx services/gateway/src/openapi/generate.ts --write
 
 generate: install ## Regenerate packages/proto from proto/
 	@"$$(scripts/ensure-pnpm.sh)" run generate

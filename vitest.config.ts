@@ -9,6 +9,9 @@ const OWN_CLUSTER_SUITES = [
   'test/e2e/compaction.test.ts',
   'test/e2e/fork-storage.test.ts',
 ];
+// Suites that start a single node of their own (the OpenAPI fuzzer deletes what it finds): they
+// run once, in the cheapest project.
+const OWN_SINGLE_NODE_SUITES = ['test/e2e/openapi-conformance.test.ts'];
 
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
@@ -50,7 +53,10 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           // Suites that start their own cluster (crashes, log limits, compaction on demand) do
           // not depend on the project's target: they run once, in the first project.
-          exclude: name === 'e2e' ? [] : OWN_CLUSTER_SUITES,
+          exclude: [
+            ...(name === 'e2e' ? [] : OWN_CLUSTER_SUITES),
+            ...(name === 'e2e-single-node' ? [] : OWN_SINGLE_NODE_SUITES),
+          ],
           globalSetup: [setup!, 'packages/testing/src/setup/reference-chroma.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make check: formatting, lint, types, proto lint, and generated code matching proto/.
+# make check: formatting, lint, types, proto lint, generated code matching proto/, and the
+# generated docs (configuration, OpenAPI) matching their sources.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,4 +16,6 @@ if ! git diff --quiet --exit-code -- packages/proto/src/gen || [ -n "$(git statu
 fi
 echo "== docs/configuration.md matches the settings schemas"
 node --conditions=@huedb/source --import tsx services/single-node/src/config-docs.ts
+echo "== services/gateway/openapi.json matches the routes' contracts"
+node --conditions=@huedb/source --import tsx services/gateway/src/openapi/generate.ts
 echo "check: clean"

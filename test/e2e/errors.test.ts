@@ -300,7 +300,7 @@ describe('bad input', () => {
     expect((await http('GET', '/api/v2/healthcheck')).status).toBe(200);
     const openapi = await http('GET', '/openapi.json');
     expect(openapi.body).toMatchObject({
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       components: { securitySchemes: { ApiKeyAuth: { name: 'x-chroma-token' } } },
     });
     const docs = await fetch(new URL('/docs', getGatewayUrls()[0]));

@@ -1,211 +1,232 @@
-import * as schemas from '../http/schemas.js';
+import 'reflect-metadata';
+import { RequestMethod, type DynamicModule, type Type } from '@nestjs/common';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { errorSchema } from '../http/response-schemas.js';
+import { schemaName } from '../http/schema-names.js';
+import { API_VERSION } from '../system/system.controller.js';
+import { ERROR_STATUSES, ROUTE_CONTRACT, type RouteContract } from './contract.js';
 
-type Operation = {
-  summary: string;
-  body?: object;
-  status?: number;
-  params?: string[];
-  query?: string[];
-  /** Error answers beyond the common ones: status → description. */
-  errors?: Record<string, string>;
-};
-
-const err = { $ref: '#/components/schemas/Error' };
-const paths: Record<string, Record<string, Operation>> = {
-  '/api/v2/heartbeat': { get: { summary: 'Nanosecond heartbeat' } },
-  '/api/v2/healthcheck': {
-    get: { summary: 'Readiness: 200 when the catalog and a query node answer' },
-  },
-  '/api/v2/version': { get: { summary: 'API version' } },
-  '/api/v2/pre-flight-checks': {
-    get: { summary: 'Client limits: max_batch_size, base64 support' },
-  },
-  '/api/v2/auth/identity': { get: { summary: 'The caller: user, tenant and databases' } },
-  '/api/v2/reset': { post: { summary: 'Delete everything (only when enabled by config)' } },
-  '/api/v2/tenants': { post: { summary: 'Create a tenant', body: schemas.createTenantSchema } },
-  '/api/v2/tenants/{tenant}': {
-    get: { summary: 'Get a tenant', params: ['tenant'] },
-    patch: {
-      summary: 'Set a tenant’s resource name',
-      params: ['tenant'],
-      body: schemas.updateTenantSchema,
-    },
-  },
-  '/api/v2/tenants/{tenant}/databases': {
-    get: { summary: 'List databases', params: ['tenant'], query: ['limit', 'offset'] },
-    post: { summary: 'Create a database', params: ['tenant'], body: schemas.createDatabaseSchema },
-  },
-  '/api/v2/tenants/{tenant}/databases/{database}': {
-    get: { summary: 'Get a database', params: ['tenant', 'database'] },
-    delete: { summary: 'Delete a database and its collections', params: ['tenant', 'database'] },
-  },
-  '/api/v2/tenants/{tenant}/databases/{database}/collections': {
-    get: {
-      summary: 'List collections (creation order)',
-      params: ['tenant', 'database'],
-      query: ['limit', 'offset'],
-    },
-    post: {
-      summary: 'Create (or get) a collection',
-      params: ['tenant', 'database'],
-      body: schemas.createCollectionSchema,
-    },
-  },
-  '/api/v2/tenants/{tenant}/databases/{database}/collections_count': {
-    get: { summary: 'Number of collections', params: ['tenant', 'database'] },
-  },
-  '/api/v2/tenants/{tenant}/databases/{database}/collections/by-id/{collection_id}': {
-    get: { summary: 'Get a collection by id', params: ['tenant', 'database', 'collection_id'] },
-  },
-  '/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}': {
-    get: { summary: 'Get a collection by NAME', params: ['tenant', 'database', 'collection_id'] },
-    put: {
-      summary: 'Rename, replace metadata or update configuration (by id)',
-      params: ['tenant', 'database', 'collection_id'],
-      body: schemas.updateCollectionSchema,
-    },
-    delete: {
-      summary: 'Delete a collection by NAME',
-      params: ['tenant', 'database', 'collection_id'],
-    },
-  },
-};
-const recordRoutes: [string, Operation][] = [
-  [
-    'add',
-    {
-      summary: 'Add records (existing ids are left unchanged)',
-      body: schemas.addSchema,
-      status: 201,
-    },
-  ],
-  ['upsert', { summary: 'Insert or merge records', body: schemas.upsertSchema }],
-  ['update', { summary: 'Update existing records', body: schemas.updateSchema }],
-  ['delete', { summary: 'Delete records by ids and/or filters', body: schemas.deleteSchema }],
-  ['get', { summary: 'Get records (first-insertion order)', body: schemas.getSchema }],
-  ['query', { summary: 'Nearest neighbours per query vector', body: schemas.querySchema }],
-];
-for (const [verb, op] of recordRoutes) {
-  paths[`/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}/${verb}`] = {
-    post: { ...op, params: ['tenant', 'database', 'collection_id'] },
-  };
+/** One route as Nest registers it: method, path (`/a/:b`), success status and its contract. */
+export interface DeclaredRoute {
+  method: string;
+  path: string;
+  status: number;
+  contract: RouteContract | undefined;
+  /** `Controller.method`, for messages. */
+  handler: string;
 }
-paths['/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}/count'] = {
-  get: { summary: 'Number of records', params: ['tenant', 'database', 'collection_id'] },
-};
-const collectionPath = '/api/v2/tenants/{tenant}/databases/{database}/collections/{collection_id}';
-const collectionParams = ['tenant', 'database', 'collection_id'];
-paths[`${collectionPath}/fork`] = {
-  post: {
-    summary:
-      'Fork a collection copy-on-write (shares segments and log up to now; also on single-node)',
-    params: collectionParams,
-    body: schemas.forkCollectionSchema,
-    errors: { '409': 'A collection with the new name exists' },
-  },
-};
-paths[`${collectionPath}/fork_count`] = {
-  get: {
-    summary: 'Live forks in the collection’s lineage tree: {"count": n}',
-    params: collectionParams,
-  },
-};
-paths[`${collectionPath}/indexing_status`] = {
-  get: {
-    summary:
-      'Compaction lag: num_indexed_ops, num_unindexed_ops, total_ops, op_indexing_progress (0..1)',
-    params: collectionParams,
-  },
-};
-paths[`${collectionPath}/search`] = {
-  post: {
-    summary: 'Search API: not supported by HueDB yet (501 for a well-formed request)',
-    params: collectionParams,
-    body: schemas.searchSchema,
-    errors: { '501': 'The Search API is not supported yet' },
-  },
-};
-paths['/api/v2/collections/{crn}'] = {
-  get: {
-    summary: 'Get a collection by Chroma resource name tenant_resource_name:database:collection',
-    params: ['crn'],
-  },
-};
 
-/** The OpenAPI 3 document served at /openapi.json, built from the same schemas the gateway validates with. */
-export function openApiDocument(version: string): object {
-  const openapiPaths: Record<string, Record<string, object>> = {};
-  for (const [path, ops] of Object.entries(paths)) {
-    openapiPaths[path] = {};
-    for (const [method, op] of Object.entries(ops)) {
-      openapiPaths[path][method] = {
-        summary: op.summary,
-        parameters: [
-          ...(op.params ?? []).map((name) => ({
-            name,
-            in: 'path',
-            required: true,
-            schema: { type: 'string' },
-          })),
-          ...(op.query ?? []).map((name) => ({
-            name,
-            in: 'query',
-            required: false,
-            schema: { type: 'integer', minimum: 0 },
-          })),
-        ],
-        ...(op.body
-          ? {
-              requestBody: { required: true, content: { 'application/json': { schema: op.body } } },
-            }
-          : {}),
-        responses: {
-          [String(op.status ?? 200)]: {
-            description: 'Success',
-            content: { 'application/json': { schema: {} } },
-          },
-          '400': {
-            description: 'Invalid argument',
-            content: { 'application/json': { schema: err } },
-          },
-          '404': { description: 'Not found', content: { 'application/json': { schema: err } } },
-          '422': {
-            description: 'Body does not match the schema, or a quota is exceeded',
-            content: { 'application/json': { schema: err } },
-          },
-          '500': {
-            description: 'Internal error',
-            content: { 'application/json': { schema: err } },
-          },
-          ...Object.fromEntries(
-            Object.entries(op.errors ?? {}).map(([status, description]) => [
-              status,
-              { description, content: { 'application/json': { schema: err } } },
-            ]),
-          ),
-        },
-      };
+/**
+ * Every route the controllers of a module tree declare, read from Nest's decorator metadata (the
+ * same metadata Nest registers the routes from), in declaration order.
+ * @param root - the application's root module (a class or a dynamic module)
+ */
+export function declaredRoutes(root: Type | DynamicModule): DeclaredRoute[] {
+  const routes: DeclaredRoute[] = [];
+  for (const controller of controllersOf(root)) {
+    const prefixes = asArray(Reflect.getMetadata(PATH_METADATA, controller) as string | string[]);
+    const proto = controller.prototype as Record<string, unknown>;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const fn = proto[name];
+      if (name === 'constructor' || typeof fn !== 'function') continue;
+      const method = Reflect.getMetadata(METHOD_METADATA, fn) as RequestMethod | undefined;
+      const paths = Reflect.getMetadata(PATH_METADATA, fn) as string | string[] | undefined;
+      if (method === undefined || paths === undefined) continue;
+      const verb = RequestMethod[method];
+      const code = Reflect.getMetadata(HTTP_CODE_METADATA, fn) as number | undefined;
+      for (const prefix of prefixes) {
+        for (const path of asArray(paths)) {
+          routes.push({
+            method: verb,
+            path: joinPath(prefix, path),
+            // Nest's default when there is no @HttpCode.
+            status: code ?? (method === RequestMethod.POST ? 201 : 200),
+            contract: Reflect.getMetadata(ROUTE_CONTRACT, fn) as RouteContract | undefined,
+            handler: `${controller.name}.${name}`,
+          });
+        }
+      }
     }
   }
+  return routes;
+}
+
+/**
+ * A Nest route path as an OpenAPI path: `:param` → `{param}`, with the collection segment named
+ * `collection_id` as in Chroma's document (the routes call it `:id` or `:name`; one name per
+ * position keeps the document valid, since OpenAPI treats `/c/{a}` and `/c/{b}` as one path).
+ * @param path - a path as {@link declaredRoutes} gives it
+ */
+export function openApiPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return segment;
+      const name = segment.slice(1);
+      return name === 'id' || name === 'name' ? '{collection_id}' : `{${name}}`;
+    })
+    .join('/');
+}
+
+/**
+ * The OpenAPI 3.1 document of the routes under `root`. 3.1 because its schemas are JSON Schema
+ * (2020-12), the dialect the gateway validates bodies with, and Chroma's own document is 3.1.
+ * Throws when a route has no contract, so no route goes undocumented.
+ * @param root - the application's root module
+ */
+export function openApiDocument(root: Type | DynamicModule): object {
+  const paths: Record<string, Record<string, object>> = {};
+  const components = new Components();
+  const missing: string[] = [];
+  for (const route of declaredRoutes(root)) {
+    if (!route.contract) {
+      missing.push(`${route.method} ${route.path} (${route.handler})`);
+      continue;
+    }
+    const path = openApiPath(route.path);
+    (paths[path] ??= {})[route.method.toLowerCase()] = components.hoist(
+      operation(path, route.status, route.contract),
+    );
+  }
+  if (missing.length > 0) {
+    throw new Error(`Routes without @ApiRoute (openapi/contract.ts): ${missing.join(', ')}`);
+  }
+  const sorted = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : 1)));
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: {
       title: 'HueDB',
-      description: "HueDB speaks Chroma's HTTP API v2.",
-      version,
-      license: { name: 'Apache-2.0' },
+      description:
+        "HueDB speaks Chroma's HTTP API v2. Deliberate differences from Chroma: docs/compatibility.md.",
+      version: API_VERSION,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    paths: openapiPaths,
+    paths: sorted,
     components: {
-      schemas: {
-        Error: {
-          type: 'object',
-          required: ['error', 'message'],
-          properties: { error: { type: 'string' }, message: { type: 'string' } },
-        },
-      },
+      schemas: components.schemas(),
+      // The header Chroma's clients send their token in. No operation requires it (no `security`
+      // requirement, as in Chroma's document): HueDB does not authenticate yet, and a document
+      // that required it would describe requests without it as invalid, which they are not.
       securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-chroma-token' } },
     },
-    security: [{ ApiKeyAuth: [] }],
   };
+}
+
+function operation(path: string, status: number, contract: RouteContract): object {
+  const response = contract.response as Partial<{ mediaTypes: string[]; schema: object }>;
+  const success = response.mediaTypes
+    ? Object.fromEntries(response.mediaTypes.map((type) => [type, { schema: response.schema }]))
+    : { 'application/json': { schema: contract.response } };
+  const error = { 'application/json': { schema: errorSchema } };
+  const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  return {
+    operationId: contract.operationId,
+    summary: contract.summary,
+    ...(contract.description ? { description: contract.description } : {}),
+    tags: contract.tags,
+    parameters: [
+      ...pathParams.map((name) => ({
+        name,
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...Object.entries(contract.query ?? {}).map(([name, schema]) => ({
+        name,
+        in: 'query',
+        required: false,
+        schema,
+      })),
+    ],
+    ...(contract.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: contract.body } },
+          },
+        }
+      : {}),
+    responses: {
+      [String(status)]: { description: 'Success', content: success },
+      ...Object.fromEntries(
+        contract.errors.map((s) => [String(s), { description: ERROR_STATUSES[s], content: error }]),
+      ),
+    },
+  };
+}
+
+/**
+ * The document's shared schemas: every schema given a name (http/schema-names.ts) is written once
+ * under `components/schemas` and referenced everywhere it is used.
+ */
+class Components {
+  private readonly byName = new Map<string, { schema: object; hoisted: unknown }>();
+
+  /** `value` with every named schema in it replaced by a `$ref` to its component. */
+  hoist<T>(value: T): T {
+    return this.walk(value) as T;
+  }
+
+  /** The components, by name. */
+  schemas(): Record<string, unknown> {
+    const names = [...this.byName.keys()].sort();
+    return Object.fromEntries(names.map((name) => [name, this.byName.get(name)!.hoisted]));
+  }
+
+  private walk(value: unknown, defining?: object): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.walk(v));
+    if (typeof value !== 'object' || value === null) return value;
+    const name = schemaName(value);
+    if (name !== undefined && value !== defining) {
+      const known = this.byName.get(name);
+      if (known && known.schema !== value) throw new Error(`Two schemas are named ${name}`);
+      if (!known) {
+        // Registered before its body is walked, so a schema that refers to itself terminates.
+        const entry = { schema: value, hoisted: {} as unknown };
+        this.byName.set(name, entry);
+        entry.hoisted = this.walk(value, value);
+      }
+      return { $ref: `#/components/schemas/${name}` };
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.walk(v)]));
+  }
+}
+
+/** The controllers of a module and of everything it imports, each once. */
+function controllersOf(root: Type | DynamicModule): Type[] {
+  const seen = new Set<unknown>();
+  const controllers: Type[] = [];
+  const visit = (mod: Type | DynamicModule | undefined) => {
+    if (!mod || seen.has(mod)) return;
+    seen.add(mod);
+    const dynamic = typeof mod === 'object' ? mod : undefined;
+    const cls = dynamic ? dynamic.module : mod;
+    for (const c of [
+      ...((Reflect.getMetadata('controllers', cls) as Type[] | undefined) ?? []),
+      ...(dynamic?.controllers ?? []),
+    ]) {
+      if (!controllers.includes(c)) controllers.push(c);
+    }
+    for (const imported of [
+      ...((Reflect.getMetadata('imports', cls) as (Type | DynamicModule)[] | undefined) ?? []),
+      ...((dynamic?.imports ?? []) as (Type | DynamicModule)[]),
+    ]) {
+      visit(imported);
+    }
+  };
+  visit(root);
+  return controllers;
+}
+
+function asArray(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [''];
+  return Array.isArray(value) ? value : [value];
+}
+
+function joinPath(prefix: string, path: string): string {
+  const joined = [prefix, path]
+    .flatMap((part) => part.split('/'))
+    .filter(Boolean)
+    .join('/');
+  return `/${joined}`;
 }

@@ -4,6 +4,8 @@ import { BACKENDS, type Backends } from '../backends/backends.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import type { GatewayConfig } from '../config.js';
 import { LIMITS } from '../limits.js';
+import * as res from '../http/response-schemas.js';
+import { ApiRoute, errors } from '../openapi/contract.js';
 
 /** The API version clients see (Chroma's clients only check that the call succeeds). */
 export const API_VERSION = '1.0.0';
@@ -19,11 +21,25 @@ export class SystemController {
 
   /** `chroma run` answers GET /api/v2 with its heartbeat too. */
   @Get()
+  @ApiRoute({
+    operationId: 'root_heartbeat',
+    summary: 'The heartbeat again (as `chroma run` answers GET /api/v2)',
+    tags: ['system'],
+    response: res.heartbeatSchema,
+    errors: errors([500]),
+  })
   root() {
     return this.heartbeat();
   }
 
   @Get('heartbeat')
+  @ApiRoute({
+    operationId: 'heartbeat',
+    summary: 'Nanoseconds since the epoch',
+    tags: ['system'],
+    response: res.heartbeatSchema,
+    errors: errors([500]),
+  })
   heartbeat() {
     // Wall-clock nanoseconds since the epoch, as Chroma answers (clients only check it is a number).
     return { 'nanosecond heartbeat': Date.now() * 1_000_000 };
@@ -31,6 +47,13 @@ export class SystemController {
 
   /** Ready when the catalog answers and at least one query node is live. */
   @Get('healthcheck')
+  @ApiRoute({
+    operationId: 'healthcheck',
+    summary: 'Readiness: 200 when the catalog and a query node answer, 503 otherwise',
+    tags: ['system'],
+    response: res.healthcheckSchema,
+    errors: errors('backend'),
+  })
   async healthcheck() {
     try {
       const { members } = await this.backends.catalog.listMembers(
@@ -46,22 +69,50 @@ export class SystemController {
   }
 
   @Get('version')
+  @ApiRoute({
+    operationId: 'version',
+    summary: 'API version',
+    tags: ['system'],
+    response: res.versionSchema,
+    errors: errors([500]),
+  })
   version() {
     return API_VERSION;
   }
 
   @Get('pre-flight-checks')
+  @ApiRoute({
+    operationId: 'pre_flight_checks',
+    summary: 'Client limits: max_batch_size, base64 support',
+    tags: ['system'],
+    response: res.checklistSchema,
+    errors: errors([500]),
+  })
   preflight() {
     return { max_batch_size: this.limits.preflightMaxBatchSize, supports_base64_encoding: true };
   }
 
   @Get('auth/identity')
+  @ApiRoute({
+    operationId: 'get_user_identity',
+    summary: 'The caller: user, tenant and databases',
+    tags: ['system'],
+    response: res.identitySchema,
+    errors: errors([500]),
+  })
   identity() {
     return { user_id: '', tenant: 'default_tenant', databases: ['default_database'] };
   }
 
   @Post('reset')
   @HttpCode(200)
+  @ApiRoute({
+    operationId: 'reset',
+    summary: 'Delete everything (only when HUEDB_ALLOW_RESET is set; 403 otherwise)',
+    tags: ['system'],
+    response: res.resetSchema,
+    errors: errors('backend', [403]),
+  })
   async reset() {
     if (!this.config.allowReset) throw new PermissionDeniedError('Reset is disabled by config');
     await this.backends.catalog.reset({});
