@@ -19,6 +19,7 @@ export {
   readScope,
   writeScope,
   outgoingDeadline,
+  validRequestId,
   SCOPE_KEYS,
   type Principal,
   type RequestScope,

@@ -84,10 +84,7 @@ describe('request scope over gRPC metadata', () => {
   it('carries request id and principal through a hop, and bounds its deadline', async () => {
     seen.length = 0;
     const before = Date.now();
-    await query.count(
-      { collectionId: 'c' },
-      { scope: { requestId: 'req-1', principal }, timeoutMs: 1_500 },
-    );
+    await query.count({}, { scope: { requestId: 'req-1', principal }, timeoutMs: 1_500 });
     const [downstream] = seen;
     expect(downstream!.requestId).toBe('req-1');
     expect(downstream!.principal).toEqual(principal);

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Metadata } from '@grpc/grpc-js';
+import type { Metadata } from '@grpc/grpc-js';
 import { Code, RpcError } from './rpc-error.js';
 
 /**
@@ -67,6 +67,11 @@ const VALID: Record<keyof typeof SCOPE_KEYS, RegExp> = {
   subject: /^[\x21-\x7e]{1,256}$/,
   role: /^[a-z][a-z0-9_-]{0,31}$/,
 };
+
+/** `id` when it is a valid request id (what callees accept), otherwise undefined. */
+export function validRequestId(id: string): string | undefined {
+  return VALID.requestId.test(id) ? id : undefined;
+}
 
 /** Writes `scope` into `metadata` (the deadline travels as gRPC's own grpc-timeout). */
 export function writeScope(scope: RequestScope | undefined, metadata: Metadata): void {

@@ -4,3 +4,4 @@ export * from './docs.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './run-service.js';
+export * from './tracing.js';

@@ -1,4 +1,4 @@
-import { addService, createGrpcServer, listen } from '@huedb/grpc';
+import { addService, createGrpcServer, listen, type TlsOptions } from '@huedb/grpc';
 import { CatalogService as CatalogServiceDescriptor } from '@huedb/proto/catalog';
 import { createCatalogHandlers } from './catalog.grpc.js';
 import { CatalogService, type CatalogServiceOptions } from './catalog.service.js';
@@ -27,11 +27,15 @@ export interface CatalogServer {
 export async function startCatalogServer(
   service: CatalogService,
   address: string,
-  options: { onInternalError?: (method: string, err: unknown) => void } = {},
+  options: {
+    onInternalError?: (method: string, err: unknown) => void;
+    /** Serve TLS; plaintext without. */
+    tls?: TlsOptions | undefined;
+  } = {},
 ): Promise<CatalogServer> {
   const server = createGrpcServer();
   addService(server, CatalogServiceDescriptor, createCatalogHandlers(service), options);
-  const port = await listen(server, address);
+  const port = await listen(server, address, { tls: options.tls });
   return {
     port,
     close: (graceMs = 10_000) =>

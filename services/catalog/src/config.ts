@@ -4,6 +4,7 @@ import {
   hostPort,
   integer,
   loadSettings,
+  grpcTlsSettings,
   observabilitySettings,
   text,
   type SettingsOf,
@@ -13,6 +14,7 @@ import {
 /** The catalog's settings (docs/configuration.md is generated from this). */
 export const catalogSettings = {
   ...observabilitySettings,
+  ...grpcTlsSettings,
   postgresUrl: {
     env: 'HUEDB_POSTGRES_URL',
     schema: text(),

@@ -2,7 +2,7 @@
  * The catalog process: migrates the schema, serves gRPC; on SIGTERM/SIGINT drains calls, then
  * closes the pool. Settings: docs/configuration.md (HUEDB_POSTGRES_URL is required).
  */
-import { runService } from '@huedb/service';
+import { grpcTlsOf, runService } from '@huedb/service';
 import { startCatalogServer, createCatalogService } from './catalog.server.js';
 import { loadConfig } from './config.js';
 import { loadMigrations, migrate } from './sql/migrator.js';
@@ -23,6 +23,7 @@ await runService({
     const service = createCatalogService(driver, { allowReset: config.allowReset });
     const server = await startCatalogServer(service, config.listen, {
       onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
+      tls: grpcTlsOf(config),
     });
     onClose(() => server.close());
     const address = config.listen.replace(/:\d+$/, `:${server.port}`);

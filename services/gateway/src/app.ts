@@ -13,6 +13,7 @@ import { GatewayModule } from './gateway.module.js';
 import { toChromaError } from './http/http-error.js';
 import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './http/json-body.js';
 import { registerUnknownRouteAnswers } from './http/unknown-routes.js';
+import { registerRequestTracing } from './http/tracing.js';
 
 /** Longest path segment the router takes. */
 const MAX_PARAM_LENGTH = 16 * 1024;
@@ -57,6 +58,7 @@ export async function createGatewayApp(
     clientErrorHandler: answerClientError,
   });
   const fastify = adapter.getInstance<FastifyInstance>();
+  registerRequestTracing(fastify);
   registerJsonBodyParser(fastify);
   // The v1 API is gone in Chroma ≥ 1.0; clients that still call it get Chroma's 410 (before
   // the unknown-route answers below, which would say 404).
