@@ -20,20 +20,18 @@ import {
   addService,
   createClient,
   createGrpcServer,
+  endSpan,
+  injectTraceContext,
   listen,
   readScope,
   runInScope,
+  startClientSpan,
+  startServerSpan,
+  toGrpcDefinition,
   writeScope,
 } from '@huedb/grpc';
 import { LogService } from '@huedb/proto/log';
 import { startTracing } from '@huedb/service';
-import { toGrpcDefinition } from '../../packages/grpc/src/definition.js';
-import {
-  endSpan,
-  injectTraceContext,
-  startClientSpan,
-  startServerSpan,
-} from '../../packages/grpc/src/tracing.js';
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '5000' } } });
 const CALLS = Number(values.calls);
@@ -57,7 +55,7 @@ interface Figures {
   p99: number;
 }
 
-async function measure(calls: number, fn: () => Promise<unknown> | unknown): Promise<Figures> {
+async function measure(calls: number, fn: () => unknown): Promise<Figures> {
   for (let i = 0; i < Math.min(1000, calls); i++) await fn();
   const samples = new Float64Array(calls);
   for (let i = 0; i < calls; i++) {
@@ -93,7 +91,7 @@ const bareCall = () =>
       { collectionId: 'c' },
       new Metadata(),
       { deadline: new Date(Date.now() + 30_000) },
-      (err: unknown, res: unknown) => (err ? reject(err) : resolve(res)),
+      (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res)),
     ),
   );
 const client = createClient(LogService, address);

@@ -27,3 +27,6 @@ export {
 export type { TlsOptions } from './tls.js';
 export { inProcessClient } from './in-process.js';
 export { firstAvailable, PULL_PAGE_RECORDS, type FailoverOptions } from './failover.js';
+export { toGrpcDefinition, MAX_MESSAGE_BYTES } from './definition.js';
+/** The span helpers the client and server use (for a transport of its own, and the bench). */
+export { startClientSpan, injectTraceContext, startServerSpan, endSpan } from './tracing.js';
