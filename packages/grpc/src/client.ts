@@ -8,7 +8,13 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import type { Span } from '@opentelemetry/api';
-import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
+import {
+  ExponentialBackoff,
+  handleWhen,
+  isTaskCancelledError,
+  retry,
+  type RetryPolicy,
+} from 'cockatiel';
 import { MAX_MESSAGE_BYTES, toGrpcDefinition } from './definition.js';
 import { Code, RpcError } from './rpc-error.js';
 import { currentScope, outgoingDeadline, writeScope, type RequestScope } from './scope.js';
@@ -91,6 +97,13 @@ export function createClient<S extends DescService>(
           reject(new RpcError(status.CANCELLED, 'cancelled before the call started'));
           return;
         }
+        // A retry whose backoff used up the deadline is not sent.
+        if (call.deadline <= Date.now()) {
+          reject(
+            new RpcError(Code.DEADLINE_EXCEEDED, 'the request has no time left for this call'),
+          );
+          return;
+        }
         const metadata = new Metadata();
         writeScope(call.scope, metadata);
         injectTraceContext(call.span, metadata);
@@ -114,18 +127,20 @@ export function createClient<S extends DescService>(
       const span = startClientSpan(service.typeName, method.name, address);
       const call: Attempt = { request, scope, deadline, span, signal: callOptions.signal };
       try {
-        if (deadline <= Date.now()) {
-          throw new RpcError(Code.DEADLINE_EXCEEDED, 'the request has no time left for this call');
-        }
         const response = policy
           ? await policy.execute(({ attempt }) => {
-              if (attempt > 1) span.addEvent('retry', { attempt });
+              // attempt counts retries made so far: 0 for the call itself.
+              if (attempt > 0) span.addEvent('retry', { attempt });
               return once(call);
-            })
+            }, callOptions.signal)
           : await once(call);
         endSpan(span, Code.OK);
         return response;
-      } catch (err) {
+      } catch (caught) {
+        // The signal aborted while a retry was backing off: cancelled, as during a call.
+        const err = isTaskCancelledError(caught)
+          ? new RpcError(Code.CANCELLED, 'cancelled while retrying')
+          : caught;
         endSpan(span, err instanceof RpcError ? err.code : Code.UNKNOWN, String(err));
         throw err;
       }

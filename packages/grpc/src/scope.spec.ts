@@ -147,6 +147,24 @@ describe('request scope over gRPC metadata', () => {
     failures.pull = 0;
   });
 
+  it('a read cancelled while backing off between retries rejects with CANCELLED', async () => {
+    seen.length = 0;
+    failures.pull = 10;
+    const abort = new AbortController();
+    const pending = log.pullLogs(
+      { collectionId: 'c', fromPosition: 0n, toPosition: 1n },
+      { signal: abort.signal },
+    );
+    const deadline = Date.now() + 5_000;
+    while (seen.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    abort.abort();
+    const err = await pending.catch((e: unknown) => e);
+    expect(RpcError.is(err, Code.CANCELLED)).toBe(true);
+    failures.pull = 0;
+  });
+
   it('in-process clients hand handlers the same scope', async () => {
     const handlers: CallContext[] = [];
     const local = inProcessClient(LogService, recordingLog(handlers, { pull: 0 }));
