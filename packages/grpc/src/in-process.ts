@@ -1,5 +1,6 @@
 import { create, type DescService } from '@bufbuild/protobuf';
 import { Code, RpcError, rpcErrorOf } from './rpc-error.js';
+import { currentScope, outgoingDeadline, runInScope } from './scope.js';
 import type { CallOptions, ServiceClient, ServiceHandlers } from './types.js';
 
 /**
@@ -20,11 +21,21 @@ export function inProcessClient<S extends DescService>(
     if (!handler) throw new Error(`no handler for ${service.typeName}.${method.name}`);
     api[method.localName] = async (request: unknown, options: CallOptions = {}) => {
       const signal = options.signal ?? new AbortController().signal;
+      const caller = options.scope ?? currentScope();
+      // The handler sees what it would see over gRPC: the caller's scope, a bounded deadline
+      // (reported, not enforced: nothing crosses a network that could hang).
+      const scope = {
+        ...caller,
+        deadline: outgoingDeadline(options.timeoutMs ?? 30_000, caller),
+      };
       try {
-        const response = await handler(create(method.input, request as never) as never, {
-          signal,
-          peer: 'in-process',
-        });
+        const response = await runInScope(scope, () =>
+          handler(create(method.input, request as never) as never, {
+            ...scope,
+            signal,
+            peer: 'in-process',
+          }),
+        );
         return create(method.output, response as never);
       } catch (err) {
         const known = rpcErrorOf(err);

@@ -1,13 +1,16 @@
 import type { DescService } from '@bufbuild/protobuf';
 import {
   Server,
-  ServerCredentials,
   type sendUnaryData,
   type ServerUnaryCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { MAX_MESSAGE_BYTES, toGrpcDefinition } from './definition.js';
+import { context as otelContext } from '@opentelemetry/api';
 import { Code, rpcErrorOf } from './rpc-error.js';
+import { readScope, runInScope, type RequestScope } from './scope.js';
+import { serverCredentials, type TlsOptions } from './tls.js';
+import { endSpan, startServerSpan } from './tracing.js';
 import type { CallContext, ServiceHandlers } from './types.js';
 
 /** Server-wide options. */
@@ -46,34 +49,73 @@ export function addService<S extends DescService>(
       call: ServerUnaryCall<unknown, unknown>,
       callback: sendUnaryData<unknown>,
     ) => {
+      const { span, context: traceContext } = startServerSpan(
+        service.typeName,
+        method.name,
+        call.metadata,
+      );
+      const answer = (code: number, details: string, response?: unknown) => {
+        endSpan(span, code, details);
+        if (code === Code.OK) callback(null, response);
+        else callback({ code, details });
+      };
+      let scope: RequestScope;
+      try {
+        scope = readScope(call.metadata, deadlineOf(call.getDeadline()));
+      } catch (err) {
+        const known = rpcErrorOf(err)!;
+        answer(known.code, known.message);
+        return;
+      }
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
-      const context: CallContext = { signal: abort.signal, peer: call.getPeer() };
-      handler(call.request as never, context).then(
-        (response) => callback(null, response),
-        (err: unknown) => {
-          const known = rpcErrorOf(err);
-          if (known) {
-            callback({ code: known.code, details: known.message });
-            return;
-          }
-          options.onInternalError?.(fullName, err);
-          const message = err instanceof Error ? err.message : String(err);
-          callback({ code: Code.INTERNAL, details: `${fullName}: ${message}` });
-        },
-      );
+      const context: CallContext = { ...scope, signal: abort.signal, peer: call.getPeer() };
+      // The handler, and every call it makes downstream, runs in the call's scope and span.
+      otelContext
+        .with(traceContext, () => runInScope(scope, () => handler(call.request as never, context)))
+        .then(
+          (response) => answer(Code.OK, '', response),
+          (err: unknown) => {
+            const known = rpcErrorOf(err);
+            if (known) {
+              answer(known.code, known.message);
+              return;
+            }
+            options.onInternalError?.(fullName, err);
+            const message = err instanceof Error ? err.message : String(err);
+            answer(Code.INTERNAL, `${fullName}: ${message}`);
+          },
+        );
     };
   }
   server.addService(toGrpcDefinition(service), implementation);
 }
 
+/** grpc-js gives a Date, or Infinity for a call without a deadline. */
+function deadlineOf(deadline: Date | number): number | undefined {
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  /** Serve TLS (and require client certificates when it says so); plaintext without. */
+  tls?: TlsOptions | undefined;
+}
+
 /**
- * Binds `server` to `address` ("host:port"; port 0 picks a free one) without TLS, which internal
- * traffic terminates at the mesh, and returns the bound port.
+ * Binds `server` to `address` ("host:port"; port 0 picks a free one) and returns the bound port.
+ * Plaintext unless `tls` is given (HUEDB_GRPC_TLS_* in the services): a deployment either
+ * terminates TLS in a mesh or sets it here (docs/decisions/0017-grpc-tls.md).
  */
-export function listen(server: Server, address: string): Promise<number> {
+export function listen(
+  server: Server,
+  address: string,
+  options: ListenOptions = {},
+): Promise<number> {
+  const credentials = serverCredentials(options.tls);
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => {
+    server.bindAsync(address, credentials, (err, port) => {
       if (err) reject(err);
       else resolve(port);
     });

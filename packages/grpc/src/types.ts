@@ -1,9 +1,14 @@
 import type { DescService, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
+import type { RequestScope } from './scope.js';
 
 type Methods<S extends DescService> = S['method'];
 
-/** What a handler knows about the call besides its request. */
-export interface CallContext {
+/**
+ * What a handler knows about the call besides its request: the caller's request scope (request
+ * id, principal, deadline; validated before the handler runs) and the call itself. Calls the
+ * handler makes carry the same scope without passing it (it is also the active one).
+ */
+export interface CallContext extends RequestScope {
   /** Aborted when the client cancels or its deadline passes. */
   readonly signal: AbortSignal;
   /** The caller's address, for logs. */
@@ -24,6 +29,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Cancels the call (CANCELLED). */
   signal?: AbortSignal;
+  /**
+   * The request scope to send instead of the active one (see `runInScope`): for a caller that
+   * starts a request of its own, e.g. a test or a scheduler acting for a tenant.
+   */
+  scope?: RequestScope;
 }
 
 /** One async function per RPC of service S. Failures reject with an RpcError. */

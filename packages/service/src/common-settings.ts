@@ -1,4 +1,13 @@
-import { boolean, hostPort, hostPortList, integer, oneOf, text, type Setting } from './settings.js';
+import {
+  boolean,
+  ConfigError,
+  hostPort,
+  hostPortList,
+  integer,
+  oneOf,
+  text,
+  type Setting,
+} from './settings.js';
 import { z } from 'zod';
 
 /** Log verbosity names, as pino spells them. */
@@ -27,7 +36,142 @@ export const observabilitySettings = {
     description:
       'Where a service serves Prometheus /metrics (and /ready) on an HTTP listener of its own. Unset: none. The gateway and single-node always serve /metrics on their API port.',
   },
+  otlpEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    flag: 'otel-exporter-otlp-endpoint',
+    schema: z.url({ protocol: /^https?$/ }),
+    type: 'URL',
+    description:
+      "OpenTelemetry's standard variable: export traces over OTLP/HTTP to `<URL>/v1/traces` (e.g. a collector's `http://otel-collector:4318`). Unset: no tracing at all (no spans are recorded, no trace headers are sent).",
+  },
+  otelServiceName: {
+    env: 'OTEL_SERVICE_NAME',
+    flag: 'otel-service-name',
+    schema: text(),
+    type: 'text',
+    description:
+      "OpenTelemetry's standard variable: the `service.name` of this process's spans. Default: the service's name (gateway, log, query, compactor, catalog, single-node).",
+  },
 } satisfies Record<string, Setting<unknown>>;
+
+/** TLS on the gRPC links a service serves and calls (docs/decisions/0017-grpc-tls.md). */
+export const grpcTlsSettings = {
+  grpcTlsCert: {
+    env: 'HUEDB_GRPC_TLS_CERT',
+    schema: text(),
+    type: 'path (PEM)',
+    description:
+      "This service's TLS certificate (chain) for gRPC: served by its gRPC server, presented to the services it calls when they ask. Set with the key to turn TLS on for every gRPC link of the service. Unset: plaintext.",
+  },
+  grpcTlsKey: {
+    env: 'HUEDB_GRPC_TLS_KEY',
+    schema: text(),
+    type: 'path (PEM)',
+    description: 'The private key of HUEDB_GRPC_TLS_CERT (required with it).',
+  },
+  grpcTlsCa: {
+    env: 'HUEDB_GRPC_TLS_CA',
+    schema: text(),
+    type: 'path (PEM)',
+    description:
+      "The CA that signs the cluster's gRPC certificates: what clients check servers against (and servers check clients, with HUEDB_GRPC_TLS_CLIENT_AUTH). Default: the system's roots.",
+  },
+  grpcTlsClientAuth: {
+    env: 'HUEDB_GRPC_TLS_CLIENT_AUTH',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'false',
+    description:
+      'Mutual TLS: gRPC servers refuse callers without a certificate signed by HUEDB_GRPC_TLS_CA.',
+  },
+  grpcTlsServerName: {
+    env: 'HUEDB_GRPC_TLS_SERVER_NAME',
+    schema: text(),
+    type: 'host name',
+    description:
+      "The name clients check servers' certificates against, instead of the host of each address (one certificate name for the whole cluster). Default: the address's host.",
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+/** Deadlines and retries of the gRPC calls a service makes (docs/decisions/0016-request-scope.md). */
+export const rpcSettings = {
+  rpcTimeoutMs: {
+    env: 'HUEDB_RPC_TIMEOUT_MS',
+    schema: integer(1),
+    type: 'integer ≥ 1 (ms)',
+    default: '30000',
+    description:
+      "Per-call deadline of internal RPCs. A call made while serving another ends by that call's deadline too, whichever is first.",
+  },
+  rpcRetries: {
+    env: 'HUEDB_RPC_RETRIES',
+    schema: integer(0, 10),
+    type: 'integer 0–10',
+    default: '2',
+    description:
+      'Retries of an internal read (RPCs marked NO_SIDE_EFFECTS) that got UNAVAILABLE, with jittered exponential backoff within its deadline. Writes are never retried.',
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+/** What {@link grpcTlsSettings} produce. */
+export interface GrpcTlsConfig {
+  grpcTlsCert?: string | undefined;
+  grpcTlsKey?: string | undefined;
+  grpcTlsCa?: string | undefined;
+  grpcTlsClientAuth?: boolean | undefined;
+  grpcTlsServerName?: string | undefined;
+}
+
+/** The TLS options of @huedb/grpc's `listen` and `createClient`, structurally. */
+export interface GrpcTls {
+  certFile: string;
+  keyFile: string;
+  caFile?: string | undefined;
+  requireClientCert?: boolean | undefined;
+  serverName?: string | undefined;
+}
+
+/**
+ * The TLS of a service's gRPC links from its settings; undefined (plaintext) without a
+ * certificate. Throws ConfigError when only half of a pair is set.
+ */
+export function grpcTlsOf(config: GrpcTlsConfig): GrpcTls | undefined {
+  const { grpcTlsCert: certFile, grpcTlsKey: keyFile } = config;
+  if (!certFile && !keyFile) {
+    if (config.grpcTlsClientAuth) {
+      throw new ConfigError('HUEDB_GRPC_TLS_CLIENT_AUTH needs HUEDB_GRPC_TLS_CERT and _KEY');
+    }
+    return undefined;
+  }
+  if (!certFile || !keyFile) {
+    throw new ConfigError('HUEDB_GRPC_TLS_CERT and HUEDB_GRPC_TLS_KEY are set together');
+  }
+  if (config.grpcTlsClientAuth && !config.grpcTlsCa) {
+    throw new ConfigError('HUEDB_GRPC_TLS_CLIENT_AUTH needs HUEDB_GRPC_TLS_CA to check clients');
+  }
+  return {
+    certFile,
+    keyFile,
+    caFile: config.grpcTlsCa,
+    requireClientCert: config.grpcTlsClientAuth ?? false,
+    serverName: config.grpcTlsServerName,
+  };
+}
+
+/** What {@link rpcSettings} (and TLS) produce. */
+export interface RpcConfig extends GrpcTlsConfig {
+  rpcTimeoutMs: number;
+  rpcRetries: number;
+}
+
+/** The options of @huedb/grpc's `createClient` from a service's settings. */
+export function grpcClientOptionsOf(config: RpcConfig): {
+  timeoutMs: number;
+  retries: number;
+  tls: GrpcTls | undefined;
+} {
+  return { timeoutMs: config.rpcTimeoutMs, retries: config.rpcRetries, tls: grpcTlsOf(config) };
+}
 
 /** The gRPC addresses of the catalog and the log, for services that call them. */
 export const backendSettings = {

@@ -6,3 +6,4 @@ export * from './metrics.js';
 export * from './membership.js';
 export * from './run-service.js';
 export * from './mailer.js';
+export * from './tracing.js';

@@ -1,12 +1,15 @@
 import { createLogger, type Logger } from './logger.js';
 import { collectRuntimeMetrics, startMetricsServer } from './metrics.js';
 import { ConfigError, type SettingsSources } from './settings.js';
+import { startTracing } from './tracing.js';
 
 /** The settings every service has (see `observabilitySettings`). */
 export interface ObservabilityConfig {
   logLevel: string;
   logPretty?: boolean | undefined;
   metricsListen?: string | undefined;
+  otlpEndpoint?: string | undefined;
+  otelServiceName?: string | undefined;
 }
 
 /** What a service's `start` gets to wire itself. */
@@ -55,7 +58,8 @@ export interface ServiceDefinition<C extends ObservabilityConfig> {
 /**
  * Runs a service process: reads the configuration from flags, `HUEDB_*` env and an optional file
  * (`--config` / `HUEDB_CONFIG`), logs JSON lines, serves `/metrics` and `/ready` when
- * `HUEDB_METRICS_LISTEN` is set, starts the service, and on SIGTERM/SIGINT stops heartbeating,
+ * `HUEDB_METRICS_LISTEN` is set, exports traces when `OTEL_EXPORTER_OTLP_ENDPOINT` is set,
+ * starts the service, and on SIGTERM/SIGINT stops heartbeating,
  * drains (the shutdown steps in reverse order) and exits 0. A configuration or start failure
  * exits 1 with the reason; a second signal exits at once.
  */
@@ -113,6 +117,9 @@ export async function runService<C extends ObservabilityConfig>(
   };
   try {
     collectRuntimeMetrics();
+    const tracing = startTracing(config, service.name);
+    // The first step registered runs last: spans of the drain itself are exported too.
+    if (tracing) steps.push(() => tracing.shutdown());
     if (config.metricsListen) {
       const metrics = await startMetricsServer(config.metricsListen, () => ready);
       log.info({ port: metrics.port }, 'metrics listening');

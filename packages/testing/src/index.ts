@@ -13,6 +13,7 @@ export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
 export { SingleNodeProcess } from './single-node.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
+export { generateTestPki, type TestPki } from './certs.js';
 export { ReferenceChroma } from './reference-chroma.js';
 export { chooseProvider, provideInfra, type ProvidedInfra } from './provide.js';
 export {

@@ -1,4 +1,4 @@
-import { addService, createGrpcServer, listen } from '@huedb/grpc';
+import { addService, createGrpcServer, listen, type TlsOptions } from '@huedb/grpc';
 import { CatalogService as CatalogServiceDescriptor } from '@huedb/proto/catalog';
 import { ControlService as ControlServiceDescriptor } from '@huedb/proto/control';
 import { createCatalogHandlers } from './catalog.grpc.js';
@@ -44,15 +44,17 @@ export async function startCatalogServer(
   options: {
     control?: ControlService;
     onInternalError?: (method: string, err: unknown) => void;
+    /** Serve TLS; plaintext without. */
+    tls?: TlsOptions | undefined;
   } = {},
 ): Promise<CatalogServer> {
   const server = createGrpcServer();
-  const { control, ...serviceOptions } = options;
+  const { control, tls, ...serviceOptions } = options;
   addService(server, CatalogServiceDescriptor, createCatalogHandlers(service), serviceOptions);
   if (control) {
     addService(server, ControlServiceDescriptor, createControlHandlers(control), serviceOptions);
   }
-  const port = await listen(server, address);
+  const port = await listen(server, address, { tls });
   return {
     port,
     close: (graceMs = 10_000) =>

@@ -5,6 +5,7 @@ import {
   integer,
   loadSettings,
   mailSettings,
+  grpcTlsSettings,
   observabilitySettings,
   text,
   type SettingsOf,
@@ -16,6 +17,7 @@ export const catalogSettings = {
   ...observabilitySettings,
   // The control plane mails verification, reset and invite links (IssueEmailToken).
   ...mailSettings,
+  ...grpcTlsSettings,
   postgresUrl: {
     env: 'HUEDB_POSTGRES_URL',
     schema: text(),

@@ -2,7 +2,7 @@
  * The catalog process: migrates the schema, serves gRPC; on SIGTERM/SIGINT drains calls, then
  * closes the pool. Settings: docs/configuration.md (HUEDB_POSTGRES_URL is required).
  */
-import { createMailer, runService } from '@huedb/service';
+import { createMailer, grpcTlsOf, runService } from '@huedb/service';
 import {
   createCatalogService,
   createControlService,
@@ -33,6 +33,7 @@ await runService({
     const server = await startCatalogServer(service, config.listen, {
       control: createControlService(driver, { ...(mailer && { mailer }) }),
       onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
+      tls: grpcTlsOf(config),
     });
     onClose(() => server.close());
     const address = config.listen.replace(/:\d+$/, `:${server.port}`);

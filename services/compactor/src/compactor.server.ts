@@ -5,7 +5,7 @@ import { LogService } from '@huedb/proto/log';
 import { addService, createClient, createGrpcServer, listen } from '@huedb/grpc';
 import { rendezvousPick } from '@huedb/core';
 import { SegmentCache } from '@huedb/index';
-import type { ServiceContext } from '@huedb/service';
+import { grpcClientOptionsOf, type ServiceContext } from '@huedb/service';
 import { objectStoreFromSettings } from '@huedb/storage';
 import { createCompactorHandlers } from './compactor.grpc.js';
 import { Compactor } from './compactor.service.js';
@@ -20,8 +20,9 @@ export async function startCompactor(
   config: CompactorProcessConfig,
   { log, onClose, heartbeat }: ServiceContext,
 ): Promise<string> {
-  const catalog = createClient(CatalogService, config.catalogAddress);
-  const logs = new Map(config.logAddresses.map((a) => [a, createClient(LogService, a)]));
+  const link = grpcClientOptionsOf(config);
+  const catalog = createClient(CatalogService, config.catalogAddress, link);
+  const logs = new Map(config.logAddresses.map((a) => [a, createClient(LogService, a, link)]));
   const store = objectStoreFromSettings(config);
   onClose(() => {
     catalog.close();
@@ -43,7 +44,7 @@ export async function startCompactor(
   addService(server, CompactorService, createCompactorHandlers(compactor), {
     onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
   });
-  const port = await listen(server, config.listen);
+  const port = await listen(server, config.listen, { tls: link.tls });
   onClose(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   const address = config.listen.replace(/:\d+$/, `:${port}`);
   await heartbeat(

@@ -6,7 +6,9 @@ import {
   memberMaxAgeSetting,
   membershipSettings,
   objectStoreSettings,
+  grpcTlsSettings,
   observabilitySettings,
+  rpcSettings,
   oneOf,
   hostPort,
   text,
@@ -20,6 +22,8 @@ export const compactorSettings = {
   ...membershipSettings,
   ...memberMaxAgeSetting,
   ...objectStoreSettings,
+  ...rpcSettings,
+  ...grpcTlsSettings,
   listen: {
     env: 'HUEDB_COMPACTOR_LISTEN',
     schema: hostPort(),
@@ -100,7 +104,10 @@ export interface CompactorConfig {
 
 /** The compactor's configuration plus the object store settings it was read with. */
 export type CompactorProcessConfig = CompactorConfig &
-  Pick<ReturnType<typeof loadRaw>, keyof typeof objectStoreSettings>;
+  Pick<
+    ReturnType<typeof loadRaw>,
+    keyof typeof objectStoreSettings | keyof typeof rpcSettings | keyof typeof grpcTlsSettings
+  >;
 
 function loadRaw(sources: SettingsSources) {
   return loadSettings(compactorSettings, sources);

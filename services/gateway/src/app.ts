@@ -16,6 +16,7 @@ import { toChromaError } from './http/http-error.js';
 import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './http/json-body.js';
 import { registerRequestLog } from './http/request-log.js';
 import { registerUnknownRouteAnswers } from './http/unknown-routes.js';
+import { registerRequestTracing } from './http/tracing.js';
 
 /** Longest path segment the router takes. */
 const MAX_PARAM_LENGTH = 16 * 1024;
@@ -76,6 +77,7 @@ export async function createGatewayApp(
   const fastify = adapter.getInstance<FastifyInstance>();
   // First: every later hook, route and error answer then carries the id.
   registerRequestIdHeader(fastify);
+  registerRequestTracing(fastify);
   registerRequestLog(fastify, options.log);
   registerJsonBodyParser(fastify);
   // The v1 API is gone in Chroma ≥ 1.0; clients that still call it get Chroma's 410 (before

@@ -7,7 +7,10 @@ import {
   integer,
   loadSettings,
   memberMaxAgeSetting,
+  grpcTlsSettings,
   observabilitySettings,
+  rpcSettings,
+  type GrpcTlsConfig,
   oneOf,
   type SettingsSources,
 } from '@huedb/service';
@@ -17,6 +20,8 @@ export const gatewaySettings = {
   ...observabilitySettings,
   ...backendSettings,
   ...memberMaxAgeSetting,
+  ...rpcSettings,
+  ...grpcTlsSettings,
   listen: {
     env: 'HUEDB_GATEWAY_LISTEN',
     schema: hostPort(),
@@ -30,13 +35,6 @@ export const gatewaySettings = {
     type: 'boolean',
     default: 'false',
     description: 'Whether Reset (POST /api/v2/reset) may wipe everything (tests only).',
-  },
-  rpcTimeoutMs: {
-    env: 'HUEDB_RPC_TIMEOUT_MS',
-    schema: integer(1),
-    type: 'integer ≥ 1 (ms)',
-    default: '30000',
-    description: 'Per-call deadline of internal RPCs.',
   },
   collectionCacheMs: {
     env: 'HUEDB_COLLECTION_CACHE_MS',
@@ -57,7 +55,7 @@ export const gatewaySettings = {
 } as const;
 
 /** Gateway settings. */
-export interface GatewayConfig {
+export interface GatewayConfig extends GrpcTlsConfig {
   /** Where HTTP listens. */
   host: string;
   port: number;
@@ -71,6 +69,8 @@ export interface GatewayConfig {
   memberMaxAgeMs: number;
   /** Per-call deadline of internal RPCs. */
   rpcTimeoutMs: number;
+  /** Retries of internal reads after UNAVAILABLE (default 2). */
+  rpcRetries?: number | undefined;
   /** How long record operations reuse a collection's catalog row (0 = ask every time). */
   collectionCacheMs: number;
   /**

@@ -5,6 +5,7 @@ import {
   hostPortList,
   integer,
   loadSettings,
+  grpcTlsSettings,
   observabilitySettings,
   type SettingsOf,
   type SettingsSources,
@@ -14,6 +15,7 @@ import { z } from 'zod';
 /** The log service's settings (docs/configuration.md is generated from this). */
 export const logSettings = {
   ...observabilitySettings,
+  ...grpcTlsSettings,
   kafkaBrokers: {
     env: 'HUEDB_KAFKA_BROKERS',
     schema: hostPortList(),

@@ -1,4 +1,4 @@
-import { addService, createGrpcServer, listen } from '@huedb/grpc';
+import { addService, createGrpcServer, listen, type TlsOptions } from '@huedb/grpc';
 import { LogService as LogServiceDescriptor } from '@huedb/proto/log';
 import type { WriteAheadLog } from '@huedb/wal';
 import { createLogHandlers } from './log.grpc.js';
@@ -19,6 +19,8 @@ export interface LogServer {
 export interface LogServerOptions extends LogServiceOptions {
   /** Called with every unexpected handler error (answered INTERNAL). */
   onInternalError?: (method: string, err: unknown) => void;
+  /** Serve TLS; plaintext without. */
+  tls?: TlsOptions | undefined;
 }
 
 /** Serves the log on `wal` over gRPC at `address` ("host:port"; port 0 picks a free one). */
@@ -31,7 +33,7 @@ export async function startLogServer(
   addService(server, LogServiceDescriptor, createLogHandlers(wal, options), {
     onInternalError: options.onInternalError,
   });
-  const port = await listen(server, address);
+  const port = await listen(server, address, { tls: options.tls });
   return {
     port,
     close: (graceMs = 10_000) =>

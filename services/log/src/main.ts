@@ -3,7 +3,7 @@
  * it) and serves gRPC; on SIGTERM/SIGINT stops accepting calls, lets in-flight ones finish, then
  * closes the WAL (which finishes accepted appends first). Settings: docs/configuration.md.
  */
-import { runService } from '@huedb/service';
+import { grpcTlsOf, runService } from '@huedb/service';
 import { instrumentWal } from '@huedb/wal';
 import { KafkaWal } from '@huedb/wal/kafka';
 import { loadConfig } from './config.js';
@@ -36,6 +36,7 @@ await runService({
     registerTailMetrics(wal);
     const server = await startLogServer(wal, config.listen, {
       onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
+      tls: grpcTlsOf(config),
     });
     onClose(() => server.close());
     return `listening on ${config.listen.replace(/:\d+$/, `:${server.port}`)} (topic ${kafka.topic})`;

@@ -6,7 +6,9 @@ import {
   loadSettings,
   membershipSettings,
   objectStoreSettings,
+  grpcTlsSettings,
   observabilitySettings,
+  rpcSettings,
   text,
   type SettingsOf,
   type SettingsSources,
@@ -18,6 +20,8 @@ export const querySettings = {
   ...backendSettings,
   ...membershipSettings,
   ...objectStoreSettings,
+  ...rpcSettings,
+  ...grpcTlsSettings,
   listen: {
     env: 'HUEDB_QUERY_LISTEN',
     schema: hostPort(),

@@ -4,7 +4,7 @@ import { QueryService } from '@huedb/proto/query';
 import { addService, createClient, createGrpcServer, listen } from '@huedb/grpc';
 import { rendezvousPick } from '@huedb/core';
 import { SegmentCache } from '@huedb/index';
-import type { ServiceContext } from '@huedb/service';
+import { grpcClientOptionsOf, type ServiceContext } from '@huedb/service';
 import { hasObjectStore, objectStoreFromSettings } from '@huedb/storage';
 import { CollectionStateCache } from './collection-state.js';
 import type { QueryConfig } from './config.js';
@@ -22,8 +22,9 @@ export async function startQueryNode(
   config: QueryConfig,
   { log, onClose, heartbeat }: ServiceContext,
 ): Promise<string> {
-  const catalog = createClient(CatalogService, config.catalogAddress);
-  const logs = new Map(config.logAddresses.map((a) => [a, createClient(LogService, a)]));
+  const link = grpcClientOptionsOf(config);
+  const catalog = createClient(CatalogService, config.catalogAddress, link);
+  const logs = new Map(config.logAddresses.map((a) => [a, createClient(LogService, a, link)]));
   onClose(() => {
     catalog.close();
     for (const client of logs.values()) client.close();
@@ -51,7 +52,7 @@ export async function startQueryNode(
   addService(server, QueryService, createQueryHandlers(engine, metrics), {
     onInternalError: (method, err) => log.error({ err, method }, `${method} failed`),
   });
-  const port = await listen(server, config.listen);
+  const port = await listen(server, config.listen, { tls: link.tls });
   // Finish in-flight reads, then leave; gateways stop routing here when the heartbeat ages out.
   onClose(() => new Promise<void>((resolve) => server.tryShutdown(() => resolve())));
   const address = config.listen.replace(/:\d+$/, `:${port}`);

@@ -1,8 +1,9 @@
 import { CatalogService } from '@huedb/proto/catalog';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
-import { createClient, type ServiceClient } from '@huedb/grpc';
+import { createClient, type ClientOptions, type ServiceClient } from '@huedb/grpc';
 import { rendezvousPick } from '@huedb/core';
+import { grpcTlsOf } from '@huedb/service';
 import type { GatewayConfig } from '../config.js';
 import type { Backends } from './backends.js';
 
@@ -17,11 +18,17 @@ export class GrpcBackends implements Backends {
   private members: { addresses: string[]; fetchedAt: number } | undefined;
   private membersInFlight: Promise<string[]> | undefined;
 
+  private readonly link: ClientOptions;
+
   constructor(private readonly config: GatewayConfig) {
-    const options = { timeoutMs: config.rpcTimeoutMs };
-    this.catalog = createClient(CatalogService, config.catalogAddress, options);
+    this.link = {
+      timeoutMs: config.rpcTimeoutMs,
+      retries: config.rpcRetries,
+      tls: grpcTlsOf(config),
+    };
+    this.catalog = createClient(CatalogService, config.catalogAddress, this.link);
     for (const address of config.logAddresses) {
-      this.logs.set(address, createClient(LogService, address, options));
+      this.logs.set(address, createClient(LogService, address, this.link));
     }
   }
 
@@ -35,7 +42,7 @@ export class GrpcBackends implements Backends {
     return rendezvousPick(collectionId, addresses, addresses.length).map((address) => {
       let client = this.queryClients.get(address);
       if (!client) {
-        client = createClient(QueryService, address, { timeoutMs: this.config.rpcTimeoutMs });
+        client = createClient(QueryService, address, this.link);
         this.queryClients.set(address, client);
       }
       return client;

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { validRequestId } from '@huedb/grpc';
 
 /** The header a request id comes in and goes back out in. */
 export const REQUEST_ID_HEADER = 'x-request-id';
-
-/**
- * What an incoming id may look like to be kept: up to 128 characters a log line and a header can
- * hold without escaping (UUIDs, ULIDs, trace ids, `svc-1234`). Anything else is replaced, so a
- * caller cannot inject newlines, control characters or megabytes into our logs.
- */
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;
 
 /**
  * The id of a request (Fastify's `genReqId`): the caller's `x-request-id` when it is sane (so a
@@ -18,7 +12,10 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;
  */
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  // Kept only when it is what gRPC metadata accepts too (@huedb/grpc: up to 128 characters a log
+  // line and a header hold without escaping), so a caller cannot inject newlines, control
+  // characters or megabytes into our logs, and the id travels unchanged to the backends.
+  return (typeof given === 'string' ? validRequestId(given) : undefined) ?? randomUUID();
 }
 
 /**
