@@ -13,7 +13,7 @@ await runService({
   name: 'gateway',
   load: loadGatewayConfig,
   async start(config, { log, onClose }) {
-    const backends = new GrpcBackends(config);
+    const backends = new GrpcBackends(config, log);
     onClose(() => backends.close());
     // Hosted Chroma's limits unless HUEDB_LIMITS says otherwise (see GatewayConfig.limits).
     const app = await createGatewayApp(backends, config, LIMIT_PROFILES[config.limits], { log });

@@ -3,7 +3,7 @@ import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
 import { createClient, type ClientOptions, type ServiceClient } from '@huedb/grpc';
 import { rendezvousPick } from '@huedb/core';
-import { grpcTlsOf } from '@huedb/service';
+import { grpcTlsOf, membershipObserver, type Logger } from '@huedb/service';
 import type { GatewayConfig } from '../config.js';
 import type { Backends } from './backends.js';
 
@@ -19,8 +19,14 @@ export class GrpcBackends implements Backends {
   private membersInFlight: Promise<string[]> | undefined;
 
   private readonly link: ClientOptions;
+  /** Logs query nodes joining and leaving this gateway's ring; feeds huedb_membership_members. */
+  private readonly observeRing: ((addresses: readonly string[]) => void) | undefined;
 
-  constructor(private readonly config: GatewayConfig) {
+  constructor(
+    private readonly config: GatewayConfig,
+    log?: Pick<Logger, 'info'>,
+  ) {
+    this.observeRing = log && membershipObserver('query', log);
     this.link = {
       timeoutMs: config.rpcTimeoutMs,
       retries: config.rpcRetries,
@@ -65,6 +71,7 @@ export class GrpcBackends implements Backends {
       .then((res) => {
         const addresses = res.members.map((m) => m.address).filter(Boolean);
         this.members = { addresses, fetchedAt: Date.now() };
+        this.observeRing?.(addresses);
         return addresses;
       })
       .finally(() => (this.membersInFlight = undefined));
