@@ -231,3 +231,82 @@ usage: $1 start DIR | stop DIR | status DIR | install
 EOF
   exit 2
 }
+
+# go_install_cached NAME MODULE VERSION BIN: build MODULE@VERSION with `go install` into BIN's
+# directory (BIN: the binary's final path, in the cache) once per machine. The build goes to a
+# temporary GOBIN and the binary is moved into place only when `go install` succeeded, so an
+# interrupted build is redone, never half-used; a lock keeps two checkouts from building at once
+# (a multi-minute build on 2 cores).
+go_install_cached() {
+  local name=$1 module=$2 version=$3 bin=$4 cache go=go
+  [ -x "$bin" ] && return 0
+  cache=$(huedb_cache_dir)
+  if ! command -v go >/dev/null 2>&1; then
+    [ -x /usr/local/go/bin/go ] || die "'go' not found: install Go 1.24+ (https://go.dev/dl; Debian 12's golang-go 1.19 is too old) to build $name"
+    go=/usr/local/go/bin/go
+  fi
+  exec 8>"$cache/.$name-$version.install.lock"
+  flock -w 3600 8 || die "could not lock the $name install in $cache"
+  if [ -x "$bin" ]; then exec 8>&-; return 0; fi
+  local work installlog start exe
+  exe=$(basename "$bin")
+  work=$(dirname "$bin").partial
+  installlog=$cache/$name-$version-install.log
+  start=$(now_us)
+  log "building $name $version with go install (one time, minutes on 2 cores; log: $installlog)"
+  rm -rf "$work"
+  mkdir -p "$work"
+  if ! GOBIN=$work "$go" install "$module@$version" >"$installlog" 2>&1; then
+    die "building $name failed (it needs Go 1.24+, or Go 1.21+ allowed to fetch that toolchain with GOTOOLCHAIN=auto, and the Go module proxy)" "$installlog"
+  fi
+  [ -x "$work/$exe" ] || die "go install succeeded but produced no $exe binary" "$installlog"
+  mkdir -p "$(dirname "$bin")"
+  mv "$work/$exe" "$bin"
+  rm -rf "$work"
+  exec 8>&-
+  log "built $name in $(elapsed_since "$start")s: $bin"
+}
+
+# pip_venv_install NAME PACKAGE VERSION EXE: install PACKAGE==VERSION from PyPI into its own
+# virtualenv in the cache ($CACHE/NAME-venv-VERSION) once per machine; prints the venv's path.
+# A marker written after pip succeeded tells a complete install from an interrupted one (which is
+# redone); a lock keeps two checkouts from installing at once. EXE: a program the package must put
+# in the venv's bin/.
+pip_venv_install() {
+  local name=$1 package=$2 version=$3 exe=$4 cache venv start marker=.huedb-installed
+  cache=$(huedb_cache_dir)
+  venv=$cache/$name-venv-$version
+  _venv_ready() { [ "$(cat "$venv/$marker" 2>/dev/null)" = "$version" ] && [ -x "$venv/bin/$exe" ]; }
+  if _venv_ready; then
+    printf '%s\n' "$venv"
+    return 0
+  fi
+  exec 8>"$cache/.$name-$version.install.lock"
+  flock -w 3600 8 || die "could not lock the $name install in $cache"
+  if ! _venv_ready; then
+    command -v python3 >/dev/null 2>&1 || die "python3 not found: $package needs Python 3.9+"
+    local installlog=$cache/$name-$version-install.log
+    start=$(now_us)
+    log "installing $package==$version into $venv (one time; log: $installlog)"
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv" >"$installlog" 2>&1; then
+      # Debian splits venv out of python3.
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "python3 -m venv failed; installing Debian's python3-venv"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv >>"$installlog" 2>&1 ||
+          die "apt-get install python3-venv failed" "$installlog"
+        rm -rf "$venv"
+        python3 -m venv "$venv" >>"$installlog" 2>&1 || die "python3 -m venv failed" "$installlog"
+      else
+        die "python3 -m venv failed (Debian: apt-get install python3-venv)" "$installlog"
+      fi
+    fi
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$package==$version" >>"$installlog" 2>&1 ||
+      die "pip install $package==$version failed" "$installlog"
+    [ -x "$venv/bin/$exe" ] || die "pip installed $package==$version but $venv/bin/$exe is missing" "$installlog"
+    printf '%s\n' "$version" >"$venv/$marker"
+    log "$package==$version installed in $(elapsed_since "$start") s"
+  fi
+  exec 8>&-
+  printf '%s\n' "$venv"
+}

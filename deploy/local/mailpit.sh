@@ -27,39 +27,8 @@ HTTP_PORT=${HUEDB_MAILPIT_HTTP_PORT:-19026}
 
 mailpit_bin() { printf '%s/mailpit-%s/mailpit\n' "$(huedb_cache_dir)" "$MAILPIT_VERSION"; }
 
-# Build the pinned Mailpit into $CACHE/mailpit-<version>/ (into a temporary
-# GOBIN first, moved into place only when `go install` succeeded, so an
-# interrupted build is redone, never half-used).
-mailpit_install() {
-  local bin cache
-  bin=$(mailpit_bin)
-  [ -x "$bin" ] && return 0
-  cache=$(huedb_cache_dir)
-  local go=go
-  if ! command -v go >/dev/null 2>&1; then
-    [ -x /usr/local/go/bin/go ] || die "'go' not found: install Go 1.24+ (https://go.dev/dl) to build Mailpit"
-    go=/usr/local/go/bin/go
-  fi
-  exec 8>"$cache/.mailpit-$MAILPIT_VERSION.install.lock"
-  flock -w 3600 8 || die "could not lock the Mailpit install in $cache"
-  if [ -x "$bin" ]; then exec 8>&-; return 0; fi
-  local work installlog start
-  work=$(dirname "$bin").partial
-  installlog=$cache/mailpit-$MAILPIT_VERSION-install.log
-  start=$(now_us)
-  log "building Mailpit $MAILPIT_VERSION with go install (one time, a few minutes; log: $installlog)"
-  rm -rf "$work"
-  mkdir -p "$work"
-  if ! GOBIN=$work "$go" install "$MAILPIT_MODULE@$MAILPIT_VERSION" >"$installlog" 2>&1; then
-    die "building Mailpit failed (it needs Go 1.24+, or GOTOOLCHAIN=auto, and the Go module proxy)" "$installlog"
-  fi
-  [ -x "$work/mailpit" ] || die "go install succeeded but produced no mailpit binary" "$installlog"
-  mkdir -p "$(dirname "$bin")"
-  mv "$work/mailpit" "$bin"
-  rm -rf "$work"
-  exec 8>&-
-  log "built Mailpit in $(elapsed_since "$start")s: $bin"
-}
+# Build the pinned Mailpit into $CACHE/mailpit-<version>/ once (lib.sh's go_install_cached).
+mailpit_install() { go_install_cached mailpit "$MAILPIT_MODULE" "$MAILPIT_VERSION" "$(mailpit_bin)"; }
 
 # The readiness check: the HTTP API answers (its messages endpoint, which
 # needs the database open) and the SMTP port accepts connections.

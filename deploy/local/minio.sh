@@ -29,40 +29,8 @@ S3_BUCKET=huedb
 
 minio_bin() { printf '%s/minio-%s/minio\n' "$(huedb_cache_dir)" "$MINIO_VERSION"; }
 
-# Build the pinned MinIO into $CACHE/minio-<version>/. The build goes to a
-# temporary GOBIN and the binary is moved into place only when `go install`
-# succeeded, so an interrupted build is redone, never half-used.
-minio_install() {
-  local bin cache
-  bin=$(minio_bin)
-  [ -x "$bin" ] && return 0
-  cache=$(huedb_cache_dir)
-  local go=go
-  if ! command -v go >/dev/null 2>&1; then
-    [ -x /usr/local/go/bin/go ] || die "'go' not found: install Go 1.24+ (https://go.dev/dl; Debian 12's golang-go 1.19 is too old) to build MinIO"
-    go=/usr/local/go/bin/go
-  fi
-  # Two checkouts building at once would double a multi-minute build.
-  exec 8>"$cache/.minio-$MINIO_VERSION.install.lock"
-  flock -w 3600 8 || die "could not lock the MinIO install in $cache"
-  if [ -x "$bin" ]; then exec 8>&-; return 0; fi
-  local work installlog start
-  work=$(dirname "$bin").partial
-  installlog=$cache/minio-$MINIO_VERSION-install.log
-  start=$(now_us)
-  log "building MinIO $MINIO_VERSION with go install (one time, minutes on 2 cores; log: $installlog)"
-  rm -rf "$work"
-  mkdir -p "$work"
-  if ! GOBIN=$work "$go" install "$MINIO_MODULE@$MINIO_VERSION" >"$installlog" 2>&1; then
-    die "building MinIO failed (it needs Go 1.24+, or Go 1.21+ allowed to fetch that toolchain with GOTOOLCHAIN=auto, and the Go module proxy)" "$installlog"
-  fi
-  [ -x "$work/minio" ] || die "go install succeeded but produced no minio binary" "$installlog"
-  mkdir -p "$(dirname "$bin")"
-  mv "$work/minio" "$bin"
-  rm -rf "$work"
-  exec 8>&-
-  log "built MinIO in $(elapsed_since "$start")s: $bin"
-}
+# Build the pinned MinIO into $CACHE/minio-<version>/ once (lib.sh's go_install_cached).
+minio_install() { go_install_cached minio "$MINIO_MODULE" "$MINIO_VERSION" "$(minio_bin)"; }
 
 # curl with AWS SigV4 signing, as an S3 client would.
 s3_curl() {

@@ -17,33 +17,10 @@ HUEDB_COMPONENT=schemathesis
 . "$here/lib.sh"
 
 VERSION=${HUEDB_SCHEMATHESIS_VERSION:-4.32.5}
-MARKER=.huedb-installed
 
 schemathesis_install() {
-  local cache venv start
-  cache=$(huedb_cache_dir)
-  venv=$cache/schemathesis-venv-$VERSION
-  if [ "$(cat "$venv/$MARKER" 2>/dev/null)" = "$VERSION" ] && [ -x "$venv/bin/st" ]; then
-    printf 'SCHEMATHESIS_BIN=%s\n' "$venv/bin/st"
-    return 0
-  fi
-  exec 8>"$cache/.schemathesis-$VERSION.install.lock"
-  flock -w 3600 8 || die "could not lock the schemathesis install in $cache"
-  if [ "$(cat "$venv/$MARKER" 2>/dev/null)" != "$VERSION" ] || [ ! -x "$venv/bin/st" ]; then
-    command -v python3 >/dev/null 2>&1 || die "python3 not found: schemathesis needs Python 3.9+"
-    local installlog=$cache/schemathesis-$VERSION-install.log
-    start=$(now_us)
-    log "installing schemathesis==$VERSION into $venv (one time; log: $installlog)"
-    rm -rf "$venv"
-    python3 -m venv "$venv" >"$installlog" 2>&1 ||
-      die "python3 -m venv failed (Debian: apt-get install python3-venv)" "$installlog"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION" >>"$installlog" 2>&1 ||
-      die "pip install schemathesis==$VERSION failed" "$installlog"
-    [ -x "$venv/bin/st" ] || die "pip installed schemathesis==$VERSION but $venv/bin/st is missing" "$installlog"
-    printf '%s\n' "$VERSION" >"$venv/$MARKER"
-    log "schemathesis==$VERSION installed in $(elapsed_since "$start") s"
-  fi
-  exec 8>&-
+  local venv
+  venv=$(pip_venv_install schemathesis schemathesis "$VERSION" st)
   printf 'SCHEMATHESIS_BIN=%s\n' "$venv/bin/st"
 }
 
