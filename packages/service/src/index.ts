@@ -7,3 +7,4 @@ export * from './membership.js';
 export * from './run-service.js';
 export * from './mailer.js';
 export * from './tracing.js';
+export * from './generated-file.js';

@@ -4,9 +4,9 @@
  * services/gateway/src/openapi/generate.ts [--write] (`make openapi` writes it; `make check`
  * checks it).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Limits } from '@huedb/core';
+import { writeOrCheckGenerated } from '@huedb/service';
 import type { Backends } from '../backends/backends.js';
 import type { GatewayConfig } from '../config.js';
 import { GatewayModule } from '../gateway.module.js';
@@ -15,23 +15,8 @@ import { OPENAPI_FILE } from './openapi.controller.js';
 
 // Only the module's shape (its controllers) is read: nothing is instantiated.
 const root = GatewayModule.forRoot({} as Backends, {} as GatewayConfig, {} as Limits);
-const expected = `${JSON.stringify(openApiDocument(root), null, 2)}\n`;
-const file = fileURLToPath(OPENAPI_FILE);
-
-if (process.argv.includes('--write')) {
-  writeFileSync(file, expected);
-  console.log(`wrote ${file}`);
-} else {
-  let actual = '';
-  try {
-    actual = readFileSync(file, 'utf8');
-  } catch {
-    // A missing file is stale too.
-  }
-  if (actual !== expected) {
-    console.error(
-      'services/gateway/openapi.json is stale: run `make openapi` and commit it (routes and their @ApiRoute contracts changed)',
-    );
-    process.exit(1);
-  }
-}
+writeOrCheckGenerated(
+  fileURLToPath(OPENAPI_FILE),
+  `${JSON.stringify(openApiDocument(root), null, 2)}\n`,
+  'services/gateway/openapi.json is stale: run `make openapi` and commit it (routes and their @ApiRoute contracts changed)',
+);
