@@ -154,6 +154,12 @@ const OTHER_VARIABLES: OtherVariable[] = [
     description: 'The reference Chroma installed for differential tests.',
   },
   {
+    env: 'HUEDB_SCHEMATHESIS_VERSION',
+    readBy: 'deploy/local/schemathesis.sh',
+    default: '`4.32.5`',
+    description: 'The schemathesis the OpenAPI conformance test installs and runs.',
+  },
+  {
     env: 'HUEDB_TEST_INFRA_DIR',
     readBy: 'Makefile, packages/testing',
     default: '`.data/test-infra`',

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CatalogService } from '@huedb/proto/catalog';
+import { ControlService } from '@huedb/proto/control';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
 import { inProcessClient } from '@huedb/grpc';
 import { LIMIT_PROFILES, startHeartbeat } from '@huedb/core';
-import { createCatalogHandlers, openPGliteCatalog } from '@huedb/catalog';
+import { createCatalogHandlers, createControlHandlers, openPGliteCatalog } from '@huedb/catalog';
 import { createLogHandlers } from '@huedb/log';
 import { LocalWal } from '@huedb/wal/local';
 import { createFsObjectStore } from '@huedb/storage';
@@ -130,6 +131,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
 
   const backends: Backends = {
     catalog,
+    control: inProcessClient(ControlService, createControlHandlers(catalogService.control)),
     logsFor: () => [logClient],
     queryNodesFor: () => Promise.resolve([query]),
     close: () => {},

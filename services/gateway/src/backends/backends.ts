@@ -1,4 +1,5 @@
 import type { CatalogService } from '@huedb/proto/catalog';
+import type { ControlService } from '@huedb/proto/control';
 import type { LogService } from '@huedb/proto/log';
 import type { QueryService } from '@huedb/proto/query';
 import type { ServiceClient } from '@huedb/grpc';
@@ -13,6 +14,8 @@ export const BACKENDS = Symbol('Backends');
  */
 export interface Backends {
   readonly catalog: ServiceClient<typeof CatalogService>;
+  /** The control plane (users, API keys, sessions, audit), served next to the catalog. */
+  readonly control: ServiceClient<typeof ControlService>;
   /** Log service instances for a collection, preferred first (never empty). */
   logsFor(collectionId: string): ServiceClient<typeof LogService>[];
   /** Live query nodes for a collection, preferred first (empty when none is live). */

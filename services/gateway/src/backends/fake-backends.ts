@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { create, type DescService, type MessageInitShape } from '@bufbuild/protobuf';
 import { CatalogService, CollectionSchema, type Collection } from '@huedb/proto/catalog';
+import { ControlService } from '@huedb/proto/control';
 import { LogService, type LogRecord } from '@huedb/proto/log';
 import { QueryService, type GetRequest, type QueryRequest } from '@huedb/proto/query';
 import { Code, inProcessClient, RpcError, type ServiceHandlers } from '@huedb/grpc';
@@ -8,7 +9,7 @@ import { AlreadyExistsError, NotFoundError } from '@huedb/core';
 import type { Backends } from './backends.js';
 
 /*
- * In-memory fakes of the gateway's three backends, for the gateway's unit specs (no catalog,
+ * In-memory fakes of the gateway's backends, for the gateway's unit specs (no catalog,
  * Kafka or query node process). They are served through `inProcessClient`, so requests and
  * answers go through the proto schemas and errors through the gRPC code mapping exactly as in
  * single-node mode; an RPC a fake does not implement answers UNIMPLEMENTED. They hold only what
@@ -194,6 +195,8 @@ export function fakeBackends(
   return {
     state,
     catalog,
+    // No control-plane RPC is faked: specs of authentication use the real one (PGlite).
+    control: inProcessClient(ControlService, partialHandlers(ControlService, {})),
     logsFor: () => [log],
     queryNodesFor: () => Promise.resolve([query]),
     close: () => {},

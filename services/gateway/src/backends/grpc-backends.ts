@@ -1,4 +1,5 @@
 import { CatalogService } from '@huedb/proto/catalog';
+import { ControlService } from '@huedb/proto/control';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
 import { createClient, type ClientOptions, type ServiceClient } from '@huedb/grpc';
@@ -13,6 +14,7 @@ const MEMBERS_TTL_MS = 1_000;
 /** Backends reached over gRPC: the catalog, a static set of log instances, live query nodes. */
 export class GrpcBackends implements Backends {
   readonly catalog: ServiceClient<typeof CatalogService>;
+  readonly control: ServiceClient<typeof ControlService>;
   private readonly logs = new Map<string, ServiceClient<typeof LogService>>();
   private readonly queryClients = new Map<string, ServiceClient<typeof QueryService>>();
   private members: { addresses: string[]; fetchedAt: number } | undefined;
@@ -33,6 +35,8 @@ export class GrpcBackends implements Backends {
       tls: grpcTlsOf(config),
     };
     this.catalog = createClient(CatalogService, config.catalogAddress, this.link);
+    // The control plane is a module of the catalog process (decision 0020): same address.
+    this.control = createClient(ControlService, config.catalogAddress, this.link);
     for (const address of config.logAddresses) {
       this.logs.set(address, createClient(LogService, address, this.link));
     }
@@ -57,6 +61,7 @@ export class GrpcBackends implements Backends {
 
   close(): void {
     this.catalog.close();
+    this.control.close();
     for (const client of this.logs.values()) client.close();
     for (const client of this.queryClients.values()) client.close();
   }
