@@ -12,6 +12,7 @@ import {
   rpcSettings,
   type GrpcTlsConfig,
   oneOf,
+  text,
   type SettingsSources,
 } from '@huedb/service';
 
@@ -52,6 +53,57 @@ export const gatewaySettings = {
     description:
       "Which limits to enforce: hosted Chroma's (32 metadata keys, 8 where predicates, 300 results, …; a shared service must bound what one request costs) or only what `chroma run` enforces.",
   },
+  signup: {
+    env: 'HUEDB_SIGNUP',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'true',
+    description:
+      'Whether anyone may sign up (POST /api/v2/accounts/signup). Off = invite-only: accounts come from invites and the admin API.',
+  },
+  emailVerification: {
+    env: 'HUEDB_EMAIL_VERIFICATION',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'true',
+    description:
+      'Whether a signup must verify its address by mail before it gets a tenant and a key. Off (self-hosters without SMTP): signup provisions at once, and says when an address is taken.',
+  },
+  publicUrl: {
+    env: 'HUEDB_PUBLIC_URL',
+    schema: text().refine(
+      (v) => /^https?:\/\/[^/]+/.test(v),
+      'expected http(s)://host[:port][/path]',
+    ),
+    type: 'URL',
+    default: 'http://127.0.0.1:8000',
+    description:
+      'The base URL users reach HueDB at: the links in verification, reset and invite mails start with it (never taken from the request, whose Host a caller chooses), and an https one makes session cookies Secure.',
+  },
+  trustProxyTls: {
+    env: 'HUEDB_TRUST_PROXY_TLS',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'false',
+    description:
+      'Whether `X-Forwarded-Proto: https` from a TLS-terminating proxy in front of the gateway marks a request as TLS (session cookies are then Secure). Only when every request comes through such a proxy: a direct caller could send the header too.',
+  },
+  loginAttemptsPerAccount: {
+    env: 'HUEDB_LOGIN_ATTEMPTS_PER_ACCOUNT',
+    schema: integer(1),
+    type: 'integer ≥ 1',
+    default: '10',
+    description:
+      'Failed logins per account within 15 minutes before login answers 429 for it (counted per gateway process).',
+  },
+  loginAttemptsPerAddress: {
+    env: 'HUEDB_LOGIN_ATTEMPTS_PER_ADDRESS',
+    schema: integer(1),
+    type: 'integer ≥ 1',
+    default: '50',
+    description:
+      'Failed logins per client address within 15 minutes before login answers 429 for it (counted per gateway process).',
+  },
 } as const;
 
 /** Gateway settings. */
@@ -79,6 +131,17 @@ export interface GatewayConfig extends GrpcTlsConfig {
    * what one request can cost) or `unlimited` (what `chroma run` enforces; single-node's).
    */
   limits: LimitProfile;
+  /** Self-service signup (HUEDB_SIGNUP); off = invite-only. */
+  signup?: boolean | undefined;
+  /** Signups verify their address by mail first (HUEDB_EMAIL_VERIFICATION). */
+  emailVerification?: boolean | undefined;
+  /** The base of the links HueDB mails (HUEDB_PUBLIC_URL). */
+  publicUrl?: string | undefined;
+  /** Trust `X-Forwarded-Proto` for the Secure cookie attribute (HUEDB_TRUST_PROXY_TLS). */
+  trustProxyTls?: boolean | undefined;
+  /** Failed logins per account / per address in 15 minutes before 429. */
+  loginAttemptsPerAccount?: number | undefined;
+  loginAttemptsPerAddress?: number | undefined;
   logLevel: string;
   logPretty?: boolean | undefined;
   metricsListen?: string | undefined;

@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Limits } from '@huedb/core';
+import { AccountsModule } from './accounts/accounts.module.js';
 import { BACKENDS, type Backends } from './backends/backends.js';
 import { CollectionsModule } from './collections/collections.module.js';
 import type { GatewayConfig } from './config.js';
@@ -35,6 +36,7 @@ export class GatewayModule {
         SystemModule,
         CollectionsModule,
         RecordsModule,
+        AccountsModule,
       ],
       controllers: [OpenApiController],
       providers: [

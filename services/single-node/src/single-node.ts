@@ -22,7 +22,7 @@ import {
 import { Compactor, loadCompactorConfig, type CompactorConfig } from '@huedb/compactor';
 import { createGatewayApp, loadGatewayConfig, type Backends } from '@huedb/gateway';
 import { registerTailMetrics, walMetrics } from '@huedb/log';
-import { createLogger, type Logger } from '@huedb/service';
+import { asSources, createLogger, loadSettings, mailSettings, type Logger } from '@huedb/service';
 import { instrumentWal } from '@huedb/wal';
 
 /** How to run single-node HueDB. */
@@ -82,8 +82,11 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   });
   const wal = instrumentWal(localWal, walMetrics());
   registerTailMetrics(wal);
+  // The control plane mails verification, reset and invite links when an SMTP server is set.
+  const mail = loadSettings(mailSettings, asSources(env));
   const catalogService = await openPGliteCatalog(path.join(dir, 'catalog'), {
     allowReset: options.allowReset ?? false,
+    ...(mail.smtpUrl !== undefined && { mail: { smtpUrl: mail.smtpUrl, mailFrom: mail.mailFrom } }),
   });
   // A data directory opened before has its catalog schema already (migration 1 not applied now).
   const restarted = !catalogService.migrations.applied.includes(1);

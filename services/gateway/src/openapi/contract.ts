@@ -42,13 +42,14 @@ export const ApiRoute = (contract: RouteContract): MethodDecorator =>
  */
 export const ERROR_STATUSES = {
   400: 'Invalid argument: a body that is not JSON, a bad name, id, length or filter, a bad query parameter or URL',
-  403: 'Not allowed (reset disabled by config)',
+  401: 'No valid credentials (accounts: a wrong email or password, an ended session, a used or expired token)',
+  403: 'Not allowed (reset disabled by config; accounts: signup disabled, not an owner/admin of the tenant, a missing CSRF token)',
   404: 'The tenant, database, collection or file does not exist',
   409: 'A resource with that name exists already',
   413: 'The request body is larger than 40 MiB',
   415: 'A Content-Type other than JSON',
   422: 'The body does not match the request schema, or a limit of the deployment is exceeded',
-  429: 'The log is behind: retry later (backpressure)',
+  429: 'The log is behind: retry later (backpressure); accounts: too many failed logins',
   500: 'An internal error (details are in the server log only)',
   501: 'Not supported by HueDB yet',
   503: 'A backend (catalog, log, query node) is unavailable',
