@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   provideInfra,
@@ -220,6 +221,19 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
     expect(logout.status).toBe(200);
     expect(browser.cookies.has('huedb_session')).toBe(false);
     expect((await browser.call('GET', '/api/v2/accounts/me')).status).toBe(401);
+
+    // Neither the password nor any secret reached the node's log.
+    const log = readFileSync(node.logFile, 'utf8');
+    expect(log).toContain('/api/v2/accounts/login');
+    const sessionToken = sessionCookie.split(';')[0]!.split('=')[1]!;
+    for (const secret of [
+      PASSWORD,
+      String(firstKey.secret),
+      sessionToken,
+      String(login.body.csrf_token),
+    ]) {
+      expect(log).not.toContain(secret);
+    }
   });
 
   it('a used or made-up verification token is a 401', async () => {
