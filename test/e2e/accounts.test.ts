@@ -330,9 +330,7 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
       email: newEmail(),
       password: PASSWORD,
     });
-    expect(answer).toMatchObject({
-      status: 403,
-      body: { error: 'ChromaError', message: expect.stringContaining('invite') },
-    });
+    expect(answer).toMatchObject({ status: 403, body: { error: 'ChromaError' } });
+    expect(answer.body.message).toMatch(/invite/);
   });
 });
