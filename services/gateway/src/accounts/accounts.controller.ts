@@ -181,7 +181,7 @@ export class AccountsController {
     @Param('tenant') tenant: string,
     @Body() body: unknown,
   ) {
-    return this.service.createKey(await this.caller(request, true), tenant, body);
+    return this.service.createKey(() => this.caller(request, true), tenant, body);
   }
 
   @Get('tenants/:tenant/keys')
@@ -230,7 +230,7 @@ export class AccountsController {
     @Param('tenant') tenant: string,
     @Body() body: unknown,
   ) {
-    return this.service.invite(await this.caller(request, true), tenant, body);
+    return this.service.invite(() => this.caller(request, true), tenant, body);
   }
 
   @Post('invites/accept')
@@ -247,8 +247,10 @@ export class AccountsController {
   })
   async acceptInvite(@Req() request: FastifyRequest, @Body() body: unknown) {
     // A request carrying a session is cookie-authenticated: it needs its CSRF token like any write.
-    if (sessionTokenOf(request.headers.cookie)) await this.caller(request, true);
-    return this.service.acceptInvite(body, request.id);
+    const session = sessionTokenOf(request.headers.cookie)
+      ? () => this.caller(request, true)
+      : undefined;
+    return this.service.acceptInvite(body, request.id, session);
   }
 
   private async caller(request: FastifyRequest, write: boolean): Promise<SessionCaller> {

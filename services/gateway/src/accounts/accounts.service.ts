@@ -285,8 +285,17 @@ export class AccountsService {
     }
   }
 
-  async createKey(caller: SessionCaller, tenant: string, body: unknown): Promise<object> {
+  /**
+   * The session routes with a body check its shape first, then the session (`caller`): a
+   * malformed body is a 400/422 whoever sends it, as on every other route.
+   */
+  async createKey(
+    session: () => Promise<SessionCaller>,
+    tenant: string,
+    body: unknown,
+  ): Promise<object> {
     const input = parseCreateKey(body);
+    const caller = await session();
     await this.requireManager(caller, tenant);
     const { key, secret } = await this.backends.control.createApiKey({
       tenant,
@@ -320,8 +329,13 @@ export class AccountsService {
     return { key: keyJson(key!) };
   }
 
-  async invite(caller: SessionCaller, tenant: string, body: unknown): Promise<object> {
+  async invite(
+    session: () => Promise<SessionCaller>,
+    tenant: string,
+    body: unknown,
+  ): Promise<object> {
     const { email, role } = parseInvite(body);
+    const caller = await session();
     await this.requireManager(caller, tenant);
     await this.backends.control
       .issueEmailToken({
@@ -353,8 +367,13 @@ export class AccountsService {
    * Accepts an invite. The token proves the invited address, so the membership goes to that
    * address's account (made now, with the given password, if it has none) whoever is logged in.
    */
-  async acceptInvite(body: unknown, requestId: string): Promise<object> {
+  async acceptInvite(
+    body: unknown,
+    requestId: string,
+    session: (() => Promise<SessionCaller>) | undefined,
+  ): Promise<object> {
     const { token, password } = parseAcceptInvite(body);
+    if (session) await session();
     const { user, membership } = await this.backends.control.verifyEmailToken({
       token,
       purpose: EmailTokenPurpose.INVITE,
