@@ -96,6 +96,7 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
   let mail: MailCatcher;
   let node: SingleNodeProcess;
   let inviteOnly: SingleNodeProcess;
+  let unverified: SingleNodeProcess;
 
   beforeAll(async () => {
     provided = await provideInfra();
@@ -105,13 +106,18 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
       HUEDB_PUBLIC_URL: PUBLIC_URL,
       HUEDB_LOGIN_ATTEMPTS_PER_ACCOUNT: String(LOGIN_ATTEMPTS),
     };
-    [node, inviteOnly] = await Promise.all([
+    [node, inviteOnly, unverified] = await Promise.all([
       SingleNodeProcess.start({ env }),
       SingleNodeProcess.start({ env: { ...env, HUEDB_SIGNUP: 'false' } }),
+      SingleNodeProcess.start({ env: { HUEDB_EMAIL_VERIFICATION: 'false' } }),
     ]);
   });
   afterAll(async () => {
-    await Promise.all([node?.kill('SIGTERM'), inviteOnly?.kill('SIGTERM')]);
+    await Promise.all([
+      node?.kill('SIGTERM'),
+      inviteOnly?.kill('SIGTERM'),
+      unverified?.kill('SIGTERM'),
+    ]);
     await provided?.release();
   });
 
@@ -332,5 +338,54 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
     });
     expect(answer).toMatchObject({ status: 403, body: { error: 'ChromaError' } });
     expect(answer.body.message).toMatch(/invite/);
+  });
+
+  it('an invite to an existing account is accepted over its session, with the CSRF token', async () => {
+    const ownerEmail = newEmail();
+    const { tenant } = (await verifiedAccount(ownerEmail)) as { tenant: string };
+    const owner = new Client(node.url);
+    await owner.login(ownerEmail, PASSWORD);
+    const memberEmail = newEmail();
+    await verifiedAccount(memberEmail);
+    const member = new Client(node.url);
+    await member.login(memberEmail, PASSWORD);
+    const invites = `/api/v2/accounts/tenants/${tenant}/invites`;
+    const invited = await owner.call('POST', invites, { email: memberEmail, role: 'admin' });
+    expect(invited.status).toBe(202);
+    const token = await mailedToken(mail, memberEmail, /invited/);
+    const accept = '/api/v2/accounts/invites/accept';
+    expect((await member.call('POST', accept, { token }, { csrf: null })).status).toBe(403);
+    const accepted = await member.call('POST', accept, { token });
+    expect(accepted).toMatchObject({
+      status: 200,
+      body: { membership: { tenant, role: 'admin' } },
+    });
+    const me = await member.call('GET', '/api/v2/accounts/me');
+    expect((me.body.memberships as { tenant: string; role: string }[]).map((m) => m.role)).toEqual([
+      'owner',
+      'admin',
+    ]);
+    // An admin manages the tenant's keys.
+    expect((await member.call('GET', `/api/v2/accounts/tenants/${tenant}/keys`)).status).toBe(200);
+  });
+
+  it('without email verification, signup provisions at once and says when an address is taken', async () => {
+    const email = newEmail();
+    const client = new Client(unverified.url);
+    const signup = await client.call('POST', '/api/v2/accounts/signup', {
+      email,
+      password: PASSWORD,
+    });
+    expect(signup).toMatchObject({
+      status: 201,
+      body: { user: { email, verified: true }, database: 'default_database' },
+    });
+    expect((signup.body.api_key as { secret: string }).secret).toMatch(/^hdb_/);
+    const again = await client.call('POST', '/api/v2/accounts/signup', {
+      email: email.toUpperCase(),
+      password: PASSWORD,
+    });
+    expect(again).toMatchObject({ status: 409, body: { error: 'ChromaError' } });
+    expect((await client.login(email, PASSWORD)).status).toBe(200);
   });
 });
