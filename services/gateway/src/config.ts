@@ -14,6 +14,7 @@ import {
   oneOf,
   type SettingsSources,
 } from '@huedb/service';
+import { z } from 'zod';
 
 /** The gateway's settings (docs/configuration.md is generated from this). */
 export const gatewaySettings = {
@@ -43,6 +44,21 @@ export const gatewaySettings = {
     default: '1000',
     description:
       "How long record operations reuse a collection's catalog row (0 = ask every time).",
+  },
+  auth: {
+    env: 'HUEDB_AUTH',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'false',
+    description:
+      'Whether every route but heartbeat, version and the API docs needs an API key (x-chroma-token or Authorization: Bearer) or the admin token, and is authorized by its tenant, databases and role. Off by default on every deployment for now (decision 0022).',
+  },
+  adminToken: {
+    env: 'HUEDB_ADMIN_TOKEN',
+    schema: z.string().min(32, 'shorter than 32 characters'),
+    type: 'text ≥ 32 characters (secret)',
+    description:
+      'The bootstrap admin credential: with HUEDB_AUTH, a request presenting it is admin on every tenant (creates tenants, resets). Only its SHA-256 is kept in memory.',
   },
   limits: {
     env: 'HUEDB_LIMITS',
@@ -79,6 +95,10 @@ export interface GatewayConfig extends GrpcTlsConfig {
    * what one request can cost) or `unlimited` (what `chroma run` enforces; single-node's).
    */
   limits: LimitProfile;
+  /** Authenticate and authorize every route (HUEDB_AUTH); off = everyone may do everything. */
+  auth: boolean;
+  /** The bootstrap admin credential (HUEDB_ADMIN_TOKEN), if any. */
+  adminToken?: string | undefined;
   logLevel: string;
   logPretty?: boolean | undefined;
   metricsListen?: string | undefined;

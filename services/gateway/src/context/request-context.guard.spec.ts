@@ -133,32 +133,43 @@ describe('RequestContextGuard, request ids, request log and HTTP metrics', () =>
 describe('the authentication seam', () => {
   it("hands the authenticator's principal to handlers, and its refusal is Chroma's 401", async () => {
     const seen: Principal[] = [];
+    const principal: Principal = {
+      kind: 'authenticated',
+      subject: 'key:1',
+      userId: 'u-1',
+      tenant: 'default_tenant',
+      databases: [],
+      role: 'read',
+    };
     const authenticator: Authenticator = {
       authenticate(request: FastifyRequest) {
         if (request.headers['x-chroma-token'] !== 'secret') {
           return Promise.reject(new UnauthenticatedError('Missing or invalid credentials'));
         }
-        const principal: Principal = { kind: 'authenticated', subject: 'key-1' };
         seen.push(principal);
         return Promise.resolve(principal);
       },
     };
     const { app } = await gateway(authenticator);
     try {
-      const refused = await app.inject({ method: 'GET', url: '/api/v2/heartbeat' });
+      const refused = await app.inject({ method: 'GET', url: '/api/v2/tenants/default_tenant' });
       expect(refused.statusCode).toBe(401);
       expect(refused.json()).toEqual({
         error: 'ChromaError',
         message: 'Missing or invalid credentials',
       });
       expect(refused.headers['x-request-id']).toMatch(UUID_RE);
+      // Open routes never ask the authenticator.
+      const open = await app.inject({ method: 'GET', url: '/api/v2/heartbeat' });
+      expect(open.statusCode).toBe(200);
       const ok = await app.inject({
         method: 'GET',
-        url: '/api/v2/heartbeat',
+        url: '/api/v2/auth/identity',
         headers: { 'x-chroma-token': 'secret' },
       });
       expect(ok.statusCode).toBe(200);
-      expect(seen).toEqual([{ kind: 'authenticated', subject: 'key-1' }]);
+      expect(ok.json()).toEqual({ user_id: 'u-1', tenant: 'default_tenant', databases: ['*'] });
+      expect(seen).toEqual([principal]);
     } finally {
       await app.close();
     }
