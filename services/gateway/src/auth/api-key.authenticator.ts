@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { HueDbError, UnavailableError } from '@huedb/core';
-import type { ServiceClient } from '@huedb/grpc';
+import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
 import { KeyRole, type ControlService, type ResolveApiKeyResponse } from '@huedb/proto/control';
 import type { Logger } from '@huedb/service';
 import type { Authenticator } from '../context/authenticator.js';
@@ -68,7 +67,7 @@ const ROLES: Partial<Record<KeyRole, Role>> = {
  * 0020): every `pollMs` KeysVersion is read; when it moved, ListKeyChanges names the keys created
  * or revoked since, and those entries are dropped (or all of them, after a Reset). While no poll
  * has succeeded for `staleMs` the cache is bypassed and every key resolved afresh — fail closed:
- * with the control plane unreachable that refuses (503), it never answers from a stale cache.
+ * with the control plane unreachable that refuses (503), never answering from a stale cache.
  * Bound: a revocation stops a key within pollMs + one RPC (≈ 1–1.5 s), ≤ staleMs (5 s) always.
  */
 export class ApiKeyAuthenticator implements Authenticator {
@@ -148,8 +147,10 @@ export class ApiKeyAuthenticator implements Authenticator {
     try {
       answer = await this.control.resolveApiKey({ credential });
     } catch (err) {
-      if (err instanceof HueDbError && err.kind === 'Unauthenticated') throw invalidCredentials();
-      throw new UnavailableError('Cannot check credentials: the control plane is unreachable');
+      // Anything else (UNAVAILABLE: 503, ...) is answered as the backend error it is: never a
+      // principal, so a control plane that cannot be reached refuses (fails closed).
+      if (RpcError.is(err, Code.UNAUTHENTICATED)) throw invalidCredentials();
+      throw err;
     }
     const role = ROLES[answer.role];
     if (!role) throw invalidCredentials();
