@@ -11,7 +11,8 @@ const OWN_CLUSTER_SUITES = [
 ];
 // Suites that start a single node of their own (the OpenAPI fuzzer deletes what it finds): they
 // run once, in the cheapest project.
-const OWN_SINGLE_NODE_SUITES = ['test/e2e/openapi-conformance.test.ts'];
+// auth.test.ts runs single-node with HUEDB_AUTH on (the shared deployments run with auth off).
+const OWN_SINGLE_NODE_SUITES = ['test/e2e/openapi-conformance.test.ts', 'test/e2e/auth.test.ts'];
 
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },

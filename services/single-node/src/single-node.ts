@@ -57,6 +57,11 @@ export interface SingleNodeOptions {
 export interface SingleNode {
   /** Base URL of the Chroma API, e.g. http://127.0.0.1:8000. */
   url: string;
+  /**
+   * The control plane (users, API keys, audit) in this process: how an embedder or a test makes
+   * the first keys of a node started with auth on, before any admin HTTP API exists.
+   */
+  control: Backends['control'];
   /** Stops accepting requests, finishes in-flight work, flushes and closes the data directory. */
   close(): Promise<void>;
 }
@@ -179,6 +184,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   let closing: Promise<void> | undefined;
   return {
     url,
+    control: backends.control,
     close: () =>
       (closing ??= (async () => {
         stopHeartbeat();
