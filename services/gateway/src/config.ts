@@ -51,7 +51,7 @@ export const gatewaySettings = {
     type: 'boolean',
     default: 'false',
     description:
-      'Whether every route but heartbeat, version and the API docs needs an API key (x-chroma-token or Authorization: Bearer) or the admin token, and is authorized by its tenant, databases and role. Off by default on every deployment for now (decision 0022).',
+      'Whether every route but heartbeat, version and the API docs needs an API key (x-chroma-token or Authorization: Bearer) or the admin token, and is authorized by its tenant, databases and role. Off by default on every deployment for now: the e2e suites and the bench do not carry keys yet (decision 0022).',
   },
   adminToken: {
     env: 'HUEDB_ADMIN_TOKEN',
