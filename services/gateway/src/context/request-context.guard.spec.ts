@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { HOSTED_LIMITS, UnauthenticatedError } from '@huedb/core';
+import { currentScope, type RequestScope } from '@huedb/grpc';
 import { createLogger, renderMetrics } from '@huedb/service';
 import { createGatewayApp } from '../app.js';
 import { fakeBackends } from '../backends/fake-backends.js';
@@ -177,5 +178,42 @@ describe('the authentication seam', () => {
 
   it('is anonymous by default', () => {
     expect(ANONYMOUS).toEqual({ kind: 'anonymous' });
+  });
+});
+
+describe('the principal in the gRPC request scope', () => {
+  it("is what the handler's backend calls carry (tenant, subject, role); none when anonymous", async () => {
+    const principal: Principal = {
+      kind: 'authenticated',
+      subject: 'key:abc',
+      userId: '',
+      tenant: 'default_tenant',
+      databases: [],
+      role: 'read',
+    };
+    const authenticator: Authenticator = {
+      authenticate: (request: FastifyRequest) =>
+        Promise.resolve(request.headers['x-chroma-token'] ? principal : ANONYMOUS),
+    };
+    const { app, backends } = await gateway(authenticator);
+    const seen: (RequestScope | undefined)[] = [];
+    const getTenant = backends.catalog.getTenant.bind(backends.catalog);
+    (backends.catalog as { getTenant: typeof getTenant }).getTenant = (...args) => {
+      seen.push(currentScope());
+      return getTenant(...args);
+    };
+    try {
+      const url = '/api/v2/tenants/default_tenant';
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-chroma-token': 'k' } });
+      expect(res.statusCode).toBe(200);
+      await app.inject({ method: 'GET', url });
+      expect(seen.map((s) => s?.principal)).toEqual([
+        { tenant: 'default_tenant', subject: 'key:abc', role: 'read' },
+        undefined,
+      ]);
+      expect(seen[0]?.requestId).toBe(res.headers['x-request-id']);
+    } finally {
+      await app.close();
+    }
   });
 });
