@@ -252,6 +252,21 @@ describe('HUEDB_AUTH: every route authenticated and authorized', () => {
     expect((await call({ method: 'GET', path: '/api/v2/auth/identity' })).status).toBe(401);
   });
 
+  it("answers 404 for a collection id outside the path's tenant or database", async () => {
+    const other = `/api/v2/tenants/ten2/databases/db1/collections/${collectionId}`;
+    for (const headers of [{ 'x-chroma-token': keys.other! }, asAdmin]) {
+      for (const route of [
+        { method: 'POST', path: `${other}/get`, body: {} },
+        { method: 'GET', path: `${other}/count` },
+        { method: 'POST', path: `${other}/add`, body: { ids: ['z'], embeddings: [[1, 2]] } },
+      ]) {
+        const res = await call(route, headers);
+        expect(res.status, `${route.method} ${route.path}`).toBe(404);
+        expect(((await res.json()) as { error: string }).error).toBe('NotFoundError');
+      }
+    }
+  });
+
   it('stops a revoked key within the 5 s bound', async () => {
     const late = { 'x-chroma-token': keys.late! };
     expect((await call({ method: 'GET', path: T1 }, late)).status).toBe(200); // now cached
