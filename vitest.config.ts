@@ -11,9 +11,12 @@ const OWN_CLUSTER_SUITES = [
 ];
 // Suites that start a single node of their own (the OpenAPI fuzzer deletes what it finds): they
 // run once, in the cheapest project.
+// Suites that start a single node of their own: auth.test.ts runs it with HUEDB_AUTH on (the
+// shared deployments run with auth off); the others need a node nobody else writes to.
 const OWN_SINGLE_NODE_SUITES = [
   'test/e2e/openapi-conformance.test.ts',
   'test/e2e/accounts.test.ts',
+  'test/e2e/auth.test.ts',
 ];
 
 export default defineConfig({

@@ -12,6 +12,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { REQUEST_ID_HEADER, registerRequestIdHeader, requestIdOf } from './context/request-id.js';
 import { GatewayModule } from './gateway.module.js';
+import { ApiKeyAuthenticator } from './auth/api-key.authenticator.js';
 import { toChromaError } from './http/http-error.js';
 import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './http/json-body.js';
 import { registerRequestLog } from './http/request-log.js';
@@ -93,8 +94,19 @@ export async function createGatewayApp(
     await reply.header('content-type', contentType).send(body);
   });
   registerUnknownRouteAnswers(fastify);
+  let authenticator = options.authenticator;
+  if (!authenticator && config.auth) {
+    // HUEDB_AUTH: API keys through the control plane, and the bootstrap admin token.
+    const keys = new ApiKeyAuthenticator(backends.control, {
+      adminToken: config.adminToken,
+      log: options.log,
+    });
+    await keys.start();
+    fastify.addHook('onClose', async () => keys.close());
+    authenticator = keys;
+  }
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot(backends, config, limits, options.authenticator),
+    GatewayModule.forRoot(backends, config, limits, authenticator),
     adapter,
     {
       bodyParser: false,

@@ -15,6 +15,7 @@ import {
   text,
   type SettingsSources,
 } from '@huedb/service';
+import { z } from 'zod';
 
 /** The gateway's settings (docs/configuration.md is generated from this). */
 export const gatewaySettings = {
@@ -44,6 +45,21 @@ export const gatewaySettings = {
     default: '1000',
     description:
       "How long record operations reuse a collection's catalog row (0 = ask every time).",
+  },
+  auth: {
+    env: 'HUEDB_AUTH',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'false',
+    description:
+      'Whether every route but heartbeat, version and the API docs needs an API key (x-chroma-token or Authorization: Bearer) or the admin token, and is authorized by its tenant, databases and role. Off by default on every deployment for now: the e2e suites and the bench do not carry keys yet (decision 0022).',
+  },
+  adminToken: {
+    env: 'HUEDB_ADMIN_TOKEN',
+    schema: z.string().min(32, 'shorter than 32 characters'),
+    type: 'text ≥ 32 characters (secret)',
+    description:
+      'The bootstrap admin credential: with HUEDB_AUTH, a request presenting it is admin on every tenant (creates tenants, resets). Only its SHA-256 is kept in memory.',
   },
   limits: {
     env: 'HUEDB_LIMITS',
@@ -131,6 +147,10 @@ export interface GatewayConfig extends GrpcTlsConfig {
    * what one request can cost) or `unlimited` (what `chroma run` enforces; single-node's).
    */
   limits: LimitProfile;
+  /** Authenticate and authorize every route (HUEDB_AUTH); off = everyone may do everything. */
+  auth: boolean;
+  /** The bootstrap admin credential (HUEDB_ADMIN_TOKEN), if any. */
+  adminToken?: string | undefined;
   /** Self-service signup (HUEDB_SIGNUP); off = invite-only. */
   signup?: boolean | undefined;
   /** Signups verify their address by mail first (HUEDB_EMAIL_VERIFICATION). */

@@ -1,14 +1,15 @@
 /**
- * `huedb run [--path ./data] [--host 127.0.0.1] [--port 8000] [--allow-reset]`: single-node HueDB
+ * `huedb run [--path ./data] [--host 127.0.0.1] [--port 8000] [--allow-reset] [--auth]`: single-node HueDB
  * in this process. Every setting also reads from HUEDB_* and a config file: docs/configuration.md.
  */
 import { runService } from '@huedb/service';
 import { loadSingleNodeConfig } from './config.js';
 import { startSingleNode } from './single-node.js';
 
-const USAGE = `usage: huedb run [--path ./data] [--host 127.0.0.1] [--port 8000] [--allow-reset]
+const USAGE = `usage: huedb run [--path ./data] [--host 127.0.0.1] [--port 8000] [--allow-reset] [--auth]
 
 Runs HueDB on one machine: the Chroma HTTP API v2 on --host:--port, data in --path.
+--auth: every route but heartbeat/version needs an API key or HUEDB_ADMIN_TOKEN.
 Every setting: docs/configuration.md.`;
 
 const argv = process.argv.slice(2);
@@ -27,6 +28,8 @@ await runService({
       host: config.host,
       port: config.port,
       allowReset: config.allowReset,
+      auth: config.auth,
+      adminToken: config.adminToken,
       rpcTimeoutMs: config.rpcTimeoutMs,
       collectionCacheMs: config.collectionCacheMs,
       compactor: {

@@ -42,6 +42,8 @@ export const singleNodeSettings = {
     description: 'The port single-node serves the Chroma API on.',
   },
   allowReset: { ...gatewaySettings.allowReset, flag: 'allow-reset', schema: boolean() },
+  auth: { ...gatewaySettings.auth, flag: 'auth', schema: boolean() },
+  adminToken: gatewaySettings.adminToken,
   rpcTimeoutMs: gatewaySettings.rpcTimeoutMs,
   collectionCacheMs: gatewaySettings.collectionCacheMs,
   minRecords: compactorSettings.minRecords,
@@ -54,7 +56,7 @@ export const singleNodeSettings = {
 /** Single-node's validated configuration. */
 export type SingleNodeConfig = SettingsOf<typeof singleNodeSettings>;
 
-/** Reads the config (flags `--path --host --port --allow-reset`, env, file); throws naming the variable. */
+/** Reads the config (flags `--path --host --port --allow-reset --auth`, env, file); throws naming the variable. */
 export function loadSingleNodeConfig(
   sources: NodeJS.ProcessEnv | SettingsSources = process.env,
 ): SingleNodeConfig {

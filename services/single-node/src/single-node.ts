@@ -34,6 +34,10 @@ export interface SingleNodeOptions {
   port: number;
   /** Allow POST /api/v2/reset (tests). */
   allowReset?: boolean;
+  /** Authenticate and authorize every route (HUEDB_AUTH / `--auth`); default: the env's, else off. */
+  auth?: boolean;
+  /** The bootstrap admin credential (HUEDB_ADMIN_TOKEN); default: the env's. */
+  adminToken?: string | undefined;
   /**
    * The gateway's and the compactor's settings (HUEDB_RPC_TIMEOUT_MS, HUEDB_COMPACTION_*, ...),
    * read as those services read them. Default: process.env.
@@ -53,6 +57,11 @@ export interface SingleNodeOptions {
 export interface SingleNode {
   /** Base URL of the Chroma API, e.g. http://127.0.0.1:8000. */
   url: string;
+  /**
+   * The control plane (users, API keys, audit) in this process: how an embedder or a test makes
+   * the first keys of a node started with auth on, before any admin HTTP API exists.
+   */
+  control: Backends['control'];
   /** Stops accepting requests, finishes in-flight work, flushes and closes the data directory. */
   close(): Promise<void>;
 }
@@ -149,6 +158,8 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     host: options.host,
     port: options.port,
     allowReset: options.allowReset ?? false,
+    auth: options.auth ?? gatewayEnv.auth,
+    adminToken: options.adminToken ?? gatewayEnv.adminToken,
     // Single-node stands in for `chroma run`, which enforces no plan limit: it must take every
     // request `chroma run` takes. (HUEDB_LIMITS=hosted tries a hosted plan locally.)
     limits: env.HUEDB_LIMITS ? gatewayEnv.limits : ('unlimited' as const),
@@ -176,6 +187,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   let closing: Promise<void> | undefined;
   return {
     url,
+    control: backends.control,
     close: () =>
       (closing ??= (async () => {
         stopHeartbeat();

@@ -17,7 +17,7 @@ import type { Backends } from './backends.js';
  */
 
 /** Handlers for the RPCs given; every other RPC of `service` answers UNIMPLEMENTED. */
-function partialHandlers<S extends DescService>(
+export function partialHandlers<S extends DescService>(
   service: S,
   handlers: Partial<ServiceHandlers<S>>,
 ): ServiceHandlers<S> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { HOSTED_LIMITS, UnauthenticatedError } from '@huedb/core';
+import { currentScope, type RequestScope } from '@huedb/grpc';
 import { createLogger, renderMetrics } from '@huedb/service';
 import { createGatewayApp } from '../app.js';
 import { fakeBackends } from '../backends/fake-backends.js';
@@ -133,32 +134,43 @@ describe('RequestContextGuard, request ids, request log and HTTP metrics', () =>
 describe('the authentication seam', () => {
   it("hands the authenticator's principal to handlers, and its refusal is Chroma's 401", async () => {
     const seen: Principal[] = [];
+    const principal: Principal = {
+      kind: 'authenticated',
+      subject: 'key:1',
+      userId: 'u-1',
+      tenant: 'default_tenant',
+      databases: [],
+      role: 'read',
+    };
     const authenticator: Authenticator = {
       authenticate(request: FastifyRequest) {
         if (request.headers['x-chroma-token'] !== 'secret') {
           return Promise.reject(new UnauthenticatedError('Missing or invalid credentials'));
         }
-        const principal: Principal = { kind: 'authenticated', subject: 'key-1' };
         seen.push(principal);
         return Promise.resolve(principal);
       },
     };
     const { app } = await gateway(authenticator);
     try {
-      const refused = await app.inject({ method: 'GET', url: '/api/v2/heartbeat' });
+      const refused = await app.inject({ method: 'GET', url: '/api/v2/tenants/default_tenant' });
       expect(refused.statusCode).toBe(401);
       expect(refused.json()).toEqual({
         error: 'ChromaError',
         message: 'Missing or invalid credentials',
       });
       expect(refused.headers['x-request-id']).toMatch(UUID_RE);
+      // Open routes never ask the authenticator.
+      const open = await app.inject({ method: 'GET', url: '/api/v2/heartbeat' });
+      expect(open.statusCode).toBe(200);
       const ok = await app.inject({
         method: 'GET',
-        url: '/api/v2/heartbeat',
+        url: '/api/v2/auth/identity',
         headers: { 'x-chroma-token': 'secret' },
       });
       expect(ok.statusCode).toBe(200);
-      expect(seen).toEqual([{ kind: 'authenticated', subject: 'key-1' }]);
+      expect(ok.json()).toEqual({ user_id: 'u-1', tenant: 'default_tenant', databases: ['*'] });
+      expect(seen).toEqual([principal]);
     } finally {
       await app.close();
     }
@@ -166,5 +178,42 @@ describe('the authentication seam', () => {
 
   it('is anonymous by default', () => {
     expect(ANONYMOUS).toEqual({ kind: 'anonymous' });
+  });
+});
+
+describe('the principal in the gRPC request scope', () => {
+  it("is what the handler's backend calls carry (tenant, subject, role); none when anonymous", async () => {
+    const principal: Principal = {
+      kind: 'authenticated',
+      subject: 'key:abc',
+      userId: '',
+      tenant: 'default_tenant',
+      databases: [],
+      role: 'read',
+    };
+    const authenticator: Authenticator = {
+      authenticate: (request: FastifyRequest) =>
+        Promise.resolve(request.headers['x-chroma-token'] ? principal : ANONYMOUS),
+    };
+    const { app, backends } = await gateway(authenticator);
+    const seen: (RequestScope | undefined)[] = [];
+    const getTenant = backends.catalog.getTenant.bind(backends.catalog);
+    (backends.catalog as { getTenant: typeof getTenant }).getTenant = (...args) => {
+      seen.push(currentScope());
+      return getTenant(...args);
+    };
+    try {
+      const url = '/api/v2/tenants/default_tenant';
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-chroma-token': 'k' } });
+      expect(res.statusCode).toBe(200);
+      await app.inject({ method: 'GET', url });
+      expect(seen.map((s) => s?.principal)).toEqual([
+        { tenant: 'default_tenant', subject: 'key:abc', role: 'read' },
+        undefined,
+      ]);
+      expect(seen[0]?.requestId).toBe(res.headers['x-request-id']);
+    } finally {
+      await app.close();
+    }
   });
 });

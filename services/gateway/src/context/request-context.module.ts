@@ -1,11 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { AnonymousAuthenticator, AUTHENTICATOR, type Authenticator } from './authenticator.js';
+import { PrincipalScopeInterceptor } from './principal-scope.interceptor.js';
 import { RequestContextGuard } from './request-context.guard.js';
 
 /**
  * The request context of every route: RequestContextGuard as the global guard, with the
- * {@link Authenticator} given (anonymous by default — the seam the identity work fills).
+ * {@link Authenticator} given (anonymous by default; ApiKeyAuthenticator with HUEDB_AUTH), and
+ * the principal carried into the gRPC request scope of the handler's backend calls.
  */
 @Module({})
 export class RequestContextModule {
@@ -15,6 +17,7 @@ export class RequestContextModule {
       providers: [
         { provide: AUTHENTICATOR, useValue: authenticator },
         { provide: APP_GUARD, useClass: RequestContextGuard },
+        { provide: APP_INTERCEPTOR, useClass: PrincipalScopeInterceptor },
       ],
     };
   }

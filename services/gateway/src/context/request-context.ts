@@ -2,17 +2,29 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { InternalError } from '@huedb/core';
 import type { FastifyRequest } from 'fastify';
 
+/** What a principal may do in its tenant (an API key's role; decision 0022). */
+export type Role = 'read' | 'read_write' | 'admin';
+
 /**
- * Who is calling. Today every caller is anonymous; the identity work adds authenticated
- * principals (an API key's or token's subject, the tenants and databases it may use) here and an
- * {@link Authenticator} that produces them.
+ * Who is calling. Anonymous when authentication is off (HUEDB_AUTH=false, as `chroma run`) or on
+ * the open routes (heartbeat, version, ...); otherwise whom the credentials name and what they
+ * grant: one tenant (or every tenant, for the bootstrap admin credential), optionally a list of
+ * its databases, and a role.
  */
 export type Principal =
   | { readonly kind: 'anonymous' }
   | {
       readonly kind: 'authenticated';
-      /** The subject the credentials name (user or key id). */
+      /** The subject the credentials name: `key:<key id>`, `admin`, `user:<uuid>`. */
       readonly subject: string;
+      /** The user behind the credentials (`/auth/identity`'s `user_id`); '' when none. */
+      readonly userId: string;
+      /** The one tenant it acts in; null = every tenant (the bootstrap admin credential). */
+      readonly tenant: string | null;
+      /** The databases of `tenant` it is limited to; empty = all of them. */
+      readonly databases: readonly string[];
+      /** What it may do there. */
+      readonly role: Role;
     };
 
 /** The principal of a request that presented no credentials. */

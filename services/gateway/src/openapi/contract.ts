@@ -42,8 +42,8 @@ export const ApiRoute = (contract: RouteContract): MethodDecorator =>
  */
 export const ERROR_STATUSES = {
   400: 'Invalid argument: a body that is not JSON, a bad name, id, length or filter, a bad query parameter or URL',
-  401: 'No valid credentials (accounts: a wrong email or password, an ended session, a used or expired token)',
-  403: 'Not allowed (reset disabled by config; accounts: signup disabled, not an owner/admin of the tenant, a missing CSRF token)',
+  401: 'No valid credentials: none, malformed, unknown, revoked or expired (HUEDB_AUTH); accounts: a wrong email or password, an ended session, a used or expired token',
+  403: 'Permission denied: the credentials do not reach this tenant, database or action, or reset is disabled by config; accounts: signup disabled, not an owner/admin of the tenant, a missing CSRF token',
   404: 'The tenant, database, collection or file does not exist',
   409: 'A resource with that name exists already',
   413: 'The request body is larger than 40 MiB',

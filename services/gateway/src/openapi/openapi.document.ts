@@ -4,7 +4,14 @@ import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/comm
 import { errorSchema } from '../http/response-schemas.js';
 import { schemaName } from '../http/schema-names.js';
 import { API_VERSION } from '../system/system.controller.js';
-import { ERROR_STATUSES, ROUTE_CONTRACT, type RouteContract } from './contract.js';
+import { actionOf } from '../auth/policy.js';
+import {
+  ERROR_STATUSES,
+  errors,
+  ROUTE_CONTRACT,
+  type ErrorStatus,
+  type RouteContract,
+} from './contract.js';
 
 /** One route as Nest registers it: method, path (`/a/:b`), success status and its contract. */
 export interface DeclaredRoute {
@@ -85,7 +92,7 @@ export function openApiDocument(root: Type | DynamicModule): object {
     }
     const path = openApiPath(route.path);
     (paths[path] ??= {})[route.method.toLowerCase()] = components.hoist(
-      operation(path, route.status, route.contract),
+      operation(path, route.status, withAuthErrors(route.method, route.path, route.contract)),
     );
   }
   if (missing.length > 0) {
@@ -104,12 +111,25 @@ export function openApiDocument(root: Type | DynamicModule): object {
     paths: sorted,
     components: {
       schemas: components.schemas(),
-      // The header Chroma's clients send their token in. No operation requires it (no `security`
-      // requirement, as in Chroma's document): HueDB does not authenticate yet, and a document
-      // that required it would describe requests without it as invalid, which they are not.
+      // The header Chroma's clients send their token in (Authorization: Bearer works too). No
+      // operation requires it (no `security` requirement, as in Chroma's document): auth is off
+      // unless HUEDB_AUTH is set, and a document that required it would describe requests
+      // without it as invalid, which they then are not. 401/403 are listed where auth answers them.
       securitySchemes: { ApiKeyAuth: { type: 'apiKey', in: 'header', name: 'x-chroma-token' } },
     },
   };
+}
+
+/**
+ * The contract with the answers of authentication (HUEDB_AUTH) added from the route's policy
+ * action (auth/policy.ts), so the document cannot drift from what the guard does: 401 on every
+ * route that needs credentials, 403 on those that also need a grant.
+ */
+function withAuthErrors(method: string, path: string, contract: RouteContract): RouteContract {
+  const action = actionOf(method, path);
+  if (action === 'open' || action === 'account') return contract;
+  const auth: ErrorStatus[] = action === 'identity' ? [401] : [401, 403];
+  return { ...contract, errors: errors(contract.errors, auth) };
 }
 
 function operation(path: string, status: number, contract: RouteContract): object {

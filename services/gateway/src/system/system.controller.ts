@@ -4,6 +4,7 @@ import { BACKENDS, type Backends } from '../backends/backends.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import type { GatewayConfig } from '../config.js';
 import { LIMITS } from '../limits.js';
+import { Context, type RequestContext } from '../context/request-context.js';
 import * as res from '../http/response-schemas.js';
 import { ApiRoute, errors } from '../openapi/contract.js';
 
@@ -100,8 +101,18 @@ export class SystemController {
     response: res.identitySchema,
     errors: errors([500]),
   })
-  identity() {
-    return { user_id: '', tenant: 'default_tenant', databases: ['default_database'] };
+  identity(@Context() ctx: RequestContext) {
+    const principal = ctx.principal;
+    // Anonymous (auth off): `chroma run`'s answer. Otherwise the credentials' grants, with
+    // Chroma's `*` for "every": its clients adopt a tenant or database only when it is one name.
+    if (principal.kind === 'anonymous') {
+      return { user_id: '', tenant: 'default_tenant', databases: ['default_database'] };
+    }
+    return {
+      user_id: principal.userId,
+      tenant: principal.tenant ?? '*',
+      databases: principal.databases.length > 0 ? [...principal.databases] : ['*'],
+    };
   }
 
   @Post('reset')
