@@ -107,7 +107,8 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
       HUEDB_LOGIN_ATTEMPTS_PER_ACCOUNT: String(LOGIN_ATTEMPTS),
     };
     [node, inviteOnly, unverified] = await Promise.all([
-      SingleNodeProcess.start({ env }),
+      // With API-key auth on, so the key an account gets is the one that opens its tenant.
+      SingleNodeProcess.start({ env: { ...env, HUEDB_AUTH: 'true' } }),
       SingleNodeProcess.start({ env: { ...env, HUEDB_SIGNUP: 'false' } }),
       SingleNodeProcess.start({ env: { HUEDB_EMAIL_VERIFICATION: 'false' } }),
     ]);
@@ -135,7 +136,7 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
     return verified.body;
   }
 
-  it('signup → mail → verify → tenant, database, key once → login → keys with CSRF → logout', async () => {
+  it('signup → mail → verify → key once → write and read with it → login → keys with CSRF → logout', async () => {
     const email = newEmail();
     const account = await verifiedAccount(email);
     const tenant = account.tenant as string;
@@ -148,9 +149,35 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
     expect(firstKey).toMatchObject({ tenant, role: 'read_write', revoked_at_ms: null });
     expect(firstKey.secret).toMatch(new RegExp(`^hdb_${String(firstKey.id)}_`));
 
-    // The tenant and its database exist in the catalog.
-    const db = await fetch(`${node.url}/api/v2/tenants/${tenant}/databases/default_database`);
-    expect(db.status).toBe(200);
+    // The first key opens the tenant's database: write and read back through the Chroma API.
+    const dbPath = `${node.url}/api/v2/tenants/${tenant}/databases/default_database`;
+    const withKey = (token: string | null, method = 'GET', body?: unknown) => ({
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(token === null ? {} : { 'x-chroma-token': token }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const secret = String(firstKey.secret);
+    expect((await fetch(dbPath, withKey(null))).status).toBe(401);
+    expect((await fetch(dbPath, withKey(secret))).status).toBe(200);
+    const collection = await fetch(
+      `${dbPath}/collections`,
+      withKey(secret, 'POST', { name: 'first-collection' }),
+    );
+    expect(collection.status).toBe(200);
+    const collectionId = ((await collection.json()) as { id: string }).id;
+    const added = await fetch(
+      `${dbPath}/collections/${collectionId}/add`,
+      withKey(secret, 'POST', { ids: ['r1'], embeddings: [[1, 2, 3]], documents: ['hello'] }),
+    );
+    expect(added.status).toBe(201);
+    const read = await fetch(
+      `${dbPath}/collections/${collectionId}/get`,
+      withKey(secret, 'POST', { include: ['documents'] }),
+    );
+    expect(await read.json()).toMatchObject({ ids: ['r1'], documents: ['hello'] });
 
     // Signing up again with the address answers alike, and sends no new mail.
     const again = await new Client(node.url).call('POST', '/api/v2/accounts/signup', {
@@ -215,10 +242,18 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
     // Another account has no say in this tenant.
     const stranger = new Client(node.url);
     const strangerEmail = newEmail();
-    await verifiedAccount(strangerEmail);
+    const strangerAccount = await verifiedAccount(strangerEmail);
     await stranger.login(strangerEmail, PASSWORD);
     expect((await stranger.call('GET', keys)).status).toBe(403);
     expect((await stranger.call('POST', keys, { name: 'x' })).status).toBe(403);
+    // …nor does its key: the first tenant's records stay out of its reach.
+    const strangerKey = String((strangerAccount.api_key as { secret: string }).secret);
+    const foreign = await fetch(
+      `${dbPath}/collections/${collectionId}/get`,
+      withKey(strangerKey, 'POST', {}),
+    );
+    expect(foreign.status).toBe(403);
+    expect(await foreign.json()).toEqual({ error: 'ChromaError', message: 'Permission denied.' });
 
     expect(
       (await browser.call('POST', '/api/v2/accounts/logout', undefined, { csrf: null })).status,
