@@ -314,19 +314,4 @@ cmd_status() {
   print_env
 }
 
-case ${1:-} in
-  install) kafka_install ;;
-  start | stop | status)
-    [ $# -eq 2 ] || usage_component "$0"
-    DIR=$(abs_dir "$2")
-    if [ "$1" = start ]; then
-      mkdir -p "$DIR"
-    elif [ ! -d "$DIR" ]; then
-      log "not running from $DIR (no such directory)"
-      [ "$1" = stop ]
-      exit
-    fi
-    "cmd_$1"
-    ;;
-  *) usage_component "$0" ;;
-esac
+component_main kafka_install "$@"

@@ -310,3 +310,28 @@ pip_venv_install() {
   exec 8>&-
   printf '%s\n' "$venv"
 }
+
+# component_main INSTALL_FN ARGS...: the command line of a component script (kafka.sh, minio.sh,
+# mailpit.sh): `install`, or `start|stop|status DIR` calling cmd_start/cmd_stop/cmd_status with
+# DIR set. stop/status never create DIR: without it nothing runs from there (stop succeeds,
+# status fails). postgres.sh has its own, since a deleted DIR can still leave its server running.
+component_main() {
+  local install=$1
+  shift
+  case ${1:-} in
+    install) "$install" ;;
+    start | stop | status)
+      [ $# -eq 2 ] || usage_component "$0"
+      DIR=$(abs_dir "$2")
+      if [ "$1" = start ]; then
+        mkdir -p "$DIR"
+      elif [ ! -d "$DIR" ]; then
+        log "not running from $DIR (no such directory)"
+        [ "$1" = stop ]
+        exit
+      fi
+      "cmd_$1"
+      ;;
+    *) usage_component "$0" ;;
+  esac
+}
