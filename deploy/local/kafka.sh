@@ -284,20 +284,9 @@ cmd_start() {
   print_env
 }
 
-cmd_stop() {
-  lock_dir "$DIR"
-  local pid
-  if ! pid=$(running_pid); then
-    log "not running from $DIR"
-    rm -f "$DIR/kafka.pid"
-    return 0
-  fi
-  # SIGTERM = controlled shutdown (flushes logs, closes cleanly, so the next
-  # start does not have to recover segments).
-  stop_pid "$pid" TERM "Kafka" || die "could not stop Kafka (pid $pid)" "$DIR/kafka.log"
-  rm -f "$DIR/kafka.pid"
-  log "stopped"
-}
+# SIGTERM = controlled shutdown (flushes logs, closes cleanly, so the next
+# start does not have to recover segments).
+cmd_stop() { stop_component kafka Kafka; }
 
 cmd_status() {
   local pid port

@@ -335,3 +335,19 @@ component_main() {
     *) usage_component "$0" ;;
   esac
 }
+
+# stop_component FILE LABEL: cmd_stop of a component run from $DIR (kafka.sh, minio.sh,
+# mailpit.sh): SIGTERM its process (running_pid, the script's own) and wait, then forget
+# $DIR/FILE.pid. Succeeds when nothing runs from $DIR.
+stop_component() {
+  local file=$1 label=$2 pid
+  lock_dir "$DIR"
+  if ! pid=$(running_pid); then
+    log "not running from $DIR"
+    rm -f "$DIR/$file.pid"
+    return 0
+  fi
+  stop_pid "$pid" TERM "$label" || die "could not stop $label (pid $pid)" "$DIR/$file.log"
+  rm -f "$DIR/$file.pid"
+  log "stopped"
+}

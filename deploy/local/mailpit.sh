@@ -86,18 +86,7 @@ EOT
   print_env
 }
 
-cmd_stop() {
-  lock_dir "$DIR"
-  local pid
-  if ! pid=$(running_pid); then
-    log "not running from $DIR"
-    rm -f "$DIR/mailpit.pid"
-    return 0
-  fi
-  stop_pid "$pid" TERM "Mailpit" || die "could not stop Mailpit (pid $pid)" "$DIR/mailpit.log"
-  rm -f "$DIR/mailpit.pid"
-  log "stopped"
-}
+cmd_stop() { stop_component mailpit Mailpit; }
 
 cmd_status() {
   local pid

@@ -112,18 +112,7 @@ EOF
   print_env
 }
 
-cmd_stop() {
-  lock_dir "$DIR"
-  local pid
-  if ! pid=$(running_pid); then
-    log "not running from $DIR"
-    rm -f "$DIR/minio.pid"
-    return 0
-  fi
-  stop_pid "$pid" TERM "MinIO" || die "could not stop MinIO (pid $pid)" "$DIR/minio.log"
-  rm -f "$DIR/minio.pid"
-  log "stopped"
-}
+cmd_stop() { stop_component minio MinIO; }
 
 cmd_status() {
   local pid port
