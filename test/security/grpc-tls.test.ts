@@ -7,6 +7,7 @@ import { CatalogService } from '@huedb/proto/catalog';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
 import { generateTestPki, getInfra, LocalCluster, type TestPki } from '@huedb/testing';
+import { databaseApi } from '../e2e/support.js';
 
 /**
  * A cluster whose every gRPC link is mutual TLS (HUEDB_GRPC_TLS_* on every service, certificates
@@ -42,33 +43,23 @@ describe('mutual TLS on every gRPC link of a cluster', () => {
   });
 
   it('serves writes and reads through gateway, log, catalog and query node', async () => {
-    const base = `${cluster.gatewayUrls[0]}/api/v2/tenants/default_tenant/databases/default_database`;
-    const json = { 'content-type': 'application/json' };
-    const created = await fetch(`${base}/collections`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ name: 'tls' }),
-    });
+    const api = databaseApi(cluster.gatewayUrls[0]!);
+    const created = await api('POST', '/collections', { name: 'tls' });
     expect(created.status).toBe(200);
-    const { id } = (await created.json()) as { id: string };
-    const added = await fetch(`${base}/collections/${id}/add`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({
-        ids: ['a', 'b'],
-        embeddings: [
-          [1, 0],
-          [0, 1],
-        ],
-      }),
+    const { id } = created.body as { id: string };
+    const added = await api('POST', `/collections/${id}/add`, {
+      ids: ['a', 'b'],
+      embeddings: [
+        [1, 0],
+        [0, 1],
+      ],
     });
     expect(added.status).toBe(201);
-    const queried = await fetch(`${base}/collections/${id}/query`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ query_embeddings: [[0, 1]], n_results: 1 }),
+    const queried = await api('POST', `/collections/${id}/query`, {
+      query_embeddings: [[0, 1]],
+      n_results: 1,
     });
-    expect(((await queried.json()) as { ids: string[][] }).ids).toEqual([['b']]);
+    expect((queried.body as { ids: string[][] }).ids).toEqual([['b']]);
   });
 
   it('refuses plaintext callers on every backend, answers a cluster member', async () => {
