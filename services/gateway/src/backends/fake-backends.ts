@@ -6,6 +6,7 @@ import { LogService, type LogRecord } from '@huedb/proto/log';
 import { QueryService, type GetRequest, type QueryRequest } from '@huedb/proto/query';
 import { Code, inProcessClient, RpcError, type ServiceHandlers } from '@huedb/grpc';
 import { AlreadyExistsError, NotFoundError } from '@huedb/core';
+import { ANONYMOUS, type RequestContext } from '../context/request-context.js';
 import type { Backends } from './backends.js';
 
 /*
@@ -202,3 +203,11 @@ export function fakeBackends(
     close: () => {},
   };
 }
+
+/** The request context of a spec's calls: anonymous, on Chroma's default tenant and database. */
+export const SPEC_CONTEXT: RequestContext = {
+  requestId: 'spec',
+  tenant: 'default_tenant',
+  database: 'default_database',
+  principal: ANONYMOUS,
+};

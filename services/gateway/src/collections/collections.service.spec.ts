@@ -5,17 +5,11 @@ import {
   GrpcCode,
   UnprocessableEntityError,
 } from '@huedb/core';
-import { fakeBackends, FakeBackendState } from '../backends/fake-backends.js';
+import { fakeBackends, FakeBackendState, SPEC_CONTEXT } from '../backends/fake-backends.js';
 import { loadGatewayConfig } from '../config.js';
-import { ANONYMOUS, type RequestContext } from '../context/request-context.js';
 import { CollectionsService } from './collections.service.js';
 
-const ctx: RequestContext = {
-  requestId: 'spec',
-  tenant: 'default_tenant',
-  database: 'default_database',
-  principal: ANONYMOUS,
-};
+const ctx = SPEC_CONTEXT;
 
 describe('CollectionsService', () => {
   let state: FakeBackendState;

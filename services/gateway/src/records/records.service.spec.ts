@@ -9,18 +9,12 @@ import {
   type Limits,
 } from '@huedb/core';
 import { Operation } from '@huedb/proto/log';
-import { fakeBackends, FakeBackendState } from '../backends/fake-backends.js';
+import { fakeBackends, FakeBackendState, SPEC_CONTEXT } from '../backends/fake-backends.js';
 import { CollectionsService } from '../collections/collections.service.js';
 import { loadGatewayConfig } from '../config.js';
-import { ANONYMOUS, type RequestContext } from '../context/request-context.js';
 import { RecordsService } from './records.service.js';
 
-const ctx: RequestContext = {
-  requestId: 'spec',
-  tenant: 'default_tenant',
-  database: 'default_database',
-  principal: ANONYMOUS,
-};
+const ctx = SPEC_CONTEXT;
 
 describe('RecordsService', () => {
   let state: FakeBackendState;
