@@ -172,6 +172,12 @@ const OTHER_VARIABLES: OtherVariable[] = [
     description: 'Runs of the differential test against Chroma.',
   },
   {
+    env: 'HUEDB_DIFF_SEED',
+    readBy: 'test/e2e/differential.test.ts',
+    default: 'random',
+    description: 'The fast-check seed of the differential test (replays a failure it printed).',
+  },
+  {
     env: 'HUEDB_MODEL_RUNS',
     readBy: 'test/e2e/model.test.ts',
     default: '`40`',
