@@ -2,6 +2,12 @@
 # infrastructure installs itself on first use), so each works on a fresh clone.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+# Every target runs on the Node.js pinned in .node-version (installed into the cache on first use).
+NODE_BIN := $(shell scripts/ensure-node.sh)
+ifeq ($(NODE_BIN),)
+$(error scripts/ensure-node.sh could not provide the Node.js in .node-version)
+endif
+export PATH := $(NODE_BIN):$(PATH)
 
 .PHONY: help install start test test-unit check config-docs openapi generate infra-up infra-down cluster-up cluster-down bench
 

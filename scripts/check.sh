@@ -4,6 +4,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=scripts/use-node.sh
+source "$root/scripts/use-node.sh"
 pnpm=$("$root/scripts/ensure-pnpm.sh")
 echo "== prettier"; "$pnpm" exec prettier --check --log-level warn .
 echo "== eslint"; "$pnpm" exec eslint --max-warnings 0 .

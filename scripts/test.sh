@@ -4,6 +4,8 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=scripts/use-node.sh
+source "$root/scripts/use-node.sh"
 pnpm=$("$root/scripts/ensure-pnpm.sh") || exit 1
 mkdir -p .data
 report=.data/vitest-report.json

@@ -17,6 +17,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=scripts/use-node.sh
+source "$root/scripts/use-node.sh"
 # shellcheck disable=SC2034 # read by lib.sh
 HUEDB_COMPONENT=cluster
 # shellcheck source=lib.sh
