@@ -48,6 +48,26 @@ describe.each(DRIVER_KINDS)('control plane for the admin API on %s', (kind) => {
     expect((await control.listAudit({ tenant })).entries.map((e) => e.seq)).toEqual(seqs);
   });
 
+  it('orders by seq as a number, not as its text (9 before 10), both ways', async () => {
+    const tenant = fresh('many');
+    for (let i = 0; i < 12; i++) {
+      await control.appendAudit({
+        actor: 'admin',
+        action: `n${i}`,
+        targetKind: 't',
+        tenant,
+        targetId: '',
+      });
+    }
+    const forward = (await control.listAudit({ tenant })).entries.map((e) => e.action);
+    expect(forward).toEqual(Array.from({ length: 12 }, (_, i) => `n${i}`));
+    const backward = (await control.listAudit({ tenant, newestFirst: true })).entries;
+    expect(backward.map((e) => e.action)).toEqual([...forward].reverse());
+    const { entries: all } = await control.listAudit({ newestFirst: true, limit: 1000 });
+    const seqs = all.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)));
+  });
+
   it('replays a redeemed verification token only when asked, and no other kind', async () => {
     const email = `${fresh('replay')}@example.com`;
     const { user } = await control.createUser({ email, password: 'correct horse battery' });

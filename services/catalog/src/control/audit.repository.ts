@@ -58,7 +58,7 @@ export class AuditRepository extends SqlRepository {
       `SELECT ${ENTRY} FROM audit_log
         WHERE seq > $1::int8 AND ($2::text IS NULL OR tenant = $2)
           AND ($4::int8 IS NULL OR at < to_timestamp($4::int8 / 1000.0))
-        ORDER BY seq ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT $3`,
+        ORDER BY audit_log.seq ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT $3`,
       [
         query.afterSeq.toString(),
         query.tenant,
