@@ -63,7 +63,11 @@ async function call(
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {}, text };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    text,
+  };
 }
 const asAdmin: Headers = { 'x-chroma-token': ADMIN };
 const withKey = (name: string): Headers => ({ 'x-chroma-token': keys[name]!.secret });
@@ -207,7 +211,7 @@ describe('the operator admin API', () => {
     const email = `${uniqueLocal('Made')}@Example.test`;
     const made = await admin('POST', '/api/v2/admin/users', { email, password: PASSWORD });
     expect(made.status).toBe(201);
-    expect(made.body).toEqual({ id: expect.any(String), email, verified: true });
+    expect(made.body).toEqual({ id: expect.any(String) as unknown, email, verified: true });
     const found = await admin(
       'GET',
       `/api/v2/admin/users?email=${encodeURIComponent(email.toUpperCase())}`,
@@ -219,7 +223,7 @@ describe('the operator admin API', () => {
         error: 'ChromaError',
         message: `A user with email [${email.toLowerCase()}] already exists`,
       },
-      text: expect.any(String),
+      text: expect.any(String) as unknown,
     });
     const unverified = await admin('POST', '/api/v2/admin/users', {
       email: `${uniqueLocal('later')}@example.test`,
@@ -257,7 +261,7 @@ describe('the operator admin API', () => {
           email: user.email,
           tenant: 'owned',
           role: 'owner',
-          created_at_ms: expect.any(Number),
+          created_at_ms: expect.any(Number) as unknown,
         },
       ],
     });
@@ -287,7 +291,7 @@ describe('the operator admin API', () => {
         email,
         tenant: 'acme',
         role: 'member',
-        created_at_ms: expect.any(Number),
+        created_at_ms: expect.any(Number) as unknown,
       },
     ]);
     const again = await call(
@@ -341,19 +345,19 @@ describe('the operator admin API', () => {
     expect(narrow.status, narrow.text).toBe(201);
     expect(narrow.body).toEqual({
       key: {
-        id: expect.stringMatching(/^[a-z2-7]{16}$/),
-        display: expect.stringMatching(/^hdb_[a-z2-7]{16}_…$/),
+        id: expect.stringMatching(/^[a-z2-7]{16}$/) as unknown,
+        display: expect.stringMatching(/^hdb_[a-z2-7]{16}_…$/) as unknown,
         tenant: 'acme',
         databases: ['default_database'],
         role: 'read',
         name: 'narrow',
         created_by: null,
-        created_at_ms: expect.any(Number),
+        created_at_ms: expect.any(Number) as unknown,
         expires_at_ms: null,
         revoked_at_ms: null,
         last_used_at_ms: null,
       },
-      secret: expect.stringMatching(/^hdb_[a-z2-7]{16}_[0-9A-Za-z]{43}$/),
+      secret: expect.stringMatching(/^hdb_[a-z2-7]{16}_[0-9A-Za-z]{43}$/) as unknown,
     });
     const narrowId = (narrow.body.key as { id: string }).id;
     // It sees and revokes only keys within its reach.
@@ -427,7 +431,7 @@ describe('the operator admin API', () => {
     expect(revoked.status).toBe(200);
     expect(revoked.body.key).toMatchObject({
       id: keys.client!.id,
-      revoked_at_ms: expect.any(Number),
+      revoked_at_ms: expect.any(Number) as unknown,
     });
     const start = Date.now();
     const probe = `/api/v2/tenants/acme/databases/default_database/collections/${collection.id}/count`;
@@ -485,7 +489,7 @@ describe('the operator admin API', () => {
       target_id: byKeyId,
       details: { role: 'read', databases: '' },
     });
-    expect(entries[0]!.request_id).toEqual(expect.any(String));
+    expect(entries[0]!.request_id).toEqual(expect.any(String) as unknown);
     const actions = new Set(entries.map((e) => `${e.actor} ${e.action}`));
     expect(actions).toContain('admin tenant.create');
     expect(actions).toContain(`key:${keys.tenantAdmin!.id} membership.add`);
