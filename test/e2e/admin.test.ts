@@ -80,7 +80,7 @@ async function mint(name: string, tenant: string, body: Record<string, unknown>)
   keys[name] = { secret: answer.body.secret as string, id: key.id };
 }
 
-async function startNode(auth: boolean): Promise<SingleNode> {
+async function startNode(auth: boolean, env: Record<string, string> = {}): Promise<SingleNode> {
   const dir = mkdtempSync(path.join(tmpdir(), 'huedb-admin-'));
   dirs.push(dir);
   return startSingleNode({
@@ -89,7 +89,7 @@ async function startNode(auth: boolean): Promise<SingleNode> {
     port: 0,
     auth,
     adminToken: ADMIN,
-    env: {},
+    env,
     logger: createLogger({ service: 'single-node', level: 'warn', pretty: false }),
   });
 }
@@ -138,7 +138,11 @@ async function snapshot(): Promise<unknown> {
 
 describe('the operator admin API', () => {
   beforeAll(async () => {
-    [node, offNode] = await Promise.all([startNode(true), startNode(false)]);
+    // The auth-off node also provisions at signup (no verification), for the resumed signup.
+    [node, offNode] = await Promise.all([
+      startNode(true),
+      startNode(false, { HUEDB_EMAIL_VERIFICATION: 'false' }),
+    ]);
     // Bootstrapped with the admin API alone: tenants, a user, keys.
     for (const name of ['acme', 'other']) {
       const made = await admin('POST', '/api/v2/admin/tenants', { name });
@@ -582,5 +586,22 @@ describe('the operator admin API', () => {
     expect(finished.body.tenant).toBe(tenant);
     await usable(finished);
     expect((await verify(secondToken)).status).toBe(401);
+  });
+
+  it('a signup without verification that stopped after the user was made is finished by its retry', async () => {
+    const email = `${uniqueLocal('unverified')}@example.test`;
+    // What a signup that failed right after creating the user leaves.
+    await offNode.control.createUser({ email, password: PASSWORD, verified: true });
+    const signup = (password: string) =>
+      call(offNode, 'POST', '/api/v2/accounts/signup', { email, password });
+    const taken = {
+      status: 409,
+      body: { error: 'ChromaError', message: `A user with email [${email}] already exists` },
+    };
+    expect(await signup('not the password at all')).toMatchObject(taken);
+    const resumed = await signup(PASSWORD);
+    expect(resumed.status, resumed.text).toBe(201);
+    expect(resumed.body).toMatchObject({ user: { email }, database: 'default_database' });
+    expect(await signup(PASSWORD)).toMatchObject(taken);
   });
 });

@@ -10,20 +10,14 @@ export {
   keyListSchema,
   type CreateKeyBody,
 } from '../accounts/accounts.schemas.js';
+import { email, password, strict } from '../accounts/accounts.schemas.js';
 
-const email = { type: 'string', minLength: 3, maxLength: 320 };
 const memberRole = { type: 'string', enum: ['owner', 'admin', 'member'] };
-const strict = (properties: Record<string, object>, required: string[]) => ({
-  type: 'object',
-  properties,
-  required,
-  additionalProperties: false,
-});
 
 export const createUserSchema = strict(
   {
     email,
-    password: { type: 'string', minLength: 1, maxLength: 1024 },
+    password,
     email_verified: { type: 'boolean' },
   },
   ['email'],
