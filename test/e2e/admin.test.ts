@@ -238,7 +238,11 @@ describe('the operator admin API', () => {
       error: 'NotFoundError',
       message: 'No user has the email [nobody@example.test]',
     });
-    expect((await admin('GET', '/api/v2/admin/users')).status).toBe(400);
+    expect((await admin('GET', '/api/v2/admin/users')).body).toEqual({
+      error: 'InvalidArgumentError',
+      message: 'Give one email query parameter',
+    });
+    expect((await admin('GET', `/api/v2/admin/users?email=${email}&email=x@y.z`)).status).toBe(400);
     expect((await admin('POST', '/api/v2/admin/users', { email, extra: 1 })).status).toBe(422);
     // The user can log in with the password the operator gave.
     const login = await call(node, 'POST', '/api/v2/accounts/login', { email, password: PASSWORD });

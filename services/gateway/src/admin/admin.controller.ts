@@ -56,7 +56,7 @@ export class AdminController {
     response: schemas.userSchema,
     errors: errors('backend', [400, 401, 403, 404]),
   })
-  getUser(@Query('email') email?: string) {
+  getUser(@Query('email') email?: unknown) {
     return this.service.getUser(email);
   }
 

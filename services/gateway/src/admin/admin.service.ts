@@ -53,8 +53,11 @@ export class AdminService {
     return adminUserJson(user!);
   }
 
-  async getUser(email: string | undefined): Promise<object> {
-    if (!email) throw new InvalidArgumentError('Give the email query parameter');
+  async getUser(email: unknown): Promise<object> {
+    // Absent, empty, or repeated (?email=a&email=b parses to an array): say what is wanted.
+    if (typeof email !== 'string' || email === '') {
+      throw new InvalidArgumentError('Give one email query parameter');
+    }
     return adminUserJson(await this.userByEmail(email));
   }
 
