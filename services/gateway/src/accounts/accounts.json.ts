@@ -11,22 +11,19 @@ export const KEY_ROLES = {
   read_write: KeyRole.READ_WRITE,
   admin: KeyRole.ADMIN,
 } as const;
-const KEY_ROLE_NAMES: Record<number, string> = {
-  [KeyRole.READ]: 'read',
-  [KeyRole.READ_WRITE]: 'read_write',
-  [KeyRole.ADMIN]: 'admin',
-};
+const KEY_ROLE_NAMES = namesOf(KEY_ROLES);
 /** A member role's name → the control plane's enum. */
 export const MEMBER_ROLES = {
   owner: MemberRole.OWNER,
   admin: MemberRole.ADMIN,
   member: MemberRole.MEMBER,
 } as const;
-const MEMBER_ROLE_NAMES: Record<number, string> = {
-  [MemberRole.OWNER]: 'owner',
-  [MemberRole.ADMIN]: 'admin',
-  [MemberRole.MEMBER]: 'member',
-};
+const MEMBER_ROLE_NAMES = namesOf(MEMBER_ROLES);
+
+/** The inverse of a name → enum table. */
+function namesOf(table: Readonly<Record<string, number>>): Readonly<Record<number, string>> {
+  return Object.fromEntries(Object.entries(table).map(([name, value]) => [value, name]));
+}
 
 export function userJson(user: User) {
   return {
