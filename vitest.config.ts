@@ -17,6 +17,7 @@ const OWN_SINGLE_NODE_SUITES = [
   'test/e2e/openapi-conformance.test.ts',
   'test/e2e/accounts.test.ts',
   'test/e2e/auth.test.ts',
+  'test/e2e/admin.test.ts',
 ];
 
 export default defineConfig({

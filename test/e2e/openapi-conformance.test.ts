@@ -18,6 +18,7 @@ type Operation = {
   operationId: string;
   parameters: { name: string; in: string }[];
   requestBody?: object;
+  tags?: string[];
   responses: Record<string, { content?: Record<string, { schema: object }> }>;
 };
 type Document = {
@@ -222,10 +223,18 @@ describe('the OpenAPI document matches what the server answers', () => {
     const count = (why: string, status: number) =>
       answers.filter((a) => a.endsWith(`(${why}) → ${status}`)).length;
     expect(bodyRoutes).toBeGreaterThan(10);
+    // The admin API refuses everyone before reading the body while auth is off, as this node runs
+    // (decision 0024): its empty and wrong-shaped bodies are 403s.
+    const adminBodyRoutes = Object.values(document.paths)
+      .flatMap((ops) => Object.values(ops))
+      .filter((op) => op.requestBody && op.tags?.includes('admin')).length;
+    expect(adminBodyRoutes).toBe(4);
     expect(count('text/plain', 415)).toBe(bodyRoutes);
     expect(count('broken JSON', 400)).toBe(bodyRoutes);
-    expect(count('no body', 400)).toBe(bodyRoutes);
-    expect(count('wrong shape', 422)).toBe(bodyRoutes);
+    expect(count('no body', 400)).toBe(bodyRoutes - adminBodyRoutes);
+    expect(count('no body', 403)).toBe(adminBodyRoutes);
+    expect(count('wrong shape', 422)).toBe(bodyRoutes - adminBodyRoutes);
+    expect(count('wrong shape', 403)).toBe(adminBodyRoutes);
     expect(count('over 40 MiB', 413)).toBe(bodyRoutes);
     const withParams = Object.entries(document.paths)
       .filter(([p]) => p.includes('{'))

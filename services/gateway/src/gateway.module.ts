@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Limits } from '@huedb/core';
 import { AccountsModule } from './accounts/accounts.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { BACKENDS, type Backends } from './backends/backends.js';
 import { CollectionsModule } from './collections/collections.module.js';
 import type { GatewayConfig } from './config.js';
@@ -37,6 +38,7 @@ export class GatewayModule {
         CollectionsModule,
         RecordsModule,
         AccountsModule,
+        AdminModule,
       ],
       controllers: [OpenApiController],
       providers: [

@@ -59,7 +59,7 @@ export interface SingleNode {
   url: string;
   /**
    * The control plane (users, API keys, audit) in this process: how an embedder or a test makes
-   * the first keys of a node started with auth on, before any admin HTTP API exists.
+   * keys of a node started with auth on without going through HTTP (the admin API is the other way).
    */
   control: Backends['control'];
   /** Stops accepting requests, finishes in-flight work, flushes and closes the data directory. */

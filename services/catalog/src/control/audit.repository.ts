@@ -43,13 +43,28 @@ export class AuditRepository extends SqlRepository {
     return row!;
   }
 
-  /** Entries after `afterSeq` in log order, of one tenant or (null) all. */
-  async list(tenant: string | null, afterSeq: bigint, limit: number): Promise<AuditRow[]> {
+  /**
+   * Entries of one tenant or (null) all: after `afterSeq` in log order, or newest first; only
+   * those appended before `beforeMs` when given. Either way the (tenant, seq) index serves it.
+   */
+  async list(query: {
+    tenant: string | null;
+    afterSeq: bigint;
+    limit: number;
+    newestFirst: boolean;
+    beforeMs: bigint | null;
+  }): Promise<AuditRow[]> {
     return this.q<AuditRow>(
       `SELECT ${ENTRY} FROM audit_log
         WHERE seq > $1::int8 AND ($2::text IS NULL OR tenant = $2)
-        ORDER BY seq LIMIT $3`,
-      [afterSeq.toString(), tenant, limit],
+          AND ($4::int8 IS NULL OR at < to_timestamp($4::int8 / 1000.0))
+        ORDER BY audit_log.seq ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT $3`,
+      [
+        query.afterSeq.toString(),
+        query.tenant,
+        query.limit,
+        query.beforeMs === null ? null : query.beforeMs.toString(),
+      ],
     );
   }
 }

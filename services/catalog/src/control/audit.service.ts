@@ -41,7 +41,13 @@ export class AuditService {
   async list(req: Input<ListAuditRequest>): Promise<Input<AuditEntry>[]> {
     const limit = req.limit === 0 ? DEFAULT_LIMIT : req.limit;
     if (limit < 0 || limit > MAX_LIMIT) throw invalid(`limit must be between 1 and ${MAX_LIMIT}`);
-    const rows = await this.repos.audit.list(req.tenant ?? null, req.afterSeq, limit);
+    const rows = await this.repos.audit.list({
+      tenant: req.tenant ?? null,
+      afterSeq: req.afterSeq,
+      limit,
+      newestFirst: req.newestFirst,
+      beforeMs: req.beforeMs ?? null,
+    });
     return rows.map(auditMessage);
   }
 }

@@ -158,7 +158,7 @@ export class IdentityService {
    */
   async verifyEmailToken(
     req: Input<VerifyEmailTokenRequest>,
-  ): Promise<{ user: Input<User>; membership?: Input<Membership> }> {
+  ): Promise<{ user: Input<User>; membership?: Input<Membership>; replayed?: boolean }> {
     const purpose = purposeText(req.purpose);
     if (req.purpose === EmailTokenPurpose.RESET && req.newPassword === undefined) {
       throw invalid('A password reset needs new_password');
@@ -167,7 +167,15 @@ export class IdentityService {
       req.newPassword === undefined ? null : await hashPassword(requirePassword(req.newPassword));
     return this.repos.transaction(async (tx) => {
       const token = await tx.emailTokens.consume(sha256Hex(req.token), purpose);
-      if (!token) throw invalidEmailToken();
+      if (!token) {
+        if (req.allowReplay && req.purpose === EmailTokenPurpose.VERIFICATION) {
+          const redeemed = await tx.emailTokens.findRedeemed(sha256Hex(req.token), purpose);
+          const user = redeemed && (await tx.users.findById(redeemed.user_id!));
+          if (user && user.verified_at_ms !== null)
+            return { user: userMessage(user), replayed: true };
+        }
+        throw invalidEmailToken();
+      }
       switch (req.purpose) {
         case EmailTokenPurpose.VERIFICATION:
           return { user: userMessage((await tx.users.markVerified(token.user_id!))!) };

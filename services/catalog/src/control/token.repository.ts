@@ -99,4 +99,13 @@ export class EmailTokenRepository extends SqlRepository {
       [tokenHash, purpose],
     );
   }
+
+  /** The token if it was redeemed already and has not expired (a replay, see VerifyEmailToken). */
+  async findRedeemed(tokenHash: string, purpose: string): Promise<EmailTokenRow | undefined> {
+    return this.one<EmailTokenRow>(
+      `SELECT user_id::text, email, tenant, role FROM email_tokens
+        WHERE token_hash = $1 AND purpose = $2 AND used_at IS NOT NULL AND expires_at > now()`,
+      [tokenHash, purpose],
+    );
+  }
 }

@@ -12,7 +12,8 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiRoute, errors } from '../openapi/contract.js';
-import { AccountsService, userJson, type SessionCaller } from './accounts.service.js';
+import { userJson } from './accounts.json.js';
+import { AccountsService, type SessionCaller } from './accounts.service.js';
 import * as schemas from './accounts.schemas.js';
 import { LoginLimitedError } from './login-limiter.js';
 import {

@@ -3,10 +3,11 @@
  * /openapi.json under the `accounts` tag). Lengths and password rules are the control plane's.
  */
 
-const email = { type: 'string', minLength: 3, maxLength: 320 };
-const password = { type: 'string', minLength: 1, maxLength: 1024 };
+export const email = { type: 'string', minLength: 3, maxLength: 320 };
+export const password = { type: 'string', minLength: 1, maxLength: 1024 };
 const token = { type: 'string', minLength: 1, maxLength: 512 };
-const strict = (properties: Record<string, object>, required: string[]) => ({
+/** An object schema with exactly these properties (`required` of them mandatory). */
+export const strict = (properties: Record<string, object>, required: string[]) => ({
   type: 'object',
   properties,
   required,

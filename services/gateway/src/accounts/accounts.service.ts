@@ -1,13 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  EmailTokenPurpose,
-  KeyRole,
-  MemberRole,
-  type ApiKey,
-  type Membership,
-  type User,
-} from '@huedb/proto/control';
+import { EmailTokenPurpose, KeyRole, MemberRole, type User } from '@huedb/proto/control';
 import { Code, RpcError } from '@huedb/grpc';
 import {
   PermissionDeniedError,
@@ -20,6 +13,7 @@ import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import { bodyValidator } from '../http/body-schema.js';
 import * as schemas from './accounts.schemas.js';
+import { KEY_ROLES, keyJson, membershipJson, userJson } from './accounts.json.js';
 import { LoginLimiter } from './login-limiter.js';
 
 const parseCredentials = bodyValidator<schemas.Credentials>(schemas.credentialsSchema);
@@ -39,17 +33,8 @@ const parseInvite = bodyValidator<{ email: string; role: 'admin' | 'member' }>(
 /** One message for every failed login: which part was wrong is not said. */
 const BAD_LOGIN = 'Invalid email or password';
 const DEFAULT_DATABASE = 'default_database';
-const KEY_ROLES = { read: KeyRole.READ, read_write: KeyRole.READ_WRITE, admin: KeyRole.ADMIN };
-const KEY_ROLE_NAMES: Record<number, string> = {
-  [KeyRole.READ]: 'read',
-  [KeyRole.READ_WRITE]: 'read_write',
-  [KeyRole.ADMIN]: 'admin',
-};
-const MEMBER_ROLE_NAMES: Record<number, string> = {
-  [MemberRole.OWNER]: 'owner',
-  [MemberRole.ADMIN]: 'admin',
-  [MemberRole.MEMBER]: 'member',
-};
+/** The control plane's answer for a used token, also given when a replay has nothing to finish. */
+const USED_TOKEN = 'Invalid or expired token';
 
 /** Who a session-authenticated request is, and for which request. */
 export interface SessionCaller {
@@ -111,8 +96,7 @@ export class AccountsService {
     }
     const { email, password } = parseCredentials(body);
     if (!this.settings.emailVerification) {
-      const { user } = await this.backends.control.createUser({ email, password, verified: true });
-      return { status: 201, body: await this.provision(user!, requestId) };
+      return { status: 201, body: await this.signupUnverified(email, password, requestId) };
     }
     try {
       await this.backends.control.createUser({ email, password, verified: false });
@@ -133,35 +117,89 @@ export class AccountsService {
     return { status: 202, body: { accepted: true } };
   }
 
-  /** Redeems a verification token; the first verification provisions the account. */
-  async verify(body: unknown, requestId: string): Promise<object> {
-    const { token } = parseToken(body);
-    const { user } = await this.backends.control.verifyEmailToken({
-      token,
-      purpose: EmailTokenPurpose.VERIFICATION,
-    });
-    return this.provision(user!, requestId);
+  /**
+   * Signup without verification: the account is made and provisioned at once. A taken address is
+   * a 409 — unless the password is the account's and its provisioning never finished, where the
+   * retry finishes it (the password proves the address's account as a token would).
+   */
+  private async signupUnverified(
+    email: string,
+    password: string,
+    requestId: string,
+  ): Promise<object> {
+    const control = this.backends.control;
+    try {
+      const { user } = await control.createUser({ email, password, verified: true });
+      return (await this.provision(user!, requestId, false))!;
+    } catch (err) {
+      if (!(err instanceof RpcError && err.code === Code.ALREADY_EXISTS)) throw err;
+      const user = await control.authenticatePassword({ email, password }).then(
+        (answer) => answer.user!,
+        () => undefined,
+      );
+      const resumed =
+        user?.verifiedAtMs !== undefined ? await this.provision(user, requestId, true) : undefined;
+      if (!resumed) throw err;
+      return resumed;
+    }
   }
 
   /**
-   * A verified user's own tenant (named after the address, made unique), its default_database,
-   * the owner membership and a first read-write key, whose secret this answer shows once.
+   * Redeems a verification token; the first verification provisions the account. A token
+   * redeemed before is replayed (the control plane answers its user again) so that a verification
+   * that failed halfway through provisioning can be retried: the retry finishes it. Once the
+   * account is complete a replay is refused like any used token.
    */
-  private async provision(user: User, requestId: string): Promise<object> {
-    const tenant = await this.createOwnTenant(user.email);
-    await this.backends.catalog.createDatabase({ tenant, name: DEFAULT_DATABASE });
-    await this.backends.control.addMembership({
-      userId: user.id,
-      tenant,
-      role: MemberRole.OWNER,
+  async verify(body: unknown, requestId: string): Promise<object> {
+    const { token } = parseToken(body);
+    const { user, replayed } = await this.backends.control.verifyEmailToken({
+      token,
+      purpose: EmailTokenPurpose.VERIFICATION,
+      allowReplay: true,
     });
-    const { key, secret } = await this.backends.control.createApiKey({
+    const provisioned = await this.provision(user!, requestId, replayed);
+    if (!provisioned) throw new UnauthenticatedError(USED_TOKEN);
+    return provisioned;
+  }
+
+  /**
+   * Makes a verified user's account usable, resuming where an earlier attempt stopped: their own
+   * tenant (named after the address, made unique) with the owner membership, its
+   * default_database, and a first read-write key, whose secret this answer shows once. Each step
+   * is skipped when done (an owned tenant is reused, an existing database kept), so a retry after
+   * a failure anywhere finishes the job. With `resuming`, an account that is complete already
+   * (it owns a tenant holding a key the user made) answers undefined: nothing is made again.
+   * A failure between creating the tenant and its membership leaves an empty tenant nobody owns,
+   * and the retry makes another (decision 0024).
+   */
+  private async provision(
+    user: User,
+    requestId: string,
+    resuming: boolean,
+  ): Promise<object | undefined> {
+    const control = this.backends.control;
+    const { memberships } = await control.listMemberships({ userId: user.id });
+    let tenant = memberships.find((m) => m.role === MemberRole.OWNER)?.tenant;
+    if (tenant !== undefined && resuming) {
+      const { keys } = await control.listApiKeys({ tenant, includeRevoked: true });
+      if (keys.some((k) => k.createdBy === user.id)) return undefined;
+    }
+    if (tenant === undefined) {
+      tenant = await this.createOwnTenant(user.email);
+      await control.addMembership({ userId: user.id, tenant, role: MemberRole.OWNER });
+      await this.audit(user.id, 'tenant.create', 'tenant', tenant, tenant, requestId);
+    }
+    await this.backends.catalog
+      .createDatabase({ tenant, name: DEFAULT_DATABASE })
+      .catch((err: unknown) => {
+        if (!(err instanceof RpcError && err.code === Code.ALREADY_EXISTS)) throw err;
+      });
+    const { key, secret } = await control.createApiKey({
       tenant,
       role: KeyRole.READ_WRITE,
       name: 'first key',
       createdBy: user.id,
     });
-    await this.audit(user.id, 'tenant.create', 'tenant', tenant, tenant, requestId);
     await this.audit(user.id, 'api_key.create', 'api_key', key!.id, tenant, requestId);
     return {
       user: userJson(user),
@@ -438,38 +476,4 @@ export function tenantNameFor(email: string): string {
       .slice(0, 40)
       .replace(/-+$/, '') || 'user';
   return validateTenantName(`${slug}-${randomBytes(4).toString('hex')}`);
-}
-
-export function userJson(user: User) {
-  return {
-    id: user.id,
-    email: user.email,
-    verified: user.verifiedAtMs !== undefined,
-    created_at_ms: Number(user.createdAtMs),
-  };
-}
-
-function membershipJson(m: Membership) {
-  return {
-    tenant: m.tenant,
-    role: MEMBER_ROLE_NAMES[m.role] ?? 'member',
-    created_at_ms: Number(m.createdAtMs),
-  };
-}
-
-function keyJson(key: ApiKey) {
-  const ms = (v: bigint | undefined) => (v === undefined ? null : Number(v));
-  return {
-    id: key.id,
-    display: key.display,
-    tenant: key.tenant,
-    databases: key.databases,
-    role: KEY_ROLE_NAMES[key.role] ?? 'read',
-    name: key.name,
-    created_by: key.createdBy ?? null,
-    created_at_ms: Number(key.createdAtMs),
-    expires_at_ms: ms(key.expiresAtMs),
-    revoked_at_ms: ms(key.revokedAtMs),
-    last_used_at_ms: ms(key.lastUsedAtMs),
-  };
 }

@@ -165,6 +165,7 @@ export class ApiKeyAuthenticator implements Authenticator {
         tenant: answer.tenant,
         databases: Object.freeze([...answer.databases]),
         role,
+        ...(answer.expiresAtMs !== undefined && { expiresAtMs: Number(answer.expiresAtMs) }),
       }),
     };
     // Cached only if no change after the answer's snapshot can have been applied (and so missed)

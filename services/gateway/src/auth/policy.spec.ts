@@ -5,7 +5,14 @@ import type { GatewayConfig } from '../config.js';
 import type { Principal, Role } from '../context/request-context.js';
 import { GatewayModule } from '../gateway.module.js';
 import { declaredRoutes } from '../openapi/openapi.document.js';
-import { actionOf, authorize, ROUTE_ACTIONS, type Action, type Resource } from './policy.js';
+import {
+  actionOf,
+  authorize,
+  isAdminAction,
+  ROUTE_ACTIONS,
+  type Action,
+  type Resource,
+} from './policy.js';
 import { ADMIN_PRINCIPAL } from './api-key.authenticator.js';
 
 const key = (role: Role, tenant = 't1', databases: string[] = []): Principal => ({
@@ -75,6 +82,50 @@ describe('the route policy', () => {
       expect(allowed(ADMIN_PRINCIPAL, action, { tenant: null, database: null })).toBe(true);
     }
     expect(allowed(ADMIN_PRINCIPAL, 'collection:add', { tenant: 't9', database: 'x' })).toBe(true);
+  });
+
+  it('keeps users and tenants of the admin API to the bootstrap admin', () => {
+    for (const action of ['admin:create_user', 'admin:get_user', 'admin:create_tenant'] as const) {
+      expect(allowed(key('admin'), action, { tenant: null, database: null }), action).toBe(false);
+      expect(allowed(ADMIN_PRINCIPAL, action, { tenant: null, database: null }), action).toBe(true);
+    }
+  });
+
+  it("lets a tenant's admin key manage its own tenant's members, keys and audit log only", () => {
+    const tenantActions: Action[] = [
+      'admin:add_member',
+      'admin:list_members',
+      'admin:create_key',
+      'admin:list_keys',
+      'admin:revoke_key',
+      'admin:read_audit',
+    ];
+    const t1 = { tenant: 't1', database: null };
+    for (const action of tenantActions) {
+      expect(allowed(key('admin'), action, t1), action).toBe(true);
+      expect(allowed(key('admin'), action, { tenant: 't2', database: null }), action).toBe(false);
+      expect(allowed(key('read_write'), action, t1), action).toBe(false);
+      expect(allowed(key('read'), action, t1), action).toBe(false);
+      expect(allowed(ADMIN_PRINCIPAL, action, t1), action).toBe(true);
+    }
+    // Database-scoped: keys (within its reach, checked by the admin service), not the
+    // tenant-wide membership and audit log.
+    const scoped = key('admin', 't1', ['d1']);
+    expect(allowed(scoped, 'admin:create_key', t1)).toBe(true);
+    expect(allowed(scoped, 'admin:list_keys', t1)).toBe(true);
+    expect(allowed(scoped, 'admin:revoke_key', t1)).toBe(true);
+    expect(allowed(scoped, 'admin:add_member', t1)).toBe(false);
+    expect(allowed(scoped, 'admin:list_members', t1)).toBe(false);
+    expect(allowed(scoped, 'admin:read_audit', t1)).toBe(false);
+  });
+
+  it('refuses the admin API to everyone with authentication off, and says why', () => {
+    for (const action of Object.values(ROUTE_ACTIONS).filter(isAdminAction)) {
+      expect(() => authorize({ kind: 'anonymous' }, action, T1D1), action).toThrow(
+        'Permission denied: the admin API needs authentication on (HUEDB_AUTH=true)',
+      );
+    }
+    expect(Object.values(ROUTE_ACTIONS).filter(isAdminAction)).toHaveLength(9);
   });
 
   it('leaves open routes and identity to everyone, and everything to anonymous (auth off)', () => {

@@ -11,7 +11,8 @@ import type { Principal, Role } from '../context/request-context.js';
  *   itself — a session cookie with its CSRF token, or a mailed token or password in the body — so
  *   the API-key guard does not run on it (its 401/403 are its own).
  * `tenant:update_tenant` and `collection:fork` are not in Chroma's list (Chroma has no such
- * routes guarded); they follow the same `<resource>:<verb>` pattern.
+ * routes guarded); they follow the same `<resource>:<verb>` pattern, as do the `admin:*` actions
+ * of the operator admin API (services/gateway/src/admin/, decision 0024).
  */
 export type Action =
   | 'open'
@@ -38,11 +39,25 @@ export type Action =
   | 'collection:query'
   | 'collection:count'
   | 'collection:update'
-  | 'collection:upsert';
+  | 'collection:upsert'
+  | AdminAction;
+
+/** The operator admin API's actions (`/api/v2/admin/*`). */
+export type AdminAction =
+  | 'admin:create_user'
+  | 'admin:get_user'
+  | 'admin:create_tenant'
+  | 'admin:add_member'
+  | 'admin:list_members'
+  | 'admin:create_key'
+  | 'admin:list_keys'
+  | 'admin:revoke_key'
+  | 'admin:read_audit';
 
 const TENANT = '/api/v2/tenants/:tenant';
 const DB = `${TENANT}/databases/:database`;
 const COLLECTION = `${DB}/collections/:id`;
+const ADMIN_TENANT = '/api/v2/admin/tenants/:tenant';
 
 /**
  * Every route of the gateway's Nest controllers, by `METHOD path` as Fastify names it. A route
@@ -98,6 +113,15 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   [`GET ${COLLECTION}/fork_count`]: 'collection:get_collection',
   [`GET ${COLLECTION}/indexing_status`]: 'collection:get_collection',
   'GET /api/v2/collections/:crn': 'collection:get_collection',
+  'POST /api/v2/admin/users': 'admin:create_user',
+  'GET /api/v2/admin/users': 'admin:get_user',
+  'POST /api/v2/admin/tenants': 'admin:create_tenant',
+  [`POST ${ADMIN_TENANT}/members`]: 'admin:add_member',
+  [`GET ${ADMIN_TENANT}/members`]: 'admin:list_members',
+  [`POST ${ADMIN_TENANT}/keys`]: 'admin:create_key',
+  [`GET ${ADMIN_TENANT}/keys`]: 'admin:list_keys',
+  [`DELETE ${ADMIN_TENANT}/keys/:key_id`]: 'admin:revoke_key',
+  [`GET ${ADMIN_TENANT}/audit`]: 'admin:read_audit',
 };
 
 /** The action of a route (`routeUrl` as Fastify's routeOptions.url), or undefined if unlisted. */
@@ -133,7 +157,34 @@ const NEEDS: Readonly<Record<Exclude<Action, 'open' | 'identity' | 'account'>, R
   'collection:count': 'read',
   'collection:update': 'read_write',
   'collection:upsert': 'read_write',
+  // Users and tenants are the operator's; a tenant's admin key manages that tenant's members,
+  // keys and audit log (and, database-scoped, only keys: see TENANT_WIDE).
+  'admin:create_user': 'global',
+  'admin:get_user': 'global',
+  'admin:create_tenant': 'global',
+  'admin:add_member': 'admin',
+  'admin:list_members': 'admin',
+  'admin:create_key': 'admin',
+  'admin:list_keys': 'admin',
+  'admin:revoke_key': 'admin',
+  'admin:read_audit': 'admin',
 };
+
+/**
+ * Admin actions about the whole tenant, refused to database-scoped keys: a membership reaches
+ * every database (its owner or admin can mint unscoped keys over a session), and the audit log
+ * names every database's changes.
+ */
+const TENANT_WIDE: ReadonlySet<Action> = new Set([
+  'admin:add_member',
+  'admin:list_members',
+  'admin:read_audit',
+]);
+
+/** Whether an action is one of the operator admin API's. */
+export function isAdminAction(action: Action | undefined): action is AdminAction {
+  return action !== undefined && action.startsWith('admin:');
+}
 
 const RANK: Readonly<Record<Role, number>> = { read: 0, read_write: 1, admin: 2 };
 
@@ -149,17 +200,32 @@ export function permissionDenied(): PermissionDeniedError {
 }
 
 /**
+ * The admin API's 403 with authentication off: it makes users, tenants and credentials, and with
+ * no identity there is no one to allow that to (decision 0024).
+ */
+export function adminNeedsAuth(): PermissionDeniedError {
+  return new PermissionDeniedError(
+    'Permission denied: the admin API needs authentication on (HUEDB_AUTH=true)',
+  );
+}
+
+/**
  * Whether `principal` may do `action` on `resource`; throws {@link permissionDenied} if not.
  * Anonymous principals reach here only with authentication off (or on open routes), where
- * everything is allowed, as `chroma run` without an auth provider. An unlisted action
- * (undefined) is allowed only to the bootstrap admin.
+ * everything is allowed, as `chroma run` without an auth provider — except the admin API, which
+ * is refused to everyone then. An unlisted action (undefined) is allowed only to the bootstrap
+ * admin.
  */
 export function authorize(
   principal: Principal,
   action: Action | undefined,
   resource: Resource,
 ): void {
-  if (principal.kind === 'anonymous' || action === 'open' || action === 'identity') return;
+  if (principal.kind === 'anonymous') {
+    if (isAdminAction(action)) throw adminNeedsAuth();
+    return;
+  }
+  if (action === 'open' || action === 'identity') return;
   if (action === 'account') return;
   const global = principal.tenant === null && principal.role === 'admin';
   if (global) return;
@@ -168,6 +234,7 @@ export function authorize(
   if (RANK[principal.role] < RANK[needs]) throw permissionDenied();
   if (resource.tenant !== null && resource.tenant !== principal.tenant) throw permissionDenied();
   if (principal.databases.length > 0) {
+    if (TENANT_WIDE.has(action!)) throw permissionDenied();
     // A database-scoped key may not change the tenant's set of databases, and may touch only
     // its own databases' contents.
     if (action === 'db:create_database' || action === 'db:delete_database') {

@@ -104,6 +104,13 @@ export function fakeBackends(
         state.databases.set(`${tenant}/${name}`, randomUUID());
         return {};
       },
+      listDatabases: async ({ tenant, limit, offset }) => {
+        if (!state.tenants.has(tenant)) throw new NotFoundError(`Tenant ${tenant} not found`);
+        const all = [...state.databases]
+          .filter(([key]) => key.startsWith(`${tenant}/`))
+          .map(([key, id]) => ({ id, name: key.slice(tenant.length + 1), tenant }));
+        return { databases: all.slice(offset, limit === undefined ? undefined : offset + limit) };
+      },
       getDatabase: async ({ tenant, name }) => {
         const id = state.databases.get(`${tenant}/${name}`);
         if (!id) throw new NotFoundError(`Database ${name} not found`);

@@ -11,9 +11,9 @@ import {
   Put,
   Query,
 } from '@nestjs/common';
-import { InvalidArgumentError } from '@huedb/core';
 import { Context, type RequestContext } from '../context/request-context.js';
 import { CollectionsService } from './collections.service.js';
+import { optionalInt } from '../http/query-params.js';
 import * as res from '../http/response-schemas.js';
 import * as schemas from '../http/schemas.js';
 import { ApiRoute, errors } from '../openapi/contract.js';
@@ -219,14 +219,4 @@ export class CollectionsController {
   deleteCollection(@Context() ctx: RequestContext, @Param('name') name: string) {
     return this.service.deleteByName(ctx, name);
   }
-}
-
-/** A query-string integer (limit, offset); absent → undefined; anything else → 400. */
-function optionalInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new InvalidArgumentError(`${name} must be a non-negative integer, got ${value}`);
-  }
-  return n;
 }

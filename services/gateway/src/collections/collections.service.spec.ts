@@ -104,6 +104,39 @@ describe('CollectionsService', () => {
     });
   });
 
+  it('lists only its own databases to a database-scoped key, paged after filtering', async () => {
+    const tenantCtx = { ...ctx, database: null };
+    for (const name of ['db1', 'db2', 'db3', 'db4']) {
+      await service.createDatabase(tenantCtx, { name });
+    }
+    const names = (list: { name: string }[]) => list.map((d) => d.name);
+    const scoped = {
+      ...tenantCtx,
+      principal: {
+        kind: 'authenticated' as const,
+        subject: 'key:x',
+        userId: '',
+        tenant: 'default_tenant',
+        databases: ['db2', 'db4', 'gone'],
+        role: 'read' as const,
+      },
+    };
+    expect(names(await service.listDatabases(scoped))).toEqual(['db2', 'db4']);
+    expect(names(await service.listDatabases(scoped, 1))).toEqual(['db2']);
+    expect(names(await service.listDatabases(scoped, 5, 1))).toEqual(['db4']);
+    expect(names(await service.listDatabases(tenantCtx))).toEqual(
+      expect.arrayContaining(['db1', 'db2', 'db3', 'db4']),
+    );
+    expect(
+      names(
+        await service.listDatabases({
+          ...scoped,
+          principal: { ...scoped.principal, databases: [] },
+        }),
+      ),
+    ).toContain('db1');
+  });
+
   it('a route without the tenant or database it needs is a wiring bug (500), not a client error', async () => {
     await expect(service.getTenant({ ...ctx, tenant: null })).rejects.toBeInstanceOf(InternalError);
     await expect(service.countCollections({ ...ctx, database: null })).rejects.toBeInstanceOf(

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Collection } from '@huedb/proto/catalog';
+import type { Collection, Database } from '@huedb/proto/catalog';
 import { Code, firstAvailable, RpcError } from '@huedb/grpc';
 import {
   UnavailableError,
@@ -94,13 +94,30 @@ export class CollectionsService {
   async getDatabase(ctx: RequestContext) {
     const { tenant, database: name } = databaseScopeOf(ctx);
     const { database } = await this.catalog.getDatabase({ tenant, name });
-    return { id: database!.id, name: database!.name, tenant: database!.tenant };
+    return databaseJson(database!);
   }
 
+  /**
+   * The tenant's databases. A database-scoped key sees only its own: the catalog's list is read
+   * whole (a tenant's databases are few) and filtered before the page is cut, so limit and
+   * offset count the databases the caller can see.
+   */
   async listDatabases(ctx: RequestContext, limit?: number, offset?: number) {
     const tenant = tenantOf(ctx);
-    const { databases } = await this.catalog.listDatabases({ tenant, limit, offset: offset ?? 0 });
-    return databases.map((d) => ({ id: d.id, name: d.name, tenant: d.tenant }));
+    const { principal } = ctx;
+    const scope = principal.kind === 'authenticated' ? principal.databases : [];
+    if (scope.length === 0) {
+      const { databases } = await this.catalog.listDatabases({
+        tenant,
+        limit,
+        offset: offset ?? 0,
+      });
+      return databases.map(databaseJson);
+    }
+    const { databases } = await this.catalog.listDatabases({ tenant });
+    const visible = databases.filter((d) => scope.includes(d.name));
+    const start = offset ?? 0;
+    return visible.slice(start, limit === undefined ? undefined : start + limit).map(databaseJson);
   }
 
   async deleteDatabase(ctx: RequestContext): Promise<Record<string, never>> {
@@ -265,4 +282,8 @@ export class CollectionsService {
       }
     }
   }
+}
+
+function databaseJson(d: Database) {
+  return { id: d.id, name: d.name, tenant: d.tenant };
 }

@@ -25,6 +25,8 @@ export type Principal =
       readonly databases: readonly string[];
       /** What it may do there. */
       readonly role: Role;
+      /** When the credentials stop working by themselves (epoch ms); absent = never. */
+      readonly expiresAtMs?: number;
     };
 
 /** The principal of a request that presented no credentials. */
