@@ -8,7 +8,7 @@ import { createLogger } from '@huedb/service';
 import { startSingleNode, type SingleNode } from '@huedb/single-node';
 
 /*
- * The operator admin API (docs/decisions/0024-admin-api.md) on single nodes of its own, one with
+ * The operator admin API (docs/decisions/0025-admin-api.md) on single nodes of its own, one with
  * HUEDB_AUTH on and one with it off: every route against every kind of credential answers the
  * exact status and body, and a refusal changes nothing; what the bootstrap admin and a tenant's
  * admin keys may do; a key it mints works with the official JS client and stops working within

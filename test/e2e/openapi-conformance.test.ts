@@ -224,7 +224,7 @@ describe('the OpenAPI document matches what the server answers', () => {
       answers.filter((a) => a.endsWith(`(${why}) → ${status}`)).length;
     expect(bodyRoutes).toBeGreaterThan(10);
     // The admin API refuses everyone before reading the body while auth is off, as this node runs
-    // (decision 0024): its empty and wrong-shaped bodies are 403s.
+    // (decision 0025): its empty and wrong-shaped bodies are 403s.
     const adminBodyRoutes = Object.values(document.paths)
       .flatMap((ops) => Object.values(ops))
       .filter((op) => op.requestBody && op.tags?.includes('admin')).length;

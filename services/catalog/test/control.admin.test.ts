@@ -7,7 +7,7 @@ import { expectCode } from './support/rpc.js';
 
 /**
  * What the operator admin API and the repair of a half-finished signup need from the control
- * plane (docs/decisions/0024-admin-api.md): the audit log read newest first from a time, and a
+ * plane (docs/decisions/0025-admin-api.md): the audit log read newest first from a time, and a
  * verification token that may be replayed to finish provisioning.
  */
 describe.each(DRIVER_KINDS)('control plane for the admin API on %s', (kind) => {

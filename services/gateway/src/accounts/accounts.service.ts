@@ -170,7 +170,7 @@ export class AccountsService {
    * a failure anywhere finishes the job. With `resuming`, an account that is complete already
    * (it owns a tenant holding a key the user made) answers undefined: nothing is made again.
    * A failure between creating the tenant and its membership leaves an empty tenant nobody owns,
-   * and the retry makes another (decision 0024).
+   * and the retry makes another (decision 0025).
    */
   private async provision(
     user: User,

@@ -23,7 +23,7 @@ const KEY_ADMIN =
   'The bootstrap admin credential, or an API key with role admin in this tenant; a database-scoped one only within its databases. 403 for any other; with HUEDB_AUTH off, 403 for everyone.';
 
 /**
- * The operator admin API (`/api/v2/admin/*`, decision 0024): users, tenants, members, API keys
+ * The operator admin API (`/api/v2/admin/*`, decision 0025): users, tenants, members, API keys
  * and the audit log, with the bootstrap admin token or a tenant's admin key. Transport only: who
  * may call a route is the route policy's (auth/policy.ts), the rules {@link AdminService}'s.
  */

@@ -25,7 +25,7 @@ export interface AuditQuery {
 }
 
 /**
- * The operator admin API (decision 0024): users and tenants for the bootstrap admin; members,
+ * The operator admin API (decision 0025): users and tenants for the bootstrap admin; members,
  * keys and the audit log of a tenant for it and the tenant's admin keys. Who may call which route
  * is the route policy's (auth/policy.ts, checked before any handler); what is left here is what
  * depends on the body or the target: a key may not mint or revoke beyond its own reach, and

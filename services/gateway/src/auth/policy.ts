@@ -12,7 +12,7 @@ import type { Principal, Role } from '../context/request-context.js';
  *   the API-key guard does not run on it (its 401/403 are its own).
  * `tenant:update_tenant` and `collection:fork` are not in Chroma's list (Chroma has no such
  * routes guarded); they follow the same `<resource>:<verb>` pattern, as do the `admin:*` actions
- * of the operator admin API (services/gateway/src/admin/, decision 0024).
+ * of the operator admin API (services/gateway/src/admin/, decision 0025).
  */
 export type Action =
   | 'open'
@@ -201,7 +201,7 @@ export function permissionDenied(): PermissionDeniedError {
 
 /**
  * The admin API's 403 with authentication off: it makes users, tenants and credentials, and with
- * no identity there is no one to allow that to (decision 0024).
+ * no identity there is no one to allow that to (decision 0025).
  */
 export function adminNeedsAuth(): PermissionDeniedError {
   return new PermissionDeniedError(
