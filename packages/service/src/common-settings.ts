@@ -7,6 +7,7 @@ import {
   oneOf,
   text,
   type Setting,
+  type SettingSchema,
 } from './settings.js';
 import { z } from 'zod';
 
@@ -39,7 +40,7 @@ export const observabilitySettings = {
   otlpEndpoint: {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     flag: 'otel-exporter-otlp-endpoint',
-    schema: z.url({ protocol: /^https?$/ }),
+    schema: z.url({ protocol: /^https?$/ }) as SettingSchema<string>,
     type: 'URL',
     description:
       "OpenTelemetry's standard variable: export traces over OTLP/HTTP to `<URL>/v1/traces` (e.g. a collector's `http://otel-collector:4318`). Unset: no tracing at all (no spans are recorded, no trace headers are sent).",
@@ -274,7 +275,10 @@ export const mailSettings = {
     env: 'HUEDB_SMTP_URL',
     schema: z
       .string()
-      .regex(/^smtps?:\/\/[^/]+/, 'expected smtp://[user:password@]host[:port] or smtps://…'),
+      .regex(
+        /^smtps?:\/\/[^/]+/,
+        'expected smtp://[user:password@]host[:port] or smtps://…',
+      ) as SettingSchema<string>,
     type: 'URL (secret)',
     description:
       'The SMTP server mail goes out through: `smtp://user:pw@host:587` (STARTTLS when the server offers it) or `smtps://…:465` (TLS). Unset: no mail is sent, so email verification, password reset and invites are unavailable.',

@@ -13,6 +13,7 @@ import {
   type GrpcTlsConfig,
   oneOf,
   text,
+  type SettingSchema,
   type SettingsSources,
 } from '@huedb/service';
 import { z } from 'zod';
@@ -56,7 +57,7 @@ export const gatewaySettings = {
   },
   adminToken: {
     env: 'HUEDB_ADMIN_TOKEN',
-    schema: z.string().min(32, 'shorter than 32 characters'),
+    schema: z.string().min(32, 'shorter than 32 characters') as SettingSchema<string>,
     type: 'text ≥ 32 characters (secret)',
     description:
       'The bootstrap admin credential: with HUEDB_AUTH, a request presenting it is admin on every tenant (creates tenants, resets). Only its SHA-256 is kept in memory.',
