@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global console, process */
+/* global console, process, URL */
 // The `huedb` command: the compiled CLI (dist/, made by `make build` / `pnpm build`). Production
 // runs compiled JavaScript on plain Node; TypeScript source runs only under vitest and tsx.
 import { existsSync } from 'node:fs';
