@@ -9,7 +9,7 @@ $(error scripts/ensure-node.sh could not provide the Node.js in .node-version)
 endif
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help install start test test-unit check config-docs openapi generate infra-up infra-down cluster-up cluster-down bench
+.PHONY: help install build start test test-unit check config-docs openapi generate infra-up infra-down cluster-up cluster-down bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -17,8 +17,11 @@ help: ## List the targets
 install: ## Install node modules (native builds included)
 	@scripts/install.sh
 
-start: install ## Run single-node HueDB on :8000 with embedded defaults (data in ./data)
-	@node --conditions=@huedb/source --import tsx services/single-node/src/cli.ts run --path "$${HUEDB_DATA:-./data}" --port "$${HUEDB_PORT:-8000}"
+build: install ## Compile every service and package to JavaScript (dist/; only what is stale)
+	@"$$(scripts/ensure-pnpm.sh)" run --silent build
+
+start: build ## Run single-node HueDB on :8000 with embedded defaults (data in ./data), compiled
+	@node --enable-source-maps services/single-node/dist/cli.js run --path "$${HUEDB_DATA:-./data}" --port "$${HUEDB_PORT:-8000}"
 
 test: install ## Run every test suite against real Postgres, Kafka and S3; prints "N passed, N failed"
 	@scripts/test.sh

@@ -10,6 +10,7 @@ pnpm=$("$root/scripts/ensure-pnpm.sh")
 echo "== prettier"; "$pnpm" exec prettier --check --log-level warn .
 echo "== eslint"; "$pnpm" exec eslint --max-warnings 0 .
 echo "== tsc"; "$pnpm" exec tsc -p tsconfig.json --noEmit
+echo "== tsc -b (the production build compiles)"; "$pnpm" run --silent build
 echo "== buf lint + generate"; "$pnpm" run --silent generate
 if ! git diff --quiet --exit-code -- packages/proto/src/gen || [ -n "$(git status --porcelain -- packages/proto/src/gen)" ]; then
   git status --short -- packages/proto/src/gen

@@ -7,8 +7,15 @@ import {
   oneOf,
   text,
   type Setting,
+  type SettingSchema,
 } from './settings.js';
 import { z } from 'zod';
+
+// Parsers typed as SettingSchema, so declaration files name it instead of zod's own classes.
+const httpUrl: SettingSchema<string> = z.url({ protocol: /^https?$/ });
+const smtpUrl: SettingSchema<string> = z
+  .string()
+  .regex(/^smtps?:\/\/[^/]+/, 'expected smtp://[user:password@]host[:port] or smtps://…');
 
 /** Log verbosity names, as pino spells them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -39,7 +46,7 @@ export const observabilitySettings = {
   otlpEndpoint: {
     env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
     flag: 'otel-exporter-otlp-endpoint',
-    schema: z.url({ protocol: /^https?$/ }),
+    schema: httpUrl,
     type: 'URL',
     description:
       "OpenTelemetry's standard variable: export traces over OTLP/HTTP to `<URL>/v1/traces` (e.g. a collector's `http://otel-collector:4318`). Unset: no tracing at all (no spans are recorded, no trace headers are sent).",
@@ -272,9 +279,7 @@ export const objectStoreSettings = {
 export const mailSettings = {
   smtpUrl: {
     env: 'HUEDB_SMTP_URL',
-    schema: z
-      .string()
-      .regex(/^smtps?:\/\/[^/]+/, 'expected smtp://[user:password@]host[:port] or smtps://…'),
+    schema: smtpUrl,
     type: 'URL (secret)',
     description:
       'The SMTP server mail goes out through: `smtp://user:pw@host:587` (STARTTLS when the server offers it) or `smtps://…:465` (TLS). Unset: no mail is sent, so email verification, password reset and invites are unavailable.',

@@ -8,13 +8,19 @@ import { z } from 'zod';
  * into a value, and what the docs say about it. Every source (flag, env, file, default) goes
  * through the same schema, so a wrong value is rejected the same way wherever it came from.
  */
+/**
+ * A setting's parser. Named here so that packages declaring settings emit this name in their
+ * declaration files rather than zod's own types, which their dependants may not resolve.
+ */
+export type SettingSchema<T> = z.ZodType<T>;
+
 export interface Setting<T> {
   /** The environment variable, e.g. `HUEDB_GATEWAY_LISTEN`; the flag is derived from it. */
   env: string;
   /** The flag name when it is not derived from `env` (kept for CLIs that predate the kit). */
   flag?: string;
   /** Parses the setting's text (flags and env are text; file values are turned into text). */
-  schema: z.ZodType<T>;
+  schema: SettingSchema<T>;
   /** Shown in docs/configuration.md, e.g. "host:port" or "integer ≥ 1". */
   type: string;
   /** The text used when no source sets it; absent means the setting is optional (or required). */
@@ -173,10 +179,10 @@ function scalarText(value: unknown): string {
 // ---- value types: each parses text and says what it expects -----------------------------------
 
 /** Any non-empty text. */
-export const text = (): z.ZodType<string> => z.string().min(1, 'empty');
+export const text = (): SettingSchema<string> => z.string().min(1, 'empty');
 
 /** An integer in [min, max]. */
-export function integer(min = 0, max = Number.MAX_SAFE_INTEGER): z.ZodType<number> {
+export function integer(min = 0, max = Number.MAX_SAFE_INTEGER): SettingSchema<number> {
   return z
     .string()
     .trim()
@@ -186,7 +192,7 @@ export function integer(min = 0, max = Number.MAX_SAFE_INTEGER): z.ZodType<numbe
 }
 
 /** true/false (also 1/0, yes/no, on/off). */
-export const boolean = (): z.ZodType<boolean> =>
+export const boolean = (): SettingSchema<boolean> =>
   z
     .string()
     .trim()
@@ -195,7 +201,7 @@ export const boolean = (): z.ZodType<boolean> =>
     .transform((v) => /^(1|true|yes|on)$/.test(v));
 
 /** "host:port" with a port in [0, 65535] (0 picks a free port). */
-export const hostPort = (): z.ZodType<string> =>
+export const hostPort = (): SettingSchema<string> =>
   z
     .string()
     .trim()
@@ -203,7 +209,7 @@ export const hostPort = (): z.ZodType<string> =>
     .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port above 65535');
 
 /** A comma-separated list of at least one "host:port". */
-export const hostPortList = (): z.ZodType<string[]> =>
+export const hostPortList = (): SettingSchema<string[]> =>
   z
     .string()
     .transform((v) =>
@@ -217,7 +223,7 @@ export const hostPortList = (): z.ZodType<string[]> =>
 /** One of the given words. */
 export function oneOf<const T extends readonly [string, ...string[]]>(
   values: T,
-): z.ZodType<T[number]> {
+): SettingSchema<T[number]> {
   return z.string().trim().toLowerCase().pipe(z.enum(values));
 }
 

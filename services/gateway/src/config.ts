@@ -13,9 +13,13 @@ import {
   type GrpcTlsConfig,
   oneOf,
   text,
+  type SettingSchema,
   type SettingsSources,
 } from '@huedb/service';
 import { z } from 'zod';
+
+// Typed as SettingSchema, so declaration files name it instead of zod's own classes.
+const adminToken: SettingSchema<string> = z.string().min(32, 'shorter than 32 characters');
 
 /** The gateway's settings (docs/configuration.md is generated from this). */
 export const gatewaySettings = {
@@ -56,7 +60,7 @@ export const gatewaySettings = {
   },
   adminToken: {
     env: 'HUEDB_ADMIN_TOKEN',
-    schema: z.string().min(32, 'shorter than 32 characters'),
+    schema: adminToken,
     type: 'text ≥ 32 characters (secret)',
     description:
       'The bootstrap admin credential: with HUEDB_AUTH, a request presenting it is admin on every tenant (creates tenants, resets). Only its SHA-256 is kept in memory.',
