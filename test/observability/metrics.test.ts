@@ -69,7 +69,9 @@ describe('/metrics on every service', () => {
       body: JSON.stringify({ ids: ['a'], embeddings: [[1, 2, 3]] }),
     });
     expect(added.status).toBe(201);
-    const counted = await fetch(`${base}/collections/${id}/count`, { headers: cluster.authHeaders });
+    const counted = await fetch(`${base}/collections/${id}/count`, {
+      headers: cluster.authHeaders,
+    });
     expect(await counted.json()).toBe(1);
     collectionsBase = base;
     ids.push(id);
@@ -164,7 +166,8 @@ describe('/metrics on every service', () => {
     let body = await scrape('query');
     while ((valueOf(body, 'huedb_segment_cache_evictions_total') ?? 0) === 0) {
       if (Date.now() > deadline) break;
-      for (const c of ids) await fetch(`${collectionsBase}/collections/${c}/count`, { headers: cluster.authHeaders });
+      for (const c of ids)
+        await fetch(`${collectionsBase}/collections/${c}/count`, { headers: cluster.authHeaders });
       await new Promise((resolve) => setTimeout(resolve, 200));
       body = await scrape('query');
     }

@@ -77,7 +77,8 @@ export class LocalCluster {
     const dbUrl = new URL(options.infra.postgresUrl);
     dbUrl.pathname = `/${name}`;
     const postgresUrl = dbUrl.toString();
-    const adminToken = options.auth === false ? undefined : `e2e-${randomBytes(24).toString('hex')}`;
+    const adminToken =
+      options.auth === false ? undefined : `e2e-${randomBytes(24).toString('hex')}`;
 
     const counts: Record<Role, number> = {
       catalog: 1,
