@@ -132,9 +132,7 @@ describe('auth on the cluster: two gateways, the official clients', () => {
     // A tenant-wide key on the other gateway, naming both (JS 3.5 asks the identity only when
     // it names neither, then takes both from it).
     const tenantWide = jsClient(tenantKey, 1, { tenant, database: 'db1' });
-    expect(await (await tenantWide.getCollection({ name, embeddingFunction: null })).count()).toBe(
-      2,
-    );
+    expect(await (await tenantWide.getCollection({ name })).count()).toBe(2);
     // A tenant-wide key and no names: the client cannot pick a database (its rule, as on Chroma).
     await expect(
       jsClient(tenantKey, 0, { tenant: '', database: '' }).listCollections(),

@@ -41,7 +41,7 @@ export async function setupClusterTarget(
   // Every e2e client carries it (the gateways run with auth on, as a real cluster does); suites
   // that make API keys reach the control plane on the catalog.
   project.provide('huedbAdminToken', cluster.adminToken);
-  project.provide('huedbCatalog', cluster.addresses('catalog')[0]!);
+  project.provide('huedbCatalog', cluster.addresses('catalog')[0]);
   project.provide('huedbCompaction', options.compaction);
   project.provide('huedbLimits', 'hosted');
   return async () => {
