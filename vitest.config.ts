@@ -9,16 +9,20 @@ const OWN_CLUSTER_SUITES = [
   'test/e2e/compaction.test.ts',
   'test/e2e/fork-storage.test.ts',
 ];
-// Suites that start a single node of their own (the OpenAPI fuzzer deletes what it finds): they
-// run once, in the cheapest project.
-// Suites that start a single node of their own: auth.test.ts runs it with HUEDB_AUTH on (the
-// shared deployments run with auth off); the others need a node nobody else writes to.
+// Suites that start a single node of their own (the OpenAPI fuzzer deletes what it finds; the
+// accounts and admin suites need nodes nobody else writes to, with auth on): they run once, in the cheapest project.
 const OWN_SINGLE_NODE_SUITES = [
   'test/e2e/openapi-conformance.test.ts',
   'test/e2e/accounts.test.ts',
-  'test/e2e/auth.test.ts',
   'test/e2e/admin.test.ts',
 ];
+// The credential × route matrix: against the cluster (auth on, as in production) and against a
+// single node of its own with auth on (the single-node project's runs without, as `chroma run`);
+// compaction changes nothing it checks, so not in e2e-compacting.
+const AUTH_SUITE = 'test/e2e/auth.test.ts';
+// Two gateways behind one control plane, and the official clients against a key-protected
+// cluster: e2e only.
+const CLUSTER_AUTH_SUITE = 'test/e2e/auth-cluster.test.ts';
 
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
@@ -61,8 +65,9 @@ export default defineConfig({
           // Suites that start their own cluster (crashes, log limits, compaction on demand) do
           // not depend on the project's target: they run once, in the first project.
           exclude: [
-            ...(name === 'e2e' ? [] : OWN_CLUSTER_SUITES),
+            ...(name === 'e2e' ? [] : [...OWN_CLUSTER_SUITES, CLUSTER_AUTH_SUITE]),
             ...(name === 'e2e-single-node' ? [] : OWN_SINGLE_NODE_SUITES),
+            ...(name === 'e2e-compacting' ? [AUTH_SUITE] : []),
           ],
           globalSetup: [setup!, 'packages/testing/src/setup/reference-chroma.ts'],
           testTimeout: 120_000,

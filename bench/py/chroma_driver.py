@@ -37,7 +37,10 @@ MAX_ERRORS = 20
 
 def client_for(url):
     u = urlparse(url)
-    return chromadb.HttpClient(host=u.hostname, port=u.port)
+    # The HueDB cluster runs with auth on: bench/src/drivers/py-driver.ts passes its token.
+    token = os.environ.get("CHROMA_BENCH_TOKEN")
+    headers = {"x-chroma-token": token} if token else None
+    return chromadb.HttpClient(host=u.hostname, port=u.port, headers=headers)
 
 
 def load(dataset_dir):

@@ -83,9 +83,10 @@ async function makeDriver(
 ): Promise<HttpDriver> {
   if (spec.client === 'py') {
     const venv = await ensureChromaVenv(options.chromaVersion, log);
-    return new PyDriver(target.baseUrls, options, venv, await PyDriver.version(venv));
+    const token = target.headers?.['x-chroma-token'];
+    return new PyDriver(target.baseUrls, options, venv, await PyDriver.version(venv), token);
   }
-  return new JsDriver(target.baseUrls, options);
+  return new JsDriver(target.baseUrls, options, target.headers);
 }
 
 /** The column label's client before the target has started (replaced once a driver exists). */

@@ -34,9 +34,13 @@ interface CollectionState {
 const COLLECTIONS = '/api/v2/tenants/default_tenant/databases/default_database/collections';
 
 /** The collection's version and log_position, from the HTTP API. */
-async function collectionState(baseUrl: string, id: string): Promise<CollectionState> {
+async function collectionState(
+  baseUrl: string,
+  id: string,
+  headers: Record<string, string> = {},
+): Promise<CollectionState> {
   const url = `${baseUrl}${COLLECTIONS}/by-id/${id}`;
-  const response = await fetch(url);
+  const response = await fetch(url, { headers });
   if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { version?: number; log_position?: number };
   return { version: Number(body.version ?? 0), logPosition: Number(body.log_position ?? 0) };
@@ -64,7 +68,7 @@ async function waitIndexed(
         timeoutMs,
         INDEXED_POLL_MS,
         async () => {
-          const s = await collectionState(baseUrl, ingest.collectionId);
+          const s = await collectionState(baseUrl, ingest.collectionId, target.headers);
           return s.logPosition >= end ? s : undefined;
         },
       );
@@ -84,7 +88,7 @@ async function waitIndexed(
         async () => {
           seen = await probe.latestSegment(ingest.collectionId);
           if (!seen || seen.records < ingest.records) return undefined;
-          const s = await collectionState(baseUrl, ingest.collectionId);
+          const s = await collectionState(baseUrl, ingest.collectionId, target.headers);
           return s.version >= seen.version ? s : undefined;
         },
       );

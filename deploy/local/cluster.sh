@@ -2,7 +2,8 @@
 # A HueDB cluster on this machine: Postgres, Kafka and MinIO (infra.sh) plus every HueDB service
 # as its own process — catalog, log, query nodes, compactor, gateways — all on loopback.
 #
-#   cluster.sh up [DIR]      start what is not running; print the gateway URLs (KEY=VALUE)
+#   cluster.sh up [DIR]      start what is not running; print the gateway URLs and the admin
+#                            token (KEY=VALUE)
 #   cluster.sh down [DIR]    stop the services `up` started, and the infrastructure if `up`
 #                            started it (infrastructure that was already running is left alone)
 #   cluster.sh status [DIR]  exit 0 when every service answers
@@ -14,6 +15,10 @@
 # HUEDB_COMPACTOR_PORT (50071); each gRPC service serves Prometheus /metrics on its port + 1000
 # (gateways on their own port). Compaction thresholds: HUEDB_COMPACTION_MIN_RECORDS (5000),
 # HUEDB_COMPACTION_MAX_AGE_MS (30000).
+#
+# The gateways run with auth on, as a production cluster does (HUEDB_AUTH defaults to true;
+# decision 0026): HUEDB_ADMIN_TOKEN is taken from the environment, else made once and kept in
+# DIR/admin-token (mode 600), and printed with how to use it. HUEDB_AUTH=false runs without.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -48,6 +53,19 @@ instances() {
 }
 
 entry() { printf 'services/%s/src/main.ts' "$1"; }
+
+# The gateways' admin token: the caller's HUEDB_ADMIN_TOKEN, else the one this DIR keeps.
+admin_token() {
+  if [ -n "${HUEDB_ADMIN_TOKEN:-}" ]; then
+    printf '%s' "$HUEDB_ADMIN_TOKEN"
+    return
+  fi
+  local file="$DIR/admin-token"
+  if [ ! -s "$file" ]; then
+    (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file")
+  fi
+  cat "$file"
+}
 
 port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -101,6 +119,11 @@ up() {
   done <<<"$infra_env"
   export HUEDB_CATALOG_ADDR="127.0.0.1:$catalog_port" HUEDB_LOG_ADDR="127.0.0.1:$log_port"
   export HUEDB_ALLOW_RESET=${HUEDB_ALLOW_RESET:-false}
+  export HUEDB_AUTH=${HUEDB_AUTH:-true}
+  if [ "$HUEDB_AUTH" = true ]; then
+    HUEDB_ADMIN_TOKEN=$(admin_token)
+    export HUEDB_ADMIN_TOKEN
+  fi
   local name role port
   while read -r name role port; do
     start_instance "$name" "$role" "$port"
@@ -108,6 +131,15 @@ up() {
   local i
   for ((i = 0; i < gateways; i++)); do echo "HUEDB_GATEWAY_URL_$i=http://127.0.0.1:$((gateway_port + i))"; done
   log "cluster up: Chroma API at http://127.0.0.1:$gateway_port (logs in $DIR/logs)"
+  if [ "$HUEDB_AUTH" = true ]; then
+    echo "HUEDB_ADMIN_TOKEN=$HUEDB_ADMIN_TOKEN"
+    log "auth is on: send the admin token (kept in $DIR/admin-token unless you set HUEDB_ADMIN_TOKEN), e.g."
+    log "  curl -H \"x-chroma-token: \$HUEDB_ADMIN_TOKEN\" http://127.0.0.1:$gateway_port/api/v2/tenants/default_tenant"
+    log "  JS: new ChromaClient({ port: $gateway_port, headers: { 'x-chroma-token': token } })"
+    log "  Python: chromadb.HttpClient(port=$gateway_port, headers={'x-chroma-token': token})"
+  else
+    log "auth is off (HUEDB_AUTH=false): every caller may do everything"
+  fi
 }
 
 down() {

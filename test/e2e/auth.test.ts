@@ -1,21 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyRole } from '@huedb/proto/control';
-import { createLogger } from '@huedb/service';
-import { startSingleNode, type SingleNode } from '@huedb/single-node';
+import { startAuthDeployment, type AuthDeployment } from './auth-deployment.js';
 
 /*
- * Single-node with HUEDB_AUTH on, in this process (its control plane makes the keys, as no admin
- * HTTP API exists yet): every kind of credential against every kind of route answers the exact
- * status and Chroma body, a refused request changes nothing, a revocation bites within the
- * bound, and the official Python client reads with a key.
+ * HUEDB_AUTH on, on the e2e cluster (its gateways run with auth, as in production) and on a
+ * single node of this suite's own (the single-node project's shared node runs without, as
+ * `chroma run`); keys come from the control plane (auth-deployment.ts): every kind of credential
+ * against every kind of route answers the exact status and Chroma body, a refused request
+ * changes nothing, a revocation bites within the bound, and the official Python client reads
+ * with a key.
  */
 
-const ADMIN = 'e2e-admin-token-0123456789abcdef0123456789';
 const PYTHON = path.join(process.env.HOME ?? '', '.cache/huedb/chroma-venv-1.5.9/bin/python');
 
 const UNAUTHORIZED_MISSING = {
@@ -36,16 +34,18 @@ interface Route {
   global?: boolean;
 }
 
-let node: SingleNode;
-let dir: string;
+let deployment: AuthDeployment;
 let collectionId: string;
 const keys: Record<string, string> = {};
 const keyIds: Record<string, string> = {};
 
-const T1 = '/api/v2/tenants/ten1';
-const D1 = `${T1}/databases/db1`;
+// This run's tenants (unique on the shared cluster), set in beforeAll.
+let TEN1: string;
+let TEN2: string;
+let T1: string;
+let D1: string;
 const call = (route: { method: string; path: string; body?: unknown }, headers = {}) =>
-  fetch(`${node.url}${route.path}`, {
+  fetch(`${deployment.urls[0]}${route.path}`, {
     method: route.method,
     headers: {
       ...headers,
@@ -53,12 +53,12 @@ const call = (route: { method: string; path: string; body?: unknown }, headers =
     },
     body: route.body === undefined ? undefined : JSON.stringify(route.body),
   });
-const asAdmin = { 'x-chroma-token': ADMIN };
+const asAdmin = () => ({ 'x-chroma-token': deployment.adminToken });
 
-/** What a refused request must leave as it was: ten1's databases, db1's collections and records. */
+/** What a refused request must leave as it was: TEN1's databases, db1's collections and records. */
 async function snapshot(): Promise<unknown> {
   const read = async (method: string, p: string, body?: unknown) =>
-    (await call({ method, path: p, body }, asAdmin)).json();
+    (await call({ method, path: p, body }, asAdmin())).json();
   return {
     tenants: await read('GET', T1),
     databases: await read('GET', `${T1}/databases`),
@@ -82,7 +82,7 @@ function routes(): Route[] {
     { method: 'POST', path: `${c}/get`, body: {}, write: false },
     { method: 'POST', path: `${c}/query`, body: { query_embeddings: [[1, 0]] }, write: false },
     { method: 'GET', path: `${c}/count`, write: false },
-    { method: 'GET', path: '/api/v2/collections/ten1:db1:col1', write: false },
+    { method: 'GET', path: `/api/v2/collections/${TEN1}:db1:col1`, write: false },
     { method: 'POST', path: `${D1}/collections`, body: { name: 'new' }, write: true },
     { method: 'PUT', path: c, body: { new_metadata: { m: 1 } }, write: true },
     { method: 'POST', path: `${c}/add`, body: rec, write: true },
@@ -92,34 +92,34 @@ function routes(): Route[] {
     { method: 'POST', path: `${T1}/databases`, body: { name: 'db9' }, write: true },
     { method: 'DELETE', path: `${D1}/collections/col1`, write: true },
     { method: 'DELETE', path: D1, write: true },
-    { method: 'POST', path: '/api/v2/tenants', body: { name: 'ten9' }, write: true, global: true },
+    {
+      method: 'POST',
+      path: '/api/v2/tenants',
+      body: { name: `${TEN1}_9` },
+      write: true,
+      global: true,
+    },
     { method: 'POST', path: '/api/v2/reset', write: true, global: true },
   ];
 }
 
 describe('HUEDB_AUTH: every route authenticated and authorized', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'huedb-auth-'));
-    node = await startSingleNode({
-      path: dir,
-      host: '127.0.0.1',
-      port: 0,
-      auth: true,
-      adminToken: ADMIN,
-      allowReset: true,
-      env: {},
-      logger: createLogger({ service: 'single-node', level: 'warn', pretty: false }),
-    });
+    deployment = await startAuthDeployment();
+    TEN1 = deployment.tenant('ten1');
+    TEN2 = deployment.tenant('ten2');
+    T1 = `/api/v2/tenants/${TEN1}`;
+    D1 = `${T1}/databases/db1`;
     const admin = (method: string, p: string, body?: unknown) =>
-      call({ method, path: p, body }, asAdmin).then(async (r) => {
+      call({ method, path: p, body }, asAdmin()).then(async (r) => {
         expect(r.status, `${method} ${p}: ${await r.clone().text()}`).toBeLessThan(300);
         return r.json() as Promise<Record<string, unknown>>;
       });
-    await admin('POST', '/api/v2/tenants', { name: 'ten1' });
-    await admin('POST', '/api/v2/tenants', { name: 'ten2' });
+    await admin('POST', '/api/v2/tenants', { name: TEN1 });
+    await admin('POST', '/api/v2/tenants', { name: TEN2 });
     await admin('POST', `${T1}/databases`, { name: 'db1' });
     await admin('POST', `${T1}/databases`, { name: 'db2' });
-    await admin('POST', '/api/v2/tenants/ten2/databases', { name: 'db1' });
+    await admin('POST', `/api/v2/tenants/${TEN2}/databases`, { name: 'db1' });
     collectionId = (await admin('POST', `${D1}/collections`, { name: 'col1' })).id as string;
     await admin('POST', `${D1}/collections/${collectionId}/add`, {
       ids: ['r1', 'r2'],
@@ -136,23 +136,28 @@ describe('HUEDB_AUTH: every route authenticated and authorized', () => {
       databases: string[] = [],
       expiresAtMs?: bigint,
     ) => {
-      const made = await node.control.createApiKey({ tenant, role, databases, name, expiresAtMs });
+      const made = await deployment.control.createApiKey({
+        tenant,
+        role,
+        databases,
+        name,
+        expiresAtMs,
+      });
       keys[name] = made.secret;
       keyIds[name] = made.key!.id;
     };
-    await make('rw', 'ten1', KeyRole.READ_WRITE);
-    await make('ro', 'ten1', KeyRole.READ);
-    await make('d2only', 'ten1', KeyRole.ADMIN, ['db2']);
-    await make('other', 'ten2', KeyRole.ADMIN);
-    await make('revoked', 'ten1', KeyRole.ADMIN);
-    await make('expiring', 'ten1', KeyRole.ADMIN, [], BigInt(Date.now() + 1_500));
-    await make('late', 'ten1', KeyRole.READ);
-    await node.control.revokeApiKey({ keyId: keyIds.revoked! });
+    await make('rw', TEN1, KeyRole.READ_WRITE);
+    await make('ro', TEN1, KeyRole.READ);
+    await make('d2only', TEN1, KeyRole.ADMIN, ['db2']);
+    await make('other', TEN2, KeyRole.ADMIN);
+    await make('revoked', TEN1, KeyRole.ADMIN);
+    await make('expiring', TEN1, KeyRole.ADMIN, [], BigInt(Date.now() + 1_500));
+    await make('late', TEN1, KeyRole.READ);
+    await deployment.control.revokeApiKey({ keyId: keyIds.revoked! });
   });
 
   afterAll(async () => {
-    await node?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await deployment?.close();
   });
 
   it('keeps heartbeat, version and the API document open', async () => {
@@ -243,18 +248,18 @@ describe('HUEDB_AUTH: every route authenticated and authorized', () => {
     );
     expect(added.status).toBe(201);
     const identity = await call({ method: 'GET', path: '/api/v2/auth/identity' }, ro);
-    expect(await identity.json()).toEqual({ user_id: '', tenant: 'ten1', databases: ['*'] });
+    expect(await identity.json()).toEqual({ user_id: '', tenant: TEN1, databases: ['*'] });
     const scoped = await call(
       { method: 'GET', path: '/api/v2/auth/identity' },
       { 'x-chroma-token': keys.d2only! },
     );
-    expect(await scoped.json()).toEqual({ user_id: '', tenant: 'ten1', databases: ['db2'] });
+    expect(await scoped.json()).toEqual({ user_id: '', tenant: TEN1, databases: ['db2'] });
     expect((await call({ method: 'GET', path: '/api/v2/auth/identity' })).status).toBe(401);
   });
 
   it("answers 404 for a collection id outside the path's tenant or database", async () => {
-    const other = `/api/v2/tenants/ten2/databases/db1/collections/${collectionId}`;
-    for (const headers of [{ 'x-chroma-token': keys.other! }, asAdmin]) {
+    const other = `/api/v2/tenants/${TEN2}/databases/db1/collections/${collectionId}`;
+    for (const headers of [{ 'x-chroma-token': keys.other! }, asAdmin()]) {
       for (const route of [
         { method: 'POST', path: `${other}/get`, body: {} },
         { method: 'GET', path: `${other}/count` },
@@ -271,7 +276,7 @@ describe('HUEDB_AUTH: every route authenticated and authorized', () => {
     const late = { 'x-chroma-token': keys.late! };
     expect((await call({ method: 'GET', path: T1 }, late)).status).toBe(200); // now cached
     const revokedAt = Date.now();
-    await node.control.revokeApiKey({ keyId: keyIds.late! });
+    await deployment.control.revokeApiKey({ keyId: keyIds.late! });
     let status = 200;
     while (status === 200 && Date.now() - revokedAt < 10_000) {
       status = (await call({ method: 'GET', path: T1 }, late)).status;
@@ -292,7 +297,7 @@ describe('HUEDB_AUTH: every route authenticated and authorized', () => {
       '  chroma_overwrite_singleton_tenant_database_access_from_auth=True), database="db1")',
       'print(c.tenant, c.database, c.get_collection("col1").count())',
     ].join('\n');
-    const url = new URL(node.url);
+    const url = new URL(deployment.urls[0]!);
     const { stdout } = await promisify(execFile)(PYTHON, [
       '-c',
       script,
@@ -300,6 +305,6 @@ describe('HUEDB_AUTH: every route authenticated and authorized', () => {
       url.port,
       keys.ro!,
     ]);
-    expect(stdout.trim()).toMatch(/^ten1 db1 \d+$/);
+    expect(stdout.trim()).toMatch(new RegExp(`^${TEN1} db1 \\d+$`));
   });
 });

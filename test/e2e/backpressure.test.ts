@@ -17,7 +17,7 @@ describe('log backpressure', () => {
       queryNodes: 1,
       env: { log: { HUEDB_WAL_MAX_TAIL_RECORDS: '20' } },
     });
-    call = databaseApi(cluster.gatewayUrls[0]!);
+    call = databaseApi(cluster.gatewayUrls[0]!, { token: cluster.adminToken });
   });
 
   afterAll(async () => {

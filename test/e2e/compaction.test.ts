@@ -27,7 +27,7 @@ describe('compaction', () => {
       compactors: 1,
       env: { compactor: { HUEDB_COMPACTION: 'off', HUEDB_SEGMENT_GC_GRACE_MS: '0' } },
     });
-    call = databaseApi(cluster.gatewayUrls[0]!);
+    call = databaseApi(cluster.gatewayUrls[0]!, { token: cluster.adminToken });
     id = ((await call('POST', '/collections', { name: 'compacted' })).body as { id: string }).id;
   });
 

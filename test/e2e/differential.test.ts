@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getGatewayUrls, getReferenceChromaUrl } from '@huedb/testing';
+import { adminHeaders, getGatewayUrls, getReferenceChromaUrl } from '@huedb/testing';
 import { opArb, SPACES, type Op, type SpaceName } from './differential.arbitraries.js';
 import { collectionName } from './support.js';
 
@@ -22,9 +22,11 @@ interface Answer {
 }
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<Answer> {
+  // HueDB's deployment may run with auth on (the cluster); the reference `chroma run` has none.
+  const auth = base.startsWith(getReferenceChromaUrl()) ? {} : adminHeaders();
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: body === undefined ? undefined : JSON.stringify(body),
   }).catch((err: unknown) => {
     // A dropped connection from the reference is a Chroma panic: its log says where.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getGatewayUrls, uniqueName } from '@huedb/testing';
+import { getAdminToken, getGatewayUrls, uniqueName } from '@huedb/testing';
 import { chromaClient, collectionName, DB, http } from './support.js';
 
 /**
@@ -293,10 +293,12 @@ describe('bad input', () => {
     expect((await http('GET', '/api/v2/pre-flight-checks')).body).toMatchObject({
       supports_base64_encoding: true,
     });
-    expect((await http('GET', '/api/v2/auth/identity')).body).toMatchObject({
-      tenant: 'default_tenant',
-      databases: ['default_database'],
-    });
+    // Anonymous without auth (single-node, as `chroma run`); the admin, on every tenant, with it.
+    expect((await http('GET', '/api/v2/auth/identity')).body).toMatchObject(
+      getAdminToken()
+        ? { tenant: '*', databases: ['*'] }
+        : { tenant: 'default_tenant', databases: ['default_database'] },
+    );
     expect((await http('GET', '/api/v2/healthcheck')).status).toBe(200);
     const openapi = await http('GET', '/openapi.json');
     expect(openapi.body).toMatchObject({

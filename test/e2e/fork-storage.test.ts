@@ -78,7 +78,7 @@ describe('fork storage: copy-on-write and reference-aware GC', () => {
         compactors: 1,
         env: { compactor: { HUEDB_COMPACTION: 'off', HUEDB_SEGMENT_GC_GRACE_MS: '0' } },
       });
-      call = databaseApi(cluster.gatewayUrls[0]!);
+      call = databaseApi(cluster.gatewayUrls[0]!, { token: cluster.adminToken });
       const { s3: endpoint } = getInfra();
       s3 = new S3Client({
         endpoint: endpoint.endpoint,

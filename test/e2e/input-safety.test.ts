@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getGatewayUrls } from '@huedb/testing';
+import { adminHeaders, getGatewayUrls } from '@huedb/testing';
 import { chromaClient, collectionName, DB, http } from './support.js';
 
 /**
@@ -148,7 +148,7 @@ describe('input safety', () => {
       ]);
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...adminHeaders() },
         body: bytes,
       });
       expect(res.status).toBe(400);
@@ -317,7 +317,7 @@ describe('edge cases, as chroma run answers them', () => {
     });
     const got = await fetch(`${getGatewayUrls()[0]}${base}/get`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminHeaders() },
       body: JSON.stringify({ ids: ['f1', 'f2'], include: ['metadatas'] }),
     });
     expect(await got.text()).toContain(
@@ -332,7 +332,7 @@ describe('edge cases, as chroma run answers them', () => {
   it('writes floats as Chroma does: 1.0, 0.0, 1e-7, 1e+20', async () => {
     const got = await fetch(`${getGatewayUrls()[0]}${base}/get`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminHeaders() },
       body: JSON.stringify({ include: ['embeddings', 'metadatas'] }),
     });
     expect(await got.text()).toBe(
@@ -342,7 +342,7 @@ describe('edge cases, as chroma run answers them', () => {
     );
     const queried = await fetch(`${getGatewayUrls()[0]}${base}/query`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminHeaders() },
       body: JSON.stringify({ query_embeddings: [[3, 4]], n_results: 2, include: ['distances'] }),
     });
     expect(await queried.text()).toContain('"distances":[[0.0,8.0]]');

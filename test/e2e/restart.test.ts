@@ -14,7 +14,7 @@ describe('restarts lose nothing acknowledged', () => {
 
   beforeAll(async () => {
     cluster = await LocalCluster.start({ infra: getInfra(), gateways: 1, queryNodes: 2 });
-    call = databaseApi(cluster.gatewayUrls[0]!);
+    call = databaseApi(cluster.gatewayUrls[0]!, { token: cluster.adminToken });
   });
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { Schema, StringInvertedIndexConfig, VectorIndexConfig } from 'chromadb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureChromaVenv,
+  getAdminToken,
   getGatewayUrls,
   REFERENCE_CHROMA_VERSION,
   runCommand,
@@ -288,7 +289,14 @@ describe('schema (chromadb Python client)', () => {
     const url = new URL(getGatewayUrls()[0]!);
     const output = await runCommand(
       venv.python,
-      ['-c', PYTHON_ROUND_TRIP, url.hostname, url.port, collectionName('py')],
+      [
+        '-c',
+        PYTHON_ROUND_TRIP,
+        url.hostname,
+        url.port,
+        collectionName('py'),
+        getAdminToken() ?? '',
+      ],
       { timeoutMs: 90_000, env: { ...process.env, ANONYMIZED_TELEMETRY: 'False' } },
     );
     const result = JSON.parse(output.trim().split('\n').pop()!) as {
@@ -304,14 +312,18 @@ describe('schema (chromadb Python client)', () => {
   }, 120_000);
 });
 
-/** The Python client's round trip; prints one JSON line. Arguments: host, port, name. */
+/**
+ * The Python client's round trip; prints one JSON line. Arguments: host, port, name, and the
+ * deployment's admin token ('' where it runs without auth).
+ */
 const PYTHON_ROUND_TRIP = `
 import json, sys
 import chromadb
 from chromadb.api.types import Schema, VectorIndexConfig
 from chromadb.api.collection_configuration import UpdateCollectionConfiguration
 host, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-client = chromadb.HttpClient(host=host, port=port)
+token = sys.argv[4]
+client = chromadb.HttpClient(host=host, port=port, headers={"x-chroma-token": token} if token else None)
 schema = Schema()
 schema.create_index(VectorIndexConfig(space="cosine"))
 col = client.create_collection(name, schema=schema)

@@ -59,17 +59,19 @@ describe('/metrics on every service', () => {
     const base = `${cluster.gatewayUrls[0]}/api/v2/tenants/default_tenant/databases/default_database`;
     const created = await fetch(`${base}/collections`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...cluster.authHeaders },
       body: JSON.stringify({ name: 'metrics' }),
     });
     const { id } = (await created.json()) as { id: string };
     const added = await fetch(`${base}/collections/${id}/add`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...cluster.authHeaders },
       body: JSON.stringify({ ids: ['a'], embeddings: [[1, 2, 3]] }),
     });
     expect(added.status).toBe(201);
-    const counted = await fetch(`${base}/collections/${id}/count`);
+    const counted = await fetch(`${base}/collections/${id}/count`, {
+      headers: cluster.authHeaders,
+    });
     expect(await counted.json()).toBe(1);
     collectionsBase = base;
     ids.push(id);
@@ -127,14 +129,16 @@ describe('/metrics on every service', () => {
     const count = (b: string) =>
       valueOf(b, 'huedb_query_seconds_count', 'operation="count",outcome="ok"') ?? 0;
     const tails = (b: string) => valueOf(b, 'huedb_query_tail_records_count') ?? 0;
-    const read = await fetch(`${collectionsBase}/collections/${ids[0]}/count`);
+    const read = await fetch(`${collectionsBase}/collections/${ids[0]}/count`, {
+      headers: cluster.authHeaders,
+    });
     expect(read.status).toBe(200);
     const after = await scrape('query');
     expect(count(after)).toBeGreaterThan(count(before));
     expect(tails(after)).toBeGreaterThan(tails(before));
     const got = await fetch(`${collectionsBase}/collections/${ids[0]}/get`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...cluster.authHeaders },
       body: '{}',
     });
     expect(got.status).toBe(200);
@@ -147,14 +151,14 @@ describe('/metrics on every service', () => {
     // A second compacted collection: opening its segment evicts the first (1-byte budget).
     const created = await fetch(`${collectionsBase}/collections`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...cluster.authHeaders },
       body: JSON.stringify({ name: 'metrics-2' }),
     });
     const { id } = (await created.json()) as { id: string };
     ids.push(id);
     await fetch(`${collectionsBase}/collections/${id}/add`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...cluster.authHeaders },
       body: JSON.stringify({ ids: ['b'], embeddings: [[1, 2, 3]] }),
     });
     // Reads open each collection's segment once its compaction is registered.
@@ -162,7 +166,8 @@ describe('/metrics on every service', () => {
     let body = await scrape('query');
     while ((valueOf(body, 'huedb_segment_cache_evictions_total') ?? 0) === 0) {
       if (Date.now() > deadline) break;
-      for (const c of ids) await fetch(`${collectionsBase}/collections/${c}/count`);
+      for (const c of ids)
+        await fetch(`${collectionsBase}/collections/${c}/count`, { headers: cluster.authHeaders });
       await new Promise((resolve) => setTimeout(resolve, 200));
       body = await scrape('query');
     }

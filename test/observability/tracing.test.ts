@@ -77,7 +77,7 @@ describe('one trace across gateway, query node and log', () => {
 
   it('links every span of the request to its parent, from the caller down to the log', async () => {
     const base = `${cluster.gatewayUrls[0]}/api/v2/tenants/default_tenant/databases/default_database`;
-    const json = { 'content-type': 'application/json' };
+    const json = { 'content-type': 'application/json', ...cluster.authHeaders };
     const created = await fetch(`${base}/collections`, {
       method: 'POST',
       headers: json,

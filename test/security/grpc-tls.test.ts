@@ -43,7 +43,7 @@ describe('mutual TLS on every gRPC link of a cluster', () => {
   });
 
   it('serves writes and reads through gateway, log, catalog and query node', async () => {
-    const api = databaseApi(cluster.gatewayUrls[0]!);
+    const api = databaseApi(cluster.gatewayUrls[0]!, { token: cluster.adminToken });
     const created = await api('POST', '/collections', { name: 'tls' });
     expect(created.status).toBe(200);
     const { id } = created.body as { id: string };

@@ -34,6 +34,7 @@ export class JsDriver implements HttpDriver {
   constructor(
     private readonly urls: string[],
     private readonly options: BenchOptions,
+    private readonly headers: Record<string, string> = {},
   ) {
     this.connect();
   }
@@ -202,7 +203,12 @@ export class JsDriver implements HttpDriver {
     this.collections.clear();
     this.clients = this.urls.map((url) => {
       const u = new URL(url);
-      return new ChromaClient({ host: u.hostname, port: Number(u.port), ssl: false });
+      return new ChromaClient({
+        host: u.hostname,
+        port: Number(u.port),
+        ssl: false,
+        headers: this.headers,
+      });
     });
   }
 

@@ -27,6 +27,8 @@ export class PyDriver implements HttpDriver {
     private readonly options: BenchOptions,
     private readonly venv: ChromaVenv,
     clientVersion: string,
+    /** The server's API token, if it runs with auth (passed in the environment, not argv). */
+    private readonly token?: string,
   ) {
     this.client = `chromadb Python ${clientVersion}`;
   }
@@ -118,7 +120,7 @@ export class PyDriver implements HttpDriver {
   private async phase<T>(name: string, args: string[]): Promise<T> {
     const stdout = await run(this.venv.python, [SCRIPT, name, '--url', this.urls[0]!, ...args], {
       timeoutMs: this.options.timeoutS * 1000,
-      env: chromaEnv(),
+      env: { ...chromaEnv(), ...(this.token ? { CHROMA_BENCH_TOKEN: this.token } : {}) },
     });
     const last = stdout.trim().split('\n').pop() ?? '';
     try {

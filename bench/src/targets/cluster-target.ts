@@ -59,6 +59,11 @@ export class ClusterTarget implements ServerTarget {
     return this.cluster.gatewayUrls;
   }
 
+  get headers(): Record<string, string> {
+    if (!this.cluster) throw new Error('cluster not started');
+    return this.cluster.authHeaders;
+  }
+
   readonly indexedProbe: IndexedProbe = {
     kind: 'log-position',
     // ScoutLogs = the partition's high-water mark now. Called after the last acknowledged write,

@@ -10,6 +10,11 @@ export interface ServerTarget {
   /** Base URLs of its HTTP endpoints (gateways), after start(). */
   readonly baseUrls: string[];
   /**
+   * The headers every request carries (the cluster's admin token: its gateways run with auth
+   * on, as in production); none for servers without auth.
+   */
+  readonly headers?: Record<string, string>;
+  /**
    * Restarts what serves queries with an empty cache (HueDB: the query nodes with their segment
    * cache wiped; single-node and Chroma: the whole process). Resolves when it serves again.
    */

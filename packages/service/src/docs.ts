@@ -23,18 +23,26 @@ export function renderConfigurationDocs(
   services: readonly ServiceSettings[],
   others: readonly OtherVariable[],
 ): string {
-  const byEnv = new Map<string, { setting: SettingsSchema[string]; readBy: string[] }>();
+  // A setting may default differently per service (HUEDB_AUTH: on in the cluster's gateway, off
+  // in single-node, as `chroma run`): the table then names each service's default.
+  const byEnv = new Map<
+    string,
+    { setting: SettingsSchema[string]; readBy: string[]; defaults: (string | undefined)[] }
+  >();
   for (const { service, settings } of services) {
     for (const setting of Object.values(settings)) {
       const entry = byEnv.get(setting.env);
       if (entry) {
-        if (!entry.readBy.includes(service)) entry.readBy.push(service);
-        if (entry.setting.default !== setting.default || entry.setting.type !== setting.type) {
+        if (entry.readBy.includes(service)) continue;
+        entry.readBy.push(service);
+        entry.defaults.push(setting.default);
+        if (entry.setting.type !== setting.type) {
           throw new Error(`${setting.env}: ${service} disagrees with ${entry.readBy[0]} on it`);
         }
-      } else byEnv.set(setting.env, { setting, readBy: [service] });
+      } else byEnv.set(setting.env, { setting, readBy: [service], defaults: [setting.default] });
     }
   }
+  const code = (value: string | undefined) => (value === undefined ? '—' : `\`${value}\``);
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   const lines = [
     '# Configuration',
@@ -55,12 +63,12 @@ export function renderConfigurationDocs(
     '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const env of [...byEnv.keys()].sort()) {
-    const { setting, readBy } = byEnv.get(env)!;
+    const { setting, readBy, defaults } = byEnv.get(env)!;
     const dflt = setting.required
       ? '(required)'
-      : setting.default !== undefined
-        ? `\`${setting.default}\``
-        : '—';
+      : defaults.every((d) => d === defaults[0])
+        ? code(defaults[0])
+        : defaults.map((d, i) => `${code(d)} (${readBy[i]})`).join(', ');
     lines.push(
       `| \`${env}\` | \`--${setting.flag ?? flagName(env)}\` | ${cell(setting.type)} | ${cell(dflt)} | ${readBy.join(', ')} | ${cell(setting.description)} |`,
     );

@@ -17,7 +17,7 @@ export const AGGRESSIVE_COMPACTION: Record<string, string> = {
  * Vitest global setup of an e2e project: real infrastructure plus one HueDB cluster of separate
  * processes (2 gateways, 2 query nodes, 1 log, 1 catalog, and a compactor unless compaction is
  * off) shared by the suite's files, which isolate themselves by collection and tenant names.
- * Gateway URLs reach tests through `getGatewayUrls()`.
+ * Gateway URLs reach tests through `getGatewayUrls()`, the admin token through `getAdminToken()`.
  */
 export async function setupClusterTarget(
   project: TestProject,
@@ -38,6 +38,10 @@ export async function setupClusterTarget(
       `gateways ${cluster.gatewayUrls.join(', ')} (logs in ${cluster.dir})`,
   );
   project.provide('huedbGateways', cluster.gatewayUrls);
+  // Every e2e client carries it (the gateways run with auth on, as a real cluster does); suites
+  // that make API keys reach the control plane on the catalog.
+  project.provide('huedbAdminToken', cluster.adminToken);
+  project.provide('huedbCatalog', cluster.addresses('catalog')[0]);
   project.provide('huedbCompaction', options.compaction);
   project.provide('huedbLimits', 'hosted');
   return async () => {

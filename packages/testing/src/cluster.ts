@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,6 +22,11 @@ export interface ClusterOptions {
   dir?: string;
   /** Extra environment per role (e.g. tail limits). */
   env?: Partial<Record<Role, Record<string, string>>>;
+  /**
+   * Gateways authenticate (HUEDB_AUTH), as a real cluster does by default; with it, a fresh
+   * HUEDB_ADMIN_TOKEN is made for this cluster (`adminToken`). Default: true.
+   */
+  auth?: boolean;
 }
 
 interface Instance {
@@ -36,6 +42,11 @@ interface Instance {
 
 const START_DEADLINE_MS = 90_000;
 
+/** The header a Chroma client sends a token in; none for no token (a deployment without auth). */
+export function tokenHeaders(token: string | undefined): Record<string, string> {
+  return token ? { 'x-chroma-token': token } : {};
+}
+
 /**
  * A HueDB cluster of separate processes on real infrastructure, for end-to-end and fault tests:
  * a fresh Postgres database and Kafka topic prefix per cluster, services started from source
@@ -49,6 +60,8 @@ export class LocalCluster {
     private readonly instances: Instance[],
     private readonly adminUrl: string,
     private readonly database: string,
+    /** The gateways' HUEDB_ADMIN_TOKEN (admin on every tenant); undefined with auth off. */
+    readonly adminToken: string | undefined,
   ) {}
 
   /** Starts catalog, log, query nodes, compactors and gateways, in dependency order. */
@@ -64,6 +77,8 @@ export class LocalCluster {
     const dbUrl = new URL(options.infra.postgresUrl);
     dbUrl.pathname = `/${name}`;
     const postgresUrl = dbUrl.toString();
+    const adminToken =
+      options.auth === false ? undefined : `e2e-${randomBytes(24).toString('hex')}`;
 
     const counts: Record<Role, number> = {
       catalog: 1,
@@ -117,7 +132,9 @@ export class LocalCluster {
         HUEDB_SEGMENT_CACHE_DIR: path.join(dir, `${instance.role}-${instance.index}-segments`),
         [`HUEDB_${instance.role.toUpperCase()}_LISTEN`]: listen,
         ...(instance.role === 'gateway'
-          ? {}
+          ? adminToken
+            ? { HUEDB_AUTH: 'true', HUEDB_ADMIN_TOKEN: adminToken }
+            : { HUEDB_AUTH: 'false' }
           : { HUEDB_METRICS_LISTEN: `127.0.0.1:${instance.metricsPort}` }),
         ...(options.env?.[instance.role] ?? {}),
       };
@@ -130,6 +147,7 @@ export class LocalCluster {
       instances,
       options.infra.postgresUrl,
       name,
+      adminToken,
     );
     try {
       // The catalog migrates the database; everything else registers with it.
@@ -148,6 +166,11 @@ export class LocalCluster {
     return this.instances
       .filter((i) => i.role === 'gateway')
       .map((i) => `http://127.0.0.1:${i.port}`);
+  }
+
+  /** The header that makes a request the bootstrap admin's (none with auth off). */
+  get authHeaders(): Record<string, string> {
+    return tokenHeaders(this.adminToken);
   }
 
   /** "host:port" of every instance of a role. */

@@ -4,12 +4,13 @@
  * deploy/local's processes. A test that needs a component that cannot be provided fails.
  */
 import { inject } from 'vitest';
+import { tokenHeaders } from './cluster.js';
 import type { TestInfra } from './infra.js';
 
 export type { TestInfra, S3Endpoint, MailCatcher, ProviderName } from './infra.js';
 export { INFRA_ENV, infraFromVariables, parseKeyValueLines } from './infra.js';
 export { uniqueName } from './names.js';
-export { LocalCluster, type ClusterOptions, type Role } from './cluster.js';
+export { LocalCluster, tokenHeaders, type ClusterOptions, type Role } from './cluster.js';
 export { SingleNodeProcess } from './single-node.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
@@ -38,6 +39,10 @@ declare module 'vitest' {
     /** Whether the e2e target compacts ('aggressive') or serves everything from the log ('off'). */
     huedbCompaction: 'off' | 'aggressive';
     huedbLimits: DeploymentLimits;
+    /** The deployment's HUEDB_ADMIN_TOKEN when it runs with auth on (the cluster); else unset. */
+    huedbAdminToken: string | undefined;
+    /** The cluster catalog's gRPC address (its control plane); unset on single-node. */
+    huedbCatalog: string | undefined;
   }
 }
 
@@ -64,6 +69,24 @@ export function getGatewayUrls(): string[] {
     throw new Error('no cluster: run this test in the "e2e" vitest project');
   }
   return urls;
+}
+
+/**
+ * The e2e deployment's admin token: set on the cluster (auth on, as in production), undefined on
+ * single-node (auth off, as `chroma run`).
+ */
+export function getAdminToken(): string | undefined {
+  return inject('huedbAdminToken');
+}
+
+/** The headers that carry the e2e deployment's admin token (none when it runs without auth). */
+export function adminHeaders(): Record<string, string> {
+  return tokenHeaders(getAdminToken());
+}
+
+/** The e2e cluster catalog's gRPC address, or undefined on a deployment without one. */
+export function getCatalogAddress(): string | undefined {
+  return inject('huedbCatalog');
 }
 
 /** Base URL of the reference `chroma run` started beside the e2e deployment. */

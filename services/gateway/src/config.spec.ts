@@ -9,4 +9,9 @@ describe('loadGatewayConfig', () => {
       /HUEDB_LIMITS=toString: expected .*hosted.*unlimited/,
     );
   });
+
+  it('authenticates unless HUEDB_AUTH=false (the cluster default; single-node defaults off)', () => {
+    expect(loadGatewayConfig({}).auth).toBe(true);
+    expect(loadGatewayConfig({ HUEDB_AUTH: 'false' }).auth).toBe(false);
+  });
 });

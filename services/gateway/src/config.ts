@@ -54,9 +54,9 @@ export const gatewaySettings = {
     env: 'HUEDB_AUTH',
     schema: boolean(),
     type: 'boolean',
-    default: 'false',
+    default: 'true',
     description:
-      'Whether every route but heartbeat, version and the API docs needs an API key (x-chroma-token or Authorization: Bearer) or the admin token, and is authorized by its tenant, databases and role. Off by default on every deployment for now: the e2e suites and the bench do not carry keys yet (decision 0022).',
+      "Whether every route but heartbeat, version and the API docs needs an API key (x-chroma-token or Authorization: Bearer) or the admin token, and is authorized by its tenant, databases and role. On by default in the cluster's gateway (a shared service must not serve anonymous callers), off in single-node, as `chroma run` (decision 0026). A gateway with auth on and no HUEDB_ADMIN_TOKEN starts and warns: only existing API keys and signup work.",
   },
   adminToken: {
     env: 'HUEDB_ADMIN_TOKEN',

@@ -4,15 +4,30 @@
  * docs/configuration.md.
  */
 import { LIMIT_PROFILES } from '@huedb/core';
-import { runService } from '@huedb/service';
+import { runService, type Logger } from '@huedb/service';
 import { createGatewayApp } from './app.js';
 import { GrpcBackends } from './backends/grpc-backends.js';
-import { loadGatewayConfig } from './config.js';
+import { loadGatewayConfig, type GatewayConfig } from './config.js';
+
+/**
+ * Auth on with no admin token still starts (decision 0026): an operator who bootstrapped keys
+ * and then removed the god credential must not be forced to keep it; but say what works.
+ */
+function warnAboutAuth(config: GatewayConfig, log: Logger): void {
+  if (!config.auth) {
+    log.warn('HUEDB_AUTH=false: every caller may do everything, on every tenant');
+  } else if (!config.adminToken) {
+    log.warn(
+      'HUEDB_AUTH is on and HUEDB_ADMIN_TOKEN is not set: only API keys (from signup or the control plane) are accepted; nobody can create tenants or reset',
+    );
+  }
+}
 
 await runService({
   name: 'gateway',
   load: loadGatewayConfig,
   async start(config, { log, onClose }) {
+    warnAboutAuth(config, log);
     const backends = new GrpcBackends(config, log);
     onClose(() => backends.close());
     // Hosted Chroma's limits unless HUEDB_LIMITS says otherwise (see GatewayConfig.limits).

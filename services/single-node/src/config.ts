@@ -42,7 +42,8 @@ export const singleNodeSettings = {
     description: 'The port single-node serves the Chroma API on.',
   },
   allowReset: { ...gatewaySettings.allowReset, flag: 'allow-reset', schema: boolean() },
-  auth: { ...gatewaySettings.auth, flag: 'auth', schema: boolean() },
+  // Off by default, as `chroma run` (a laptop needs no key); the cluster's gateway defaults on.
+  auth: { ...gatewaySettings.auth, flag: 'auth', schema: boolean(), default: 'false' },
   adminToken: gatewaySettings.adminToken,
   rpcTimeoutMs: gatewaySettings.rpcTimeoutMs,
   collectionCacheMs: gatewaySettings.collectionCacheMs,

@@ -158,7 +158,8 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     host: options.host,
     port: options.port,
     allowReset: options.allowReset ?? false,
-    auth: options.auth ?? gatewayEnv.auth,
+    // Off unless asked, as `chroma run` (the gateway's own default is on, for the cluster).
+    auth: options.auth ?? (env.HUEDB_AUTH ? gatewayEnv.auth : false),
     adminToken: options.adminToken ?? gatewayEnv.adminToken,
     // Single-node stands in for `chroma run`, which enforces no plan limit: it must take every
     // request `chroma run` takes. (HUEDB_LIMITS=hosted tries a hosted plan locally.)
