@@ -40,7 +40,10 @@ export class RateLimitService {
       return { ...state, allowed: state.remaining >= 1 };
     }
     const row = await this.buckets.consume(key, req.points, intervalUs, burstUs);
-    return { ...bucketState(row, intervalUs, burstUs, row.allowed ? 0 : req.points), allowed: row.allowed };
+    return {
+      ...bucketState(row, intervalUs, burstUs, row.allowed ? 0 : req.points),
+      allowed: row.allowed,
+    };
   }
 
   async reset(key: string): Promise<boolean> {
