@@ -70,7 +70,7 @@ describe('login limits shared by two gateways, per client behind trusted proxies
       status: res.statusCode,
       retryAfter: res.headers['retry-after'],
       cookies: String(res.headers['set-cookie'] ?? ''),
-      body: res.json(),
+      body: res.json<{ error: string; message: string }>(),
     };
   }
 
@@ -150,7 +150,7 @@ describe('login limits shared by two gateways, per client behind trusted proxies
       get: (target, property) =>
         property === 'consumeRateLimit'
           ? () => Promise.reject(new RpcError(Code.UNAVAILABLE, 'catalog unreachable'))
-          : Reflect.get(target, property),
+          : (Reflect.get(target, property) as unknown),
     });
     const c = await gatewayOn(down);
     const res = await login(c, 'shared2@example.com', 'whatever pw', '192.0.2.200');

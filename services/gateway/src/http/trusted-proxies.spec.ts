@@ -29,7 +29,7 @@ describe('HUEDB_TRUSTED_PROXIES', () => {
     const destination = new Writable({
       write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n').filter(Boolean))
-          lines.push(JSON.parse(line));
+          lines.push(JSON.parse(line) as { msg: string; client?: string });
         done();
       },
     });
