@@ -15,7 +15,7 @@ function fakeBuckets() {
   const calls: string[] = [];
   const state = { down: false };
   const client: RateLimitClient = {
-    consumeRateLimit: ({ key, points = 0, limit = 1 }) => {
+    consumeRateLimit: ({ key = '', points = 0, limit = 1 }) => {
       calls.push(`${key} ${points}`);
       if (state.down) return Promise.reject(new RpcError(Code.UNAVAILABLE, 'down'));
       const now = used.get(key) ?? 0;
