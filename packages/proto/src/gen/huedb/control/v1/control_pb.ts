@@ -3,8 +3,9 @@
 /* eslint-disable */
 
 // The control plane (docs/decisions/0020-control-plane-location.md): users, memberships in
-// tenants, API keys, sessions, email tokens and the audit log. Served by the catalog process as a
-// service of its own, next to huedb.catalog.v1, on the same Postgres (PGlite in single-node).
+// tenants, API keys, sessions, email tokens, the audit log and shared rate-limit buckets. Served
+// by the catalog process as a service of its own, next to huedb.catalog.v1, on the same Postgres
+// (PGlite in single-node).
 //
 // Secrets cross this contract once, in the response that creates them (CreateApiKey,
 // CreateSession, IssueEmailToken); the control plane keeps only their SHA-256. Passwords are
