@@ -50,5 +50,9 @@ export async function measureAuthOverhead(requests: number): Promise<AuthOverhea
     { cwd: REPO_ROOT, maxBuffer: 1024 * 1024 },
   );
   const line = stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as AuthOverhead;
+  const result = JSON.parse(line) as AuthOverhead;
+  if (typeof result.overheadP50Ms !== 'number' || typeof result.authOn?.p50Ms !== 'number') {
+    throw new Error(`auth-guard.ts printed no result: ${line.slice(0, 200)}`);
+  }
+  return result;
 }

@@ -4,7 +4,7 @@
  * lookup and the policy — and (2) whole requests through the gateway (Fastify inject, in-memory
  * backends) with HUEDB_AUTH off and on, interleaved (off, on, on, off, …: both see the same
  * machine load, JIT state and GC), whose difference of p50s is the guard as a request sees it.
- * Prints p50/p99 in ms; with --json, one JSON line of {@link AuthOverhead} instead (what
+ * Prints p50/p99 in ms; with --json, one JSON line instead (what
  * `make bench` runs, bench/src/auth-overhead.ts).
  *
  *   node --conditions=@huedb/source --import tsx services/gateway/test/bench/auth-guard.ts [--requests 5000] [--json]
@@ -30,24 +30,6 @@ const n = Number(values.requests);
 const KEY = `hdb_${'a'.repeat(16)}_${'S'.repeat(43)}`;
 const ROUTE = '/api/v2/tenants/:tenant';
 
-/** p50/p99 of one series, ms. */
-export interface Percentiles {
-  p50Ms: number;
-  p99Ms: number;
-}
-
-/** What one run measured (the JSON line). */
-export interface AuthOverhead {
-  requests: number;
-  guardAlone: Percentiles;
-  authOff: Percentiles;
-  authOn: Percentiles;
-  /** authOn.p50Ms − authOff.p50Ms. */
-  overheadP50Ms: number;
-  /** authOn.p50Ms / authOff.p50Ms. */
-  ratioP50: number;
-}
-
 const control = inProcessClient(
   ControlService,
   partialHandlers(ControlService, {
@@ -65,13 +47,15 @@ const control = inProcessClient(
   }),
 );
 
-function percentiles(samples: number[]): Percentiles {
+/** p50/p99 of one series, ms (the fields of bench/src/auth-overhead.ts's Percentiles). */
+function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   return { p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
-const show = (p: Percentiles) => `p50 ${p.p50Ms.toFixed(4)} ms, p99 ${p.p99Ms.toFixed(4)} ms`;
+const show = (p: ReturnType<typeof percentiles>) =>
+  `p50 ${p.p50Ms.toFixed(4)} ms, p99 ${p.p99Ms.toFixed(4)} ms`;
 
 async function timedOnce(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -127,7 +111,8 @@ await auth.close();
 
 const authOff = percentiles(offSamples);
 const authOn = percentiles(onSamples);
-const result: AuthOverhead = {
+// The JSON line's shape is bench/src/auth-overhead.ts's AuthOverhead (the bench reads it).
+const result = {
   requests: n,
   guardAlone: percentiles(guard),
   authOff,
