@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
+import { measureAuthOverhead, type AuthOverhead } from './auth-overhead.js';
 import { loadDataset, type Dataset } from './dataset.js';
 import type { HttpDriver } from './drivers/driver.js';
 import { JsDriver } from './drivers/js-driver.js';
@@ -215,7 +216,24 @@ async function main(): Promise<number> {
   log(
     `${machine.cpuModel}, ${machine.nproc} cores, ${machine.memoryGiB} GiB, load ${machine.loadAtStart}; hnswlib-node ${machine.hnswlibSimd}`,
   );
-  const datasets = opts.datasets.map((shape) =>
+  // First, on a machine no target has loaded yet: a few seconds, in a process of its own.
+  let authOverhead: AuthOverhead | undefined;
+  let authOverheadError: string | undefined;
+  if (opts.authRequests > 0) {
+    log(`auth overhead: ${opts.authRequests} requests per series (HUEDB_AUTH off vs on)…`);
+    try {
+      authOverhead = await measureAuthOverhead(opts.authRequests);
+      log(
+        `auth overhead: p50 ${authOverhead.authOff.p50Ms.toFixed(4)} ms off, ${authOverhead.authOn.p50Ms.toFixed(4)} ms on: ` +
+          `+${authOverhead.overheadP50Ms.toFixed(4)} ms (×${authOverhead.ratioP50.toFixed(3)})`,
+      );
+    } catch (err) {
+      authOverheadError = failureReason(err);
+      log(`auth overhead failed: ${errorText(err)}`);
+    }
+  }
+  // No target, no dataset (`--targets none`: the auth overhead alone).
+  const datasets = (opts.targets.length === 0 ? [] : opts.datasets).map((shape) =>
     loadDataset(
       {
         size: shape.size,
@@ -244,6 +262,8 @@ async function main(): Promise<number> {
     command: `bench/src/cli.ts ${process.argv.slice(2).join(' ')}`.trim(),
     machine: { ...machine, loadAtEnd: loadAverage() },
     options: { ...opts, out: path.relative(REPO_ROOT, opts.out) },
+    ...(authOverhead && { authOverhead }),
+    ...(authOverheadError !== undefined && { authOverheadError }),
     datasets: results,
   });
 

@@ -67,6 +67,8 @@ export interface BenchOptions {
   timeoutS: number;
   /** The reference Chroma version `pip install`ed into the cache. */
   chromaVersion: string;
+  /** Requests per series of the auth overhead measurement (0 = skip it). */
+  authRequests: number;
   quick: boolean;
 }
 
@@ -78,7 +80,8 @@ const USAGE = `usage: make bench [ARGS="..."]
   --queries Q              query vectors per dataset (default 300)
   --concurrency 1,8        query concurrencies
   --ingest-concurrency 1,4 ingest concurrencies (one collection each)
-  --targets LIST           default hnswlib,cluster,single-node,chroma,chroma:js. HueDB is
+  --targets LIST           default hnswlib,cluster,single-node,chroma,chroma:js (none: only
+                           the auth overhead). HueDB is
                            driven by the JS client, chroma by its own Python client; a suffix
                            picks the other: chroma:js (Chroma through the JS client, so that
                            the ingest comparison is between servers), cluster:py, single-node:py
@@ -90,6 +93,8 @@ const USAGE = `usage: make bench [ARGS="..."]
   --clusters C --seed S --k K --warmup W --freshness F     (default 100, 42, 10, 50, 50)
   --ef-search E --ef-construction E --m M           HNSW parameters (default 100, 100, 16)
   --compaction-min-records N --compaction-max-age-ms MS --compaction-poll-ms MS
+  --auth-requests N        requests per series of the auth overhead (HUEDB_AUTH off vs on,
+                           interleaved; default 5000, quick 1000; 0 = skip)
   --timeout-s S            deadline of one wait (default 900)
   --chroma-version V       reference Chroma installed with pip (default 1.5.9)`;
 
@@ -163,6 +168,7 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
       'compaction-poll-ms': { type: 'string' },
       'timeout-s': { type: 'string' },
       'chroma-version': { type: 'string' },
+      'auth-requests': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -192,9 +198,8 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
   const int = (name: string, text: string | undefined, fallback: string) =>
     positiveInt(name, text ?? fallback);
 
-  const targets = list(values.targets ?? 'hnswlib,cluster,single-node,chroma,chroma:js').map(
-    parseTarget,
-  );
+  const targetList = values.targets ?? 'hnswlib,cluster,single-node,chroma,chroma:js';
+  const targets = targetList.trim() === 'none' ? [] : list(targetList).map(parseTarget);
   const labels = new Set<string>();
   for (const t of targets) {
     if (labels.has(t.label)) throw new UsageError(`--targets: ${t.label} given twice`);
@@ -235,6 +240,10 @@ export function parseOptions(argv: string[]): BenchOptions | 'help' {
     },
     timeoutS: int('timeout-s', values['timeout-s'], '900'),
     chromaVersion: values['chroma-version'] ?? '1.5.9',
+    authRequests:
+      values['auth-requests'] === '0'
+        ? 0
+        : int('auth-requests', values['auth-requests'], quick ? '1000' : '5000'),
     quick,
   };
 }

@@ -1,4 +1,5 @@
 import { FILTERS } from './dataset.js';
+import { AUTH_OVERHEAD_TARGET_MS } from './auth-overhead.js';
 import type {
   BenchResult,
   DatasetResult,
@@ -294,6 +295,32 @@ export function renderMarkdown(result: BenchResult): string {
     );
   }
   lines.push('');
+  lines.push(...authSection(result));
   for (const ds of result.datasets) lines.push(...datasetSection(result, ds));
   return lines.join('\n');
+}
+
+/** The auth overhead: HUEDB_AUTH on vs off, whole requests, interleaved in one run. */
+function authSection(result: BenchResult): string[] {
+  if (result.authOverheadError) {
+    return ['## Auth overhead', '', `Failed: ${result.authOverheadError}`, ''];
+  }
+  const auth = result.authOverhead;
+  if (!auth) return [];
+  const ms = (v: number) => v.toFixed(4);
+  const met = auth.overheadP50Ms <= AUTH_OVERHEAD_TARGET_MS ? 'met' : 'NOT met';
+  return [
+    '## Auth overhead',
+    '',
+    `GET a tenant through the gateway app (Fastify inject, in-memory backends), ${auth.requests} requests per series, ` +
+      `HUEDB_AUTH off and on (a cached API key) interleaved. Overhead = p50 on − p50 off: ` +
+      `**${ms(auth.overheadP50Ms)} ms** (×${auth.ratioP50.toFixed(3)}); target ≤ ${AUTH_OVERHEAD_TARGET_MS} ms: ${met}.`,
+    '',
+    '| series | p50 ms | p99 ms |',
+    '| --- | ---: | ---: |',
+    `| guard alone (parse, SHA-256, cache, policy) | ${ms(auth.guardAlone.p50Ms)} | ${ms(auth.guardAlone.p99Ms)} |`,
+    `| request, HUEDB_AUTH off | ${ms(auth.authOff.p50Ms)} | ${ms(auth.authOff.p99Ms)} |`,
+    `| request, HUEDB_AUTH on | ${ms(auth.authOn.p50Ms)} | ${ms(auth.authOn.p99Ms)} |`,
+    '',
+  ];
 }

@@ -1,3 +1,4 @@
+import type { AuthOverhead } from './auth-overhead.js';
 import type { DatasetSpec } from './dataset.js';
 import type { IngestOutcome } from './drivers/driver.js';
 import type { Machine } from './machine.js';
@@ -93,5 +94,8 @@ export interface BenchResult {
   command: string;
   machine: Machine;
   options: BenchOptions;
+  /** What HUEDB_AUTH costs a request (undefined: skipped, or it failed: see authOverheadError). */
+  authOverhead?: AuthOverhead;
+  authOverheadError?: string;
   datasets: DatasetResult[];
 }

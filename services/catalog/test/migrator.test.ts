@@ -22,15 +22,16 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
       '2_seed_defaults',
       '3_forks',
       '4_control_plane',
+      '5_rate_limits',
     ]);
   });
 
   it('applies every migration once; a second run is a no-op', async () => {
     const { driver } = await freshDriver('catalog_migrate');
     const first = await migrate(driver, migrations);
-    expect(first).toEqual({ applied: [1, 2, 3, 4], current: 4 });
+    expect(first).toEqual({ applied: [1, 2, 3, 4, 5], current: 5 });
     const second = await migrate(driver, migrations);
-    expect(second).toEqual({ applied: [], current: 4 });
+    expect(second).toEqual({ applied: [], current: 5 });
 
     const tables = await driver.query<{ name: string }>(
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
@@ -45,6 +46,7 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
       'huedb_schema_migrations',
       'members',
       'memberships',
+      'rate_limits',
       'segment_versions',
       'sessions',
       'tenants',
@@ -63,12 +65,12 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
     const database = await freshDriver('catalog_migrate_race');
     const drivers = Array.from({ length: 5 }, () => database.replica());
     const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
-    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4]);
-    expect(reports.every((r) => r.current === 4)).toBe(true);
+    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(reports.every((r) => r.current === 5)).toBe(true);
     const recorded = await drivers[0]!.query<{ version: number }>(
       `SELECT version FROM huedb_schema_migrations ORDER BY version`,
     );
-    expect(recorded).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(recorded.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
     expect(await drivers[0]!.query(`SELECT count(*)::int AS n FROM databases`)).toEqual([{ n: 1 }]);
   });
 
@@ -84,18 +86,18 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
   it('rolls a failing migration back entirely and resumes after a fix', async () => {
     const { driver } = await freshDriver('catalog_migrate_fail');
     const broken: Migration = {
-      version: 5,
+      version: 6,
       name: 'broken',
       sql: `CREATE TABLE half_done (id int); SELECT no_such_function();`,
     };
     await expect(migrate(driver, [...migrations, broken])).rejects.toThrow(/no_such_function/);
-    // 1 to 4 stay applied; 5 left no trace.
+    // 1 to 5 stay applied; 6 left no trace.
     expect(
       await driver.query(`SELECT version FROM huedb_schema_migrations ORDER BY version`),
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     expect(await driver.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
 
     const fixed = { ...broken, sql: `CREATE TABLE half_done (id int);` };
-    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [5], current: 5 });
+    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [6], current: 6 });
   });
 });

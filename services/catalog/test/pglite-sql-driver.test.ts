@@ -115,7 +115,7 @@ describe('PGliteSqlDriver', () => {
   it('keeps the catalog across close and reopen of its directory', async () => {
     const dir = path.join(await tempDir(), 'nested', 'catalog');
     const first = await openPGliteCatalog(dir, { loadDataDir: template });
-    expect(first.migrations).toEqual({ applied: [1, 2, 3, 4], current: 4 });
+    expect(first.migrations).toEqual({ applied: [1, 2, 3, 4, 5], current: 5 });
     const { service } = first;
     await service.tenants.create({ name: 'acme' });
     await service.databases.create({ tenant: 'acme', name: 'main' });
@@ -155,7 +155,7 @@ describe('PGliteSqlDriver', () => {
 
     const second = await openPGliteCatalog(dir);
     try {
-      expect(second.migrations).toEqual({ applied: [], current: 4 });
+      expect(second.migrations).toEqual({ applied: [], current: 5 });
       const again = await second.service.collections.get({
         ...scope,
         selector: { case: 'id', value: collection.id },

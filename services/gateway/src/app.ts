@@ -18,6 +18,7 @@ import { BODY_LIMIT_BYTES, registerJsonBodyParser } from './http/json-body.js';
 import { registerRequestLog } from './http/request-log.js';
 import { registerUnknownRouteAnswers } from './http/unknown-routes.js';
 import { registerRequestTracing } from './http/tracing.js';
+import { trustProxyOption } from './http/trusted-proxies.js';
 
 /** Longest path segment the router takes. */
 const MAX_PARAM_LENGTH = 16 * 1024;
@@ -74,6 +75,8 @@ export async function createGatewayApp(
       reply.raw.end(text);
     },
     clientErrorHandler: answerClientError,
+    // request.ip and request.protocol from X-Forwarded-* only when the hop is a trusted proxy.
+    trustProxy: trustProxyOption(config.trustedProxies),
   });
   const fastify = adapter.getInstance<FastifyInstance>();
   // First: every later hook, route and error answer then carries the id.

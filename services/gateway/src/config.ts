@@ -17,6 +17,7 @@ import {
   type SettingsSources,
 } from '@huedb/service';
 import { z } from 'zod';
+import { trustedProxyList } from './http/trusted-proxies.js';
 
 // Typed as SettingSchema, so declaration files name it instead of zod's own classes.
 const adminToken: SettingSchema<string> = z.string().min(32, 'shorter than 32 characters');
@@ -100,13 +101,20 @@ export const gatewaySettings = {
     description:
       'The base URL users reach HueDB at: the links in verification, reset and invite mails start with it (never taken from the request, whose Host a caller chooses), and an https one makes session cookies Secure.',
   },
+  trustedProxies: {
+    env: 'HUEDB_TRUSTED_PROXIES',
+    schema: trustedProxyList(),
+    type: 'address|CIDR|loopback|linklocal|uniquelocal[,...]',
+    description:
+      "The proxies (load balancers) in front of the gateway whose X-Forwarded-For and X-Forwarded-Proto are believed. The client's address (per-address login limits, the request log) is then the nearest one in X-Forwarded-For that is not in this list, and a trusted hop's `X-Forwarded-Proto: https` makes session cookies Secure. Unset: no header is believed and the client is the socket's peer.",
+  },
   trustProxyTls: {
     env: 'HUEDB_TRUST_PROXY_TLS',
     schema: boolean(),
     type: 'boolean',
     default: 'false',
     description:
-      'Whether `X-Forwarded-Proto: https` from a TLS-terminating proxy in front of the gateway marks a request as TLS (session cookies are then Secure). Only when every request comes through such a proxy: a direct caller could send the header too.',
+      'Whether `X-Forwarded-Proto: https` from ANY caller marks a request as TLS (session cookies are then Secure). Older and blunter than HUEDB_TRUSTED_PROXIES, which believes the header only from the listed hops; only when every request comes through a TLS-terminating proxy.',
   },
   loginAttemptsPerAccount: {
     env: 'HUEDB_LOGIN_ATTEMPTS_PER_ACCOUNT',
@@ -114,7 +122,7 @@ export const gatewaySettings = {
     type: 'integer ≥ 1',
     default: '10',
     description:
-      'Failed logins per account within 15 minutes before login answers 429 for it (counted per gateway process).',
+      'Login attempts per account before login answers 429 for it; one more comes back every 15 minutes / this number. Counted by the control plane, so all gateways together allow this many (docs/decisions/0027-shared-rate-limits.md).',
   },
   loginAttemptsPerAddress: {
     env: 'HUEDB_LOGIN_ATTEMPTS_PER_ADDRESS',
@@ -122,7 +130,7 @@ export const gatewaySettings = {
     type: 'integer ≥ 1',
     default: '50',
     description:
-      'Failed logins per client address within 15 minutes before login answers 429 for it (counted per gateway process).',
+      'Login attempts per client address (see HUEDB_TRUSTED_PROXIES) before login answers 429 for it; one more comes back every 15 minutes / this number. A successful login gives its attempt back. Counted by the control plane, across all gateways.',
   },
 } as const;
 
@@ -161,9 +169,11 @@ export interface GatewayConfig extends GrpcTlsConfig {
   emailVerification?: boolean | undefined;
   /** The base of the links HueDB mails (HUEDB_PUBLIC_URL). */
   publicUrl?: string | undefined;
-  /** Trust `X-Forwarded-Proto` for the Secure cookie attribute (HUEDB_TRUST_PROXY_TLS). */
+  /** The hops whose X-Forwarded-For/-Proto are believed (HUEDB_TRUSTED_PROXIES); none = none. */
+  trustedProxies?: string[] | undefined;
+  /** Trust anyone's `X-Forwarded-Proto` for the Secure cookie attribute (HUEDB_TRUST_PROXY_TLS). */
   trustProxyTls?: boolean | undefined;
-  /** Failed logins per account / per address in 15 minutes before 429. */
+  /** Login attempts per account / per address (refilling over 15 minutes) before 429. */
   loginAttemptsPerAccount?: number | undefined;
   loginAttemptsPerAddress?: number | undefined;
   logLevel: string;

@@ -10,7 +10,7 @@ import type { ControlService } from './control.service.js';
 export function createControlHandlers(
   control: ControlService,
 ): ServiceHandlers<typeof ControlServiceDescriptor> {
-  const { identity, apiKeys, audit } = control;
+  const { identity, apiKeys, audit, rateLimits } = control;
   return {
     createUser: async (req) => ({ user: await identity.createUser(req) }),
     getUser: async (req) => ({ user: await identity.getUser(req) }),
@@ -31,5 +31,7 @@ export function createControlHandlers(
     listMemberships: async (req) => ({ memberships: await identity.listMemberships(req) }),
     appendAudit: async (req) => ({ entry: await audit.append(req) }),
     listAudit: async (req) => ({ entries: await audit.list(req) }),
+    consumeRateLimit: async (req) => rateLimits.consume(req),
+    resetRateLimit: async (req) => ({ reset: await rateLimits.reset(req.key) }),
   };
 }

@@ -2,6 +2,7 @@ import type { SqlDriver, SqlExecutor } from '../sql/sql-driver.js';
 import { TenantRepository } from '../tenant.repository.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { AuditRepository } from './audit.repository.js';
+import { RateLimitRepository } from './rate-limit.repository.js';
 import { EmailTokenRepository, SessionRepository } from './token.repository.js';
 import { MembershipRepository, UserRepository } from './user.repository.js';
 
@@ -18,6 +19,7 @@ export class ControlRepositories {
   readonly sessions: SessionRepository;
   readonly emailTokens: EmailTokenRepository;
   readonly audit: AuditRepository;
+  readonly rateLimits: RateLimitRepository;
   readonly tenants: TenantRepository;
 
   constructor(private readonly sql: SqlDriver | SqlExecutor) {
@@ -27,6 +29,7 @@ export class ControlRepositories {
     this.sessions = new SessionRepository(sql);
     this.emailTokens = new EmailTokenRepository(sql);
     this.audit = new AuditRepository(sql);
+    this.rateLimits = new RateLimitRepository(sql);
     this.tenants = new TenantRepository(sql);
   }
 

@@ -4,6 +4,7 @@ import { ApiKeyService } from './api-key.service.js';
 import { AuditService } from './audit.service.js';
 import { ControlRepositories } from './control.repository.js';
 import { IdentityService } from './identity.service.js';
+import { RateLimitService } from './rate-limit.service.js';
 
 /** Options of {@link ControlService}. */
 export interface ControlServiceOptions {
@@ -21,11 +22,13 @@ export class ControlService {
   readonly identity: IdentityService;
   readonly apiKeys: ApiKeyService;
   readonly audit: AuditService;
+  readonly rateLimits: RateLimitService;
 
   constructor(repositories: ControlRepositories, options: ControlServiceOptions = {}) {
     this.identity = new IdentityService(repositories, options.mailer);
     this.apiKeys = new ApiKeyService(repositories);
     this.audit = new AuditService(repositories);
+    this.rateLimits = new RateLimitService(repositories.rateLimits);
   }
 
   /** The control plane on a driver whose schema is migrated. */

@@ -79,7 +79,7 @@ export class AccountsController {
   @ApiRoute({
     operationId: 'accounts_login',
     summary: 'Log in: sets the session cookie and answers the CSRF token',
-    description: `401 for a wrong email or password (one message for both), 403 before verification, 429 after too many failed attempts for the account or from the address (Retry-After says when to try again).`,
+    description: `401 for a wrong email or password (one message for both), 403 before verification, 429 after too many failed attempts for the account or from the address, counted across all gateways (Retry-After says when to try again), 503 when the attempts cannot be counted (the login is refused, not let through).`,
     tags: TAGS,
     body: schemas.credentialsSchema,
     response: schemas.sessionSchema,

@@ -75,6 +75,7 @@ export class AccountsService {
       loginAttemptsPerAddress: config.loginAttemptsPerAddress ?? 50,
     };
     this.limiter = new LoginLimiter(
+      backends.control,
       this.settings.loginAttemptsPerAccount,
       this.settings.loginAttemptsPerAddress,
     );
@@ -228,18 +229,19 @@ export class AccountsService {
     address: string,
   ): Promise<{ user: User; token: string; csrfToken: string; expiresAtMs: number }> {
     const { email, password } = parseCredentials(body);
-    await this.limiter.check(email, address);
+    const attempt = await this.limiter.attempt(email, address);
     let user: User;
     try {
       user = (await this.backends.control.authenticatePassword({ email, password })).user!;
     } catch (err) {
+      // A wrong password keeps the attempt it took.
       if (err instanceof RpcError && err.code === Code.UNAUTHENTICATED) {
-        await this.limiter.failed(email, address);
         throw new UnauthenticatedError(BAD_LOGIN);
       }
+      await attempt.abandoned();
       throw err;
     }
-    await this.limiter.succeeded(email);
+    await attempt.succeeded();
     if (user.verifiedAtMs === undefined) {
       throw new PermissionDeniedError('Verify your email address first (see the mail we sent)');
     }

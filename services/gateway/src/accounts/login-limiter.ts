@@ -1,8 +1,11 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { RateLimitedError } from '@huedb/core';
+import type { ServiceClient } from '@huedb/grpc';
+import type { ControlService } from '@huedb/proto/control';
+import { RateLimitedError, UnavailableError } from '@huedb/core';
 
-/** The window failed logins are counted in. */
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
+/** How long a full bucket of login attempts takes to refill. */
+export const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+/** Keys the local front remembers as blocked before it forgets the expired ones. */
+const MAX_LOCAL_BLOCKS = 10_000;
 
 /** A 429 with the seconds until the caller may try again. */
 export class LoginLimitedError extends RateLimitedError {
@@ -11,63 +14,130 @@ export class LoginLimitedError extends RateLimitedError {
   }
 }
 
+/** What the limiter needs of the control plane. */
+export type RateLimitClient = Pick<
+  ServiceClient<typeof ControlService>,
+  'consumeRateLimit' | 'resetRateLimit'
+>;
+
+/** One login attempt's hold on the account's and the address's buckets. */
+export interface LoginAttempt {
+  /** The password was right: the account's bucket refills and the address gets its point back. */
+  succeeded(): Promise<void>;
+  /** The password could not be checked (the control plane failed): both points go back. */
+  abandoned(): Promise<void>;
+}
+
 /**
- * Counts failed logins per account (the email, ignoring case) and per client address, in this
- * process's memory (rate-limiter-flexible): a login is refused with 429 once either has used up
- * its attempts in the window, before the password is even checked, so a guesser cannot keep
- * trying one account from many addresses nor many accounts from one address. A success clears
- * the account's count (not the address's: one good password must not buy a guesser more tries
- * elsewhere). Per process: with N gateways behind a balancer a guesser gets up to N times the
- * attempts (docs/decisions/0023-accounts-api.md).
+ * Login attempts per account (the email, ignoring case) and per client address, counted in the
+ * control plane's shared buckets (ConsumeRateLimit), so every gateway takes from the same ones:
+ * N gateways allow the configured number, not N times it (docs/decisions/0027-shared-rate-limits.md).
+ *
+ * An attempt takes its point BEFORE the password is checked — parallel guesses cannot all pass a
+ * check and then be counted — and is refused with 429 once either bucket is empty, whether the
+ * password is right or not (else the limit would be an oracle). A wrong password keeps the
+ * points; a right one refills the account's bucket and gives the address its point back (one
+ * good password must not buy a guesser more tries elsewhere, nor cost a shared address one).
+ * Each bucket holds `perAccount` / `perAddress` points and refills over 15 minutes.
+ *
+ * A control plane that cannot be asked refuses the login (503): failing open would lift the
+ * limit for as long as a guesser can keep it unreachable. In front of it, a key the store has
+ * refused is refused here without asking until its retry time: nothing can refill it sooner but
+ * a successful login, which that refusal prevents (an address given a point back elsewhere is
+ * at most refused here a little longer).
  */
 export class LoginLimiter {
-  private readonly byAccount: RateLimiterMemory;
-  private readonly byAddress: RateLimiterMemory;
+  /** Key → when the store said it has a point again (ms, this clock). */
+  private readonly blockedUntil = new Map<string, number>();
 
-  constructor(perAccount: number, perAddress: number) {
-    this.byAccount = new RateLimiterMemory({
-      keyPrefix: 'login-account',
-      points: perAccount,
-      duration: LOGIN_WINDOW_SECONDS,
-    });
-    this.byAddress = new RateLimiterMemory({
-      keyPrefix: 'login-address',
-      points: perAddress,
-      duration: LOGIN_WINDOW_SECONDS,
-    });
-  }
+  constructor(
+    private readonly control: RateLimitClient,
+    private readonly perAccount: number,
+    private readonly perAddress: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Throws {@link LoginLimitedError} when the account or the address has no attempt left. */
-  async check(email: string, address: string): Promise<void> {
-    const [account, client] = await Promise.all([
-      this.byAccount.get(accountKey(email)),
-      this.byAddress.get(address),
+  /**
+   * Takes one attempt from the account and the address. Throws {@link LoginLimitedError} when
+   * either has none left (and takes none), UnavailableError when the control plane cannot say.
+   */
+  async attempt(email: string, address: string): Promise<LoginAttempt> {
+    const account = accountKey(email);
+    const client = addressKey(address);
+    this.refuseIfBlocked(account, client);
+    const [byAccount, byAddress] = await Promise.allSettled([
+      this.take(account, this.perAccount, 1),
+      this.take(client, this.perAddress, 1),
     ]);
-    const spent = [
-      [account, this.byAccount.points],
-      [client, this.byAddress.points],
-    ] as const;
-    for (const [res, points] of spent) {
-      if (res && res.consumedPoints >= points) {
-        throw new LoginLimitedError(Math.max(1, Math.ceil(res.msBeforeNext / 1000)));
-      }
+    const taken = (
+      [
+        [byAccount, account, this.perAccount],
+        [byAddress, client, this.perAddress],
+      ] as const
+    ).filter(([outcome]) => outcome.status === 'fulfilled' && outcome.value.allowed);
+    const giveBack = async (keys: (typeof taken)[number][]) => {
+      await Promise.all(keys.map(([, key, limit]) => this.take(key, limit, -1).catch(() => {})));
+    };
+    if (byAccount.status === 'rejected' || byAddress.status === 'rejected') {
+      await giveBack(taken);
+      throw new UnavailableError('Login is unavailable right now: try again later');
     }
+    const refusals = [byAccount.value, byAddress.value].filter((answer) => !answer.allowed);
+    if (refusals.length > 0) {
+      await giveBack(taken);
+      const waitMs = Math.max(...refusals.map((answer) => Number(answer.retryAfterMs)));
+      throw new LoginLimitedError(Math.max(1, Math.ceil(waitMs / 1000)));
+    }
+    return {
+      succeeded: async () => {
+        await Promise.all([
+          this.control.resetRateLimit({ key: account }).catch(() => {}),
+          giveBack(taken.filter(([, key]) => key === client)),
+        ]);
+      },
+      abandoned: () => giveBack(taken),
+    };
   }
 
-  /** Counts one failed attempt against both. */
-  async failed(email: string, address: string): Promise<void> {
-    await Promise.all([
-      this.byAccount.penalty(accountKey(email), 1),
-      this.byAddress.penalty(address, 1),
-    ]);
+  private async take(key: string, limit: number, points: number) {
+    const answer = await this.control.consumeRateLimit({
+      key,
+      points,
+      limit,
+      windowMs: BigInt(LOGIN_WINDOW_MS),
+    });
+    if (!answer.allowed) this.block(key, this.now() + Number(answer.retryAfterMs));
+    return answer;
   }
 
-  /** A successful login: the account's count starts over. */
-  async succeeded(email: string): Promise<void> {
-    await this.byAccount.delete(accountKey(email));
+  private refuseIfBlocked(...keys: string[]): void {
+    const now = this.now();
+    let until = 0;
+    for (const key of keys) {
+      const blocked = this.blockedUntil.get(key);
+      if (blocked === undefined) continue;
+      if (blocked <= now) this.blockedUntil.delete(key);
+      else until = Math.max(until, blocked);
+    }
+    if (until > 0) throw new LoginLimitedError(Math.max(1, Math.ceil((until - now) / 1000)));
+  }
+
+  private block(key: string, until: number): void {
+    if (this.blockedUntil.size >= MAX_LOCAL_BLOCKS) {
+      // Forgetting a block only means asking the store again: drop the expired ones, and if
+      // that is not enough, all of them.
+      const now = this.now();
+      for (const [k, t] of this.blockedUntil) if (t <= now) this.blockedUntil.delete(k);
+      if (this.blockedUntil.size >= MAX_LOCAL_BLOCKS) this.blockedUntil.clear();
+    }
+    this.blockedUntil.set(key, until);
   }
 }
 
 function accountKey(email: string): string {
-  return email.trim().toLowerCase();
+  return `login:account:${email.trim().toLowerCase()}`;
+}
+
+function addressKey(address: string): string {
+  return `login:address:${address}`;
 }

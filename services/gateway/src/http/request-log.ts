@@ -53,6 +53,8 @@ export function registerRequestLog(fastify: FastifyInstance, log: Logger | undef
           requestId: request.id,
           method: request.method,
           route,
+          // The client's, not a trusted proxy's (HUEDB_TRUSTED_PROXIES).
+          client: request.ip,
           tenant: context?.tenant ?? params.tenant ?? null,
           database: context?.database ?? params.database ?? null,
           status,
