@@ -90,11 +90,16 @@ function single(key: string, value: unknown): Record<string, unknown> {
 }
 
 const keyArb = fc.constantFrom(...KEYS);
-const numberArb = fc.oneof(fc.integer({ min: -2, max: 3 }), fc.constantFrom(0.5, 2.0));
+// Filter operands are never fractional: against an integer value chroma 1.5.9 truncates a float
+// operand (`{"k": {"$lt": 0.5}}` does not match `k = 0`) where HueDB compares numerically, the
+// difference docs/compatibility.md lists. Fractional VALUES stay, so float values are still
+// compared with integer operands. (2.0 reaches the wire as `2`: JSON.stringify drops the `.0`.)
+const numberArb = fc.integer({ min: -2, max: 3 });
+const operandArb = fc.oneof(numberArb, fc.constantFrom(...STRINGS), fc.boolean());
 const leafWhereArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
-  fc.tuple(keyArb, scalarArb).map(([k, v]) => single(k, v)),
+  fc.tuple(keyArb, operandArb).map(([k, v]) => single(k, v)),
   fc
-    .tuple(keyArb, fc.constantFrom('$eq', '$ne'), scalarArb)
+    .tuple(keyArb, fc.constantFrom('$eq', '$ne'), operandArb)
     .map(([k, op, v]) => single(k, single(op, v))),
   fc
     .tuple(keyArb, fc.constantFrom('$gt', '$gte', '$lt', '$lte'), numberArb)
