@@ -27,7 +27,10 @@ async function gateway(authenticator?: Authenticator) {
   });
   const backends = fakeBackends();
   const log = createLogger({ service: 'gateway', pretty: false, destination });
-  const app = await createGatewayApp(backends, loadGatewayConfig({}), HOSTED_LIMITS, {
+  // Auth off (the gateway's default is on): these specs are about the context, not credentials;
+  // the authentication seam below plugs its own authenticator in.
+  const config = loadGatewayConfig({ HUEDB_AUTH: 'false' });
+  const app = await createGatewayApp(backends, config, HOSTED_LIMITS, {
     log,
     authenticator,
   });
