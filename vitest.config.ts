@@ -68,7 +68,9 @@ export default defineConfig({
           // Suites that start their own cluster (crashes, log limits, compaction on demand) do
           // not depend on the project's target: they run once, in the first project.
           exclude: [
-            ...(name === 'e2e' ? [] : [...OWN_CLUSTER_SUITES, CLUSTER_AUTH_SUITE, CLUSTER_ACCOUNTS_SUITE]),
+            ...(name === 'e2e'
+              ? []
+              : [...OWN_CLUSTER_SUITES, CLUSTER_AUTH_SUITE, CLUSTER_ACCOUNTS_SUITE]),
             ...(name === 'e2e-single-node' ? [] : OWN_SINGLE_NODE_SUITES),
             ...(name === 'e2e-compacting' ? [AUTH_SUITE] : []),
           ],

@@ -15,6 +15,8 @@ describe('accounts on the cluster: signup to first read across two gateways', ()
     expect(urls.length).toBeGreaterThanOrEqual(2);
     const started = Date.now();
     await runAccountsFlow({ urls, mail: getInfra().mail, publicUrl: CLUSTER_PUBLIC_URL });
-    console.log(`[accounts-cluster] the flow took ${Date.now() - started} ms on ${urls.length} gateways`);
+    console.log(
+      `[accounts-cluster] the flow took ${Date.now() - started} ms on ${urls.length} gateways`,
+    );
   });
 });

@@ -162,7 +162,7 @@ export async function runAccountsFlow(target: AccountsTarget): Promise<FlowSecre
   const dbPath = `/api/v2/tenants/${tenant}/databases/default_database`;
   expect((await fetch(`${reader}${dbPath}`)).status).toBe(401);
   const name = 'first-collection';
-  const written = await chromaWithKey(writer!, secret, tenant).createCollection({
+  const written = await chromaWithKey(writer, secret, tenant).createCollection({
     name,
     embeddingFunction: null,
   });
@@ -219,7 +219,7 @@ export async function runAccountsFlow(target: AccountsTarget): Promise<FlowSecre
 
   // The session works on every gateway; writes without the CSRF token, or with another, are
   // refused and change nothing.
-  const elsewhere = browser.on(writer!);
+  const elsewhere = browser.on(writer);
   for (const csrf of [null, 'forged']) {
     const refused = await elsewhere.call('POST', keys, { name: 'ci' }, { csrf });
     expect(refused).toMatchObject({ status: 403, body: { error: 'ChromaError' } });
@@ -235,9 +235,9 @@ export async function runAccountsFlow(target: AccountsTarget): Promise<FlowSecre
   const two = await browser.call('GET', keys);
   expect((two.body.keys as { id: string }[]).map((k) => k.id)).toEqual([firstKey.id, newId]);
 
-  expect(
-    (await browser.call('DELETE', `${keys}/${newId}`, undefined, { csrf: null })).status,
-  ).toBe(403);
+  expect((await browser.call('DELETE', `${keys}/${newId}`, undefined, { csrf: null })).status).toBe(
+    403,
+  );
   const revoked = await browser.call('DELETE', `${keys}/${newId}`);
   expect(revoked.status).toBe(200);
   expect((revoked.body.key as { revoked_at_ms: number | null }).revoked_at_ms).toBeGreaterThan(0);
@@ -260,7 +260,7 @@ export async function runAccountsFlow(target: AccountsTarget): Promise<FlowSecre
       headers: { 'content-type': 'application/json', ...tokenHeaders(key) },
       body: '{}',
     });
-  for (const base of new Set([reader, writer!])) {
+  for (const base of new Set([reader, writer])) {
     const foreign = await getRecords(base, strangerKey);
     expect(foreign.status).toBe(403);
     expect(await foreign.json()).toEqual({ error: 'ChromaError', message: 'Permission denied.' });
@@ -268,7 +268,7 @@ export async function runAccountsFlow(target: AccountsTarget): Promise<FlowSecre
   }
 
   // A copy of the session, to show logging out ends it on the other gateway too.
-  const copied = new Client(writer!);
+  const copied = new Client(writer);
   copied.cookies = new Map(browser.cookies);
   expect(
     (await browser.call('POST', '/api/v2/accounts/logout', undefined, { csrf: null })).status,
