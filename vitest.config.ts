@@ -23,6 +23,9 @@ const AUTH_SUITE = 'test/e2e/auth.test.ts';
 // Two gateways behind one control plane, and the official clients against a key-protected
 // cluster: e2e only.
 const CLUSTER_AUTH_SUITE = 'test/e2e/auth-cluster.test.ts';
+// The accounts flow across the cluster's two gateways, mailing through the shared catcher (the
+// single-node project runs it on a node of the accounts suite's own): e2e only.
+const CLUSTER_ACCOUNTS_SUITE = 'test/e2e/accounts-cluster.test.ts';
 
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
@@ -65,7 +68,9 @@ export default defineConfig({
           // Suites that start their own cluster (crashes, log limits, compaction on demand) do
           // not depend on the project's target: they run once, in the first project.
           exclude: [
-            ...(name === 'e2e' ? [] : [...OWN_CLUSTER_SUITES, CLUSTER_AUTH_SUITE]),
+            ...(name === 'e2e'
+              ? []
+              : [...OWN_CLUSTER_SUITES, CLUSTER_AUTH_SUITE, CLUSTER_ACCOUNTS_SUITE]),
             ...(name === 'e2e-single-node' ? [] : OWN_SINGLE_NODE_SUITES),
             ...(name === 'e2e-compacting' ? [AUTH_SUITE] : []),
           ],

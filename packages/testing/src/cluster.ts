@@ -42,6 +42,12 @@ interface Instance {
 
 const START_DEADLINE_MS = 90_000;
 
+/**
+ * The gateways' HUEDB_PUBLIC_URL: mailed links start with it. A console's https address, as in
+ * production (the gateway serves no /accounts pages, and https makes session cookies Secure).
+ */
+export const CLUSTER_PUBLIC_URL = 'https://console.huedb.test';
+
 /** The header a Chroma client sends a token in; none for no token (a deployment without auth). */
 export function tokenHeaders(token: string | undefined): Record<string, string> {
   return token ? { 'x-chroma-token': token } : {};
@@ -132,9 +138,12 @@ export class LocalCluster {
         HUEDB_SEGMENT_CACHE_DIR: path.join(dir, `${instance.role}-${instance.index}-segments`),
         [`HUEDB_${instance.role.toUpperCase()}_LISTEN`]: listen,
         ...(instance.role === 'gateway'
-          ? adminToken
-            ? { HUEDB_AUTH: 'true', HUEDB_ADMIN_TOKEN: adminToken }
-            : { HUEDB_AUTH: 'false' }
+          ? {
+              HUEDB_PUBLIC_URL: CLUSTER_PUBLIC_URL,
+              ...(adminToken
+                ? { HUEDB_AUTH: 'true', HUEDB_ADMIN_TOKEN: adminToken }
+                : { HUEDB_AUTH: 'false' }),
+            }
           : { HUEDB_METRICS_LISTEN: `127.0.0.1:${instance.metricsPort}` }),
         ...(options.env?.[instance.role] ?? {}),
       };

@@ -10,7 +10,13 @@ import type { TestInfra } from './infra.js';
 export type { TestInfra, S3Endpoint, MailCatcher, ProviderName } from './infra.js';
 export { INFRA_ENV, infraFromVariables, parseKeyValueLines } from './infra.js';
 export { uniqueName } from './names.js';
-export { LocalCluster, tokenHeaders, type ClusterOptions, type Role } from './cluster.js';
+export {
+  CLUSTER_PUBLIC_URL,
+  LocalCluster,
+  tokenHeaders,
+  type ClusterOptions,
+  type Role,
+} from './cluster.js';
 export { SingleNodeProcess } from './single-node.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
