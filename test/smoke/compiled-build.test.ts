@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@huedb/testing';
+import { buildCompiled, HUEDB, ROOT, until } from './compiled.js';
 
 /*
  * The production build: `pnpm build` (tsc -b) compiles every service, and the `huedb` command runs
@@ -12,10 +12,6 @@ import { freePort } from '@huedb/testing';
  * path: the catalog's SQL migrations, the WAL, a compaction (whose HNSW build runs in a worker
  * thread started from dist/) and a query.
  */
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const HUEDB = path.join(ROOT, 'services', 'single-node', 'bin', 'huedb.mjs');
-const run = promisify(execFile);
 
 let dir: string;
 let child: ChildProcess | undefined;
@@ -29,16 +25,6 @@ async function call(method: string, route: string, body?: unknown): Promise<unkn
   });
   expect(response.ok, `${method} ${route}: ${response.status}`).toBe(true);
   return response.json();
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('the build graph', () => {
@@ -74,14 +60,7 @@ describe('the build graph', () => {
 
 describe('the compiled build', () => {
   beforeAll(async () => {
-    // Incremental: only what is stale compiles (seconds when warm, ~half a minute cold).
-    await run(
-      process.execPath,
-      [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', 'tsconfig.build.json'],
-      {
-        cwd: ROOT,
-      },
-    );
+    await buildCompiled();
     dir = mkdtempSync(path.join(tmpdir(), 'huedb-compiled-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;

@@ -53,6 +53,12 @@ export interface ServiceDefinition<C extends ObservabilityConfig> {
    * takes requests (then `/ready` answers 200); its result is logged as the "started" line.
    */
   start(config: C, context: ServiceContext): Promise<string>;
+  /**
+   * Tells the user why the process could not start, instead of the fatal JSON log line (a CLI
+   * prints one plain line on stderr); the process exits 1 after it. `config` is undefined when
+   * the configuration itself was refused.
+   */
+  reportFailure?(err: unknown, config: C | undefined): void;
 }
 
 /**
@@ -71,8 +77,11 @@ export async function runService<C extends ObservabilityConfig>(
   try {
     config = service.load(sources);
   } catch (err) {
-    const log = createLogger({ service: service.name });
-    log.fatal(err instanceof ConfigError ? err.message : { err }, 'invalid configuration');
+    if (service.reportFailure) service.reportFailure(err, undefined);
+    else {
+      const log = createLogger({ service: service.name });
+      log.fatal(err instanceof ConfigError ? err.message : { err }, 'invalid configuration');
+    }
     process.exit(1);
   }
   const log = createLogger({
@@ -129,7 +138,8 @@ export async function runService<C extends ObservabilityConfig>(
     ready = true;
     log.info(started);
   } catch (err) {
-    log.fatal({ err }, `failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    if (service.reportFailure) service.reportFailure(err, config);
+    else log.fatal({ err }, `failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
 }

@@ -64,6 +64,28 @@ export class WalUnavailableError extends WalError {
 }
 
 /**
+ * Another live process holds the log's directory (its lock file names it): only one process may
+ * open a local write-ahead log. Typed so a CLI can say "stop process N" without parsing the text.
+ */
+export class WalDirectoryInUseError extends WalUnavailableError {
+  constructor(
+    /** The log's directory. */
+    readonly dir: string,
+    /** The process holding it. */
+    readonly pid: number,
+    /** Its host, as its lock file says. */
+    readonly host: string,
+    /** When it took the lock, as its lock file says. */
+    readonly since: string,
+  ) {
+    super(
+      `${dir} is in use by process ${pid} on ${host} (since ${since}): only one process may ` +
+        'open a local write-ahead log',
+    );
+  }
+}
+
+/**
  * The log's files fail their integrity checks somewhere a crash cannot explain (anywhere but in
  * the last, unacknowledged write): opening refuses rather than drop acknowledged data. An operator
  * must look at `file` near `offset` (restore it from a backup, or cut the file there knowingly).

@@ -19,6 +19,7 @@ export {
   WalClosedError,
   WalCorruptionError,
   WalCompactedError,
+  WalDirectoryInUseError,
   WalError,
   WalTimeoutError,
   WalUnavailableError,

@@ -6,6 +6,7 @@ import { OffsetWaiters } from './deadline.js';
 import {
   WalArgumentError,
   WalClosedError,
+  WalDirectoryInUseError,
   WalError,
   WalTimeoutError,
   WalUnavailableError,
@@ -479,10 +480,7 @@ const consoleLogger = consoleWalLogger(describe);
 function walLockRefused(refusal: LockRefusal): WalUnavailableError {
   switch (refusal.kind) {
     case 'held':
-      return new WalUnavailableError(
-        `${refusal.dir} is in use by process ${refusal.pid} on ${refusal.host} (since ` +
-          `${refusal.since}): only one process may open a local write-ahead log`,
-      );
+      return new WalDirectoryInUseError(refusal.dir, refusal.pid, refusal.host, refusal.since);
     case 'this-process':
       return new WalUnavailableError(
         `${refusal.dir} is already open in this process: close it before opening it again`,

@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   WalArgumentError,
   WalCorruptionError,
+  WalDirectoryInUseError,
   WalUnavailableError,
   type LogRecordInit,
   type WalLogger,
@@ -326,6 +327,9 @@ describe('Local WAL specifics', () => {
     const refused = await LocalWal.open({ dir, logger }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WalUnavailableError);
     expect((refused as Error).message).toMatch(`in use by process ${process.ppid}`);
+    // Typed, with the holder: `huedb run` names it without parsing the message.
+    expect(refused).toBeInstanceOf(WalDirectoryInUseError);
+    expect(refused).toMatchObject({ dir, pid: process.ppid, host: 'h' });
 
     // A dead process's lock is taken over, and the new owner's lock is removed on close.
     const dead = spawn(process.execPath, ['-e', '']);

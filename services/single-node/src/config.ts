@@ -52,6 +52,15 @@ export const singleNodeSettings = {
   pollIntervalMs: compactorSettings.pollIntervalMs,
   gcGraceMs: compactorSettings.gcGraceMs,
   compaction: compactorSettings.compaction,
+  debug: {
+    env: 'HUEDB_DEBUG',
+    flag: 'debug',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'false',
+    description:
+      '`huedb run`: a startup failure prints the whole error with its stack trace, not just one line and a hint.',
+  },
 } as const;
 
 /** Single-node's validated configuration. */
