@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit specs beside the code (no infrastructure); integration tests that get
-// real Postgres, Kafka and S3 from @huedb/testing's global setup; and e2e suites that also get a
-// HueDB cluster of separate processes on them.
+// Projects: unit specs beside the code (no infrastructure); integration tests that get real
+// Postgres, Kafka, S3 and an SMTP catcher from @huedb/testing's global setup; and the e2e suites,
+// run against each deployment shape: a cluster of separate processes (compacting rarely, and
+// aggressively) and a single node.
 const OWN_CLUSTER_SUITES = [
   'test/e2e/restart.test.ts',
   'test/e2e/backpressure.test.ts',
@@ -10,7 +11,8 @@ const OWN_CLUSTER_SUITES = [
   'test/e2e/fork-storage.test.ts',
 ];
 // Suites that start a single node of their own (the OpenAPI fuzzer deletes what it finds; the
-// accounts and admin suites need nodes nobody else writes to, with auth on): they run once, in the cheapest project.
+// accounts and admin suites need nodes nobody else writes to, with auth on): they run once, in
+// the cheapest project.
 const OWN_SINGLE_NODE_SUITES = [
   'test/e2e/openapi-conformance.test.ts',
   'test/e2e/accounts.test.ts',
