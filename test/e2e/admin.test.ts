@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailTokenPurpose } from '@huedb/proto/control';
 import { createLogger } from '@huedb/service';
 import { startSingleNode, type SingleNode } from '@huedb/single-node';
+import { AUTH_ERRORS } from './support.js';
 
 /*
  * The operator admin API (docs/decisions/0025-admin-api.md) on single nodes of its own, one with
@@ -19,13 +20,7 @@ import { startSingleNode, type SingleNode } from '@huedb/single-node';
 
 const ADMIN = 'e2e-admin-api-token-0123456789abcdef012345';
 const PASSWORD = 'correct horse battery staple';
-const UNAUTHORIZED_MISSING = {
-  error: 'ChromaError',
-  message:
-    'Unauthorized: send an API key in the x-chroma-token header or as Authorization: Bearer <key>',
-};
-const UNAUTHORIZED = { error: 'ChromaError', message: 'Unauthorized: invalid credentials' };
-const DENIED = { error: 'ChromaError', message: 'Permission denied.' };
+const { missing: UNAUTHORIZED_MISSING, invalid: UNAUTHORIZED, denied: DENIED } = AUTH_ERRORS;
 const AUTH_OFF = {
   error: 'ChromaError',
   message: 'Permission denied: the admin API needs authentication on (HUEDB_AUTH=true)',

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyRole } from '@huedb/proto/control';
 import { startAuthDeployment, type AuthDeployment } from './auth-deployment.js';
+import { AUTH_ERRORS } from './support.js';
 
 /*
  * HUEDB_AUTH on, on the e2e cluster (its gateways run with auth, as in production) and on a
@@ -16,13 +17,7 @@ import { startAuthDeployment, type AuthDeployment } from './auth-deployment.js';
 
 const PYTHON = path.join(process.env.HOME ?? '', '.cache/huedb/chroma-venv-1.5.9/bin/python');
 
-const UNAUTHORIZED_MISSING = {
-  error: 'ChromaError',
-  message:
-    'Unauthorized: send an API key in the x-chroma-token header or as Authorization: Bearer <key>',
-};
-const UNAUTHORIZED = { error: 'ChromaError', message: 'Unauthorized: invalid credentials' };
-const DENIED = { error: 'ChromaError', message: 'Permission denied.' };
+const { missing: UNAUTHORIZED_MISSING, invalid: UNAUTHORIZED, denied: DENIED } = AUTH_ERRORS;
 
 interface Route {
   method: string;

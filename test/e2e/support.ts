@@ -80,3 +80,14 @@ export function databaseApi(
     return { status: res.status, body: await res.json() };
   };
 }
+
+/** The gateway's answers to refused credentials, in Chroma's error shape (decision 0022). */
+export const AUTH_ERRORS = {
+  missing: {
+    error: 'ChromaError',
+    message:
+      'Unauthorized: send an API key in the x-chroma-token header or as Authorization: Bearer <key>',
+  },
+  invalid: { error: 'ChromaError', message: 'Unauthorized: invalid credentials' },
+  denied: { error: 'ChromaError', message: 'Permission denied.' },
+} as const;

@@ -1,4 +1,11 @@
-import { KeyRole, MemberRole, type ApiKey, type Membership, type User } from '@huedb/proto/control';
+import {
+  KeyRole,
+  MemberRole,
+  type ApiKey,
+  type AuditEntry,
+  type Membership,
+  type User,
+} from '@huedb/proto/control';
 
 /**
  * The control plane's users, memberships and keys as the accounts and admin APIs answer them
@@ -60,5 +67,42 @@ export function keyJson(key: ApiKey) {
     expires_at_ms: ms(key.expiresAtMs),
     revoked_at_ms: ms(key.revokedAtMs),
     last_used_at_ms: ms(key.lastUsedAtMs),
+  };
+}
+
+/** A user as the admin API answers it. */
+export function adminUserJson(user: User) {
+  return { id: user.id, email: user.email, verified: user.verifiedAtMs !== undefined };
+}
+
+/** A tenant member (the admin API's members routes). */
+export function memberJson(m: {
+  userId: string;
+  email: string;
+  tenant: string;
+  role: MemberRole;
+  createdAtMs: bigint;
+}) {
+  return {
+    user_id: m.userId,
+    email: m.email,
+    tenant: m.tenant,
+    role: memberRoleName(m.role),
+    created_at_ms: Number(m.createdAtMs),
+  };
+}
+
+/** An audit log entry (the admin API's audit route). */
+export function auditJson(e: AuditEntry) {
+  return {
+    seq: Number(e.seq),
+    at_ms: Number(e.atMs),
+    actor: e.actor,
+    action: e.action,
+    target_kind: e.targetKind,
+    target_id: e.targetId,
+    tenant: e.tenant ?? null,
+    request_id: e.requestId ?? null,
+    details: e.detailsJson === '' ? {} : (JSON.parse(e.detailsJson) as object),
   };
 }

@@ -1,12 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Code, RpcError } from '@huedb/grpc';
-import { MemberRole, type ApiKey, type AuditEntry, type User } from '@huedb/proto/control';
+import { MemberRole, type ApiKey, type User } from '@huedb/proto/control';
 import { InvalidArgumentError, NotFoundError, validateTenantName } from '@huedb/core';
 import { BACKENDS, type Backends } from '../backends/backends.js';
-import { tenantOf, type Principal, type RequestContext } from '../context/request-context.js';
+import {
+  tenantOf,
+  type Principal,
+  type RequestContext,
+  type Role,
+} from '../context/request-context.js';
 import { bodyValidator } from '../http/body-schema.js';
-import { permissionDenied } from '../auth/policy.js';
-import { KEY_ROLES, keyJson, MEMBER_ROLES, memberRoleName } from '../accounts/accounts.json.js';
+import { permissionDenied, ROLE_RANK } from '../auth/policy.js';
+import {
+  adminUserJson,
+  auditJson,
+  KEY_ROLES,
+  keyJson,
+  MEMBER_ROLES,
+  memberJson,
+} from '../accounts/accounts.json.js';
 import * as schemas from './admin.schemas.js';
 
 const parseCreateUser = bodyValidator<schemas.CreateUserBody>(schemas.createUserSchema);
@@ -16,7 +28,6 @@ const parseCreateKey = bodyValidator<schemas.CreateKeyBody>(schemas.createKeySch
 
 export const DEFAULT_DATABASE = 'default_database';
 const MAX_AUDIT_PAGE = 1000;
-const ROLE_RANK = { read: 0, read_write: 1, admin: 2 } as const;
 
 /** What the audit log reader was asked for (query parameters, already parsed). */
 export interface AuditQuery {
@@ -212,7 +223,7 @@ function isOperator(principal: Principal): boolean {
  */
 export function withinReach(
   principal: Principal,
-  key: { databases: readonly string[]; role: keyof typeof ROLE_RANK; expiresAtMs?: number },
+  key: { databases: readonly string[]; role: Role; expiresAtMs?: number },
 ): boolean {
   if (principal.kind !== 'authenticated') return false;
   if (isOperator(principal)) return true;
@@ -231,38 +242,4 @@ export function withinReach(
 function keyWithinReach(principal: Principal, key: ApiKey): boolean {
   if (principal.kind !== 'authenticated' || principal.databases.length === 0) return true;
   return key.databases.length > 0 && key.databases.every((d) => principal.databases.includes(d));
-}
-
-function adminUserJson(user: User) {
-  return { id: user.id, email: user.email, verified: user.verifiedAtMs !== undefined };
-}
-
-function memberJson(m: {
-  userId: string;
-  email: string;
-  tenant: string;
-  role: MemberRole;
-  createdAtMs: bigint;
-}) {
-  return {
-    user_id: m.userId,
-    email: m.email,
-    tenant: m.tenant,
-    role: memberRoleName(m.role),
-    created_at_ms: Number(m.createdAtMs),
-  };
-}
-
-function auditJson(e: AuditEntry) {
-  return {
-    seq: Number(e.seq),
-    at_ms: Number(e.atMs),
-    actor: e.actor,
-    action: e.action,
-    target_kind: e.targetKind,
-    target_id: e.targetId,
-    tenant: e.tenant ?? null,
-    request_id: e.requestId ?? null,
-    details: e.detailsJson === '' ? {} : (JSON.parse(e.detailsJson) as object),
-  };
 }

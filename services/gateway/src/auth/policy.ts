@@ -186,7 +186,8 @@ export function isAdminAction(action: Action | undefined): action is AdminAction
   return action !== undefined && action.startsWith('admin:');
 }
 
-const RANK: Readonly<Record<Role, number>> = { read: 0, read_write: 1, admin: 2 };
+/** Roles by reach: a role may do what every lower one may. */
+export const ROLE_RANK: Readonly<Record<Role, number>> = { read: 0, read_write: 1, admin: 2 };
 
 /** What a route is about: the tenant and database its path (or CRN) names, if any. */
 export interface Resource {
@@ -231,7 +232,7 @@ export function authorize(
   if (global) return;
   const needs = action === undefined ? 'global' : NEEDS[action];
   if (needs === 'global') throw permissionDenied();
-  if (RANK[principal.role] < RANK[needs]) throw permissionDenied();
+  if (ROLE_RANK[principal.role] < ROLE_RANK[needs]) throw permissionDenied();
   if (resource.tenant !== null && resource.tenant !== principal.tenant) throw permissionDenied();
   if (principal.databases.length > 0) {
     if (TENANT_WIDE.has(action!)) throw permissionDenied();
