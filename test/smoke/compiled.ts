@@ -1,33 +1,36 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { DirectoryLock } from '@huedb/dir-lock';
 
 /** The repository's root, and the shipped `huedb` command (bin/huedb.mjs → dist/cli.js). */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const HUEDB = path.join(ROOT, 'services', 'single-node', 'bin', 'huedb.mjs');
 
-const LOCK = path.join(ROOT, '.data', 'tsc-build.lock');
-/** A lock older than this is a killed run's: no build takes that long. */
-const STALE_MS = 10 * 60_000;
+/** Held while one suite builds (its pid inside, so a killed run's lock is taken over). */
+const LOCK_DIR = path.join(ROOT, '.data');
+
+class BuildLockBusy extends Error {}
 
 /**
  * `tsc -b tsconfig.build.json`: incremental (seconds when warm, ~half a minute cold). Suites that
- * run the compiled code build first; one at a time (a directory as a lock), because two tsc -b
- * writing the same dist/ files at once could let a process read one half-written.
+ * run the compiled code build first; one at a time, because two tsc -b writing the same dist/
+ * files at once could let a process read one half-written.
  */
 export async function buildCompiled(): Promise<void> {
-  mkdirSync(path.dirname(LOCK), { recursive: true });
+  mkdirSync(LOCK_DIR, { recursive: true });
   const deadline = Date.now() + 5 * 60_000;
-  for (;;) {
+  let lock: DirectoryLock | undefined;
+  while (!lock) {
     try {
-      mkdirSync(LOCK);
-      break;
+      lock = await DirectoryLock.acquire(LOCK_DIR, {
+        fileName: 'tsc-build.lock',
+        refused: () => new BuildLockBusy(),
+      });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > STALE_MS) rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`${LOCK}: another build held it for 5 min`);
+      if (!(err instanceof BuildLockBusy)) throw err;
+      if (Date.now() > deadline) throw new Error('another suite has been building for 5 min');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
@@ -38,7 +41,7 @@ export async function buildCompiled(): Promise<void> {
       { cwd: ROOT },
     );
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    await lock.release();
   }
 }
 
