@@ -183,6 +183,13 @@ describe('the OpenAPI document matches what the server answers', () => {
         if (template.includes('{')) {
           const bad = concrete(template.replace(/\{\w+\}/, '%zz'));
           probes.push({ why: 'bad percent-encoding', path: bad });
+          // Names an object literal already holds: a lookup keyed by a path segment must miss.
+          for (const param of template.match(/\{\w+\}/g)!) {
+            for (const name of ['__proto__', 'constructor']) {
+              const path = concrete(template.replace(param, name));
+              probes.push({ why: `prototype key ${name} as ${param}`, path });
+            }
+          }
         }
         if (op.requestBody) {
           const post = (body: string, type: string) => ({
@@ -240,6 +247,9 @@ describe('the OpenAPI document matches what the server answers', () => {
       .filter(([p]) => p.includes('{'))
       .flatMap(([, ops]) => Object.keys(ops)).length;
     expect(count('bad percent-encoding', 400)).toBe(withParams);
+    const prototypeKeys = answers.filter((a) => a.includes('(prototype key '));
+    expect(prototypeKeys.length).toBeGreaterThanOrEqual(withParams * 2);
+    expect(prototypeKeys.filter((a) => a.endsWith('→ 500'))).toEqual([]);
   });
 });
 

@@ -58,6 +58,14 @@ describe('compileChromaRegex: answers recorded from chroma run 1.5.9', () => {
   it('names the Rust-only Unicode properties it lacks', () => {
     for (const p of UNSUPPORTED_PROPERTY) expect(refusal(p)).toContain('not supported by HueDB');
   });
+
+  it('takes no property name from Object.prototype', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      for (const p of [`\\p{${name}}`, `\\p{gc=${name}}`, `\\p{sc=${name}}`]) {
+        expect(refusal(p), p).toMatch(/Unicode property (value )?not found/);
+      }
+    }
+  });
 });
 
 describe('compileChromaRegex: differential corpus from Rust regex 1.11.1', () => {

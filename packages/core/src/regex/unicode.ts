@@ -192,14 +192,15 @@ function names() {
   return indexes;
 }
 
-const PSEUDO_CATEGORIES: Record<string, string> = {
-  any: 'Any',
-  assigned: 'Assigned',
-  ascii: 'ASCII',
-};
+/** A Map, not an object literal: `\p{constructor}` must not find Object's own properties. */
+const PSEUDO_CATEGORIES = new Map([
+  ['any', 'Any'],
+  ['assigned', 'Assigned'],
+  ['ascii', 'ASCII'],
+]);
 
 function category(norm: string): CodeSet | PropertyFailure | undefined {
-  const pseudo = PSEUDO_CATEGORIES[norm];
+  const pseudo = PSEUDO_CATEGORIES.get(norm);
   if (pseudo) return load('Binary_Property', pseudo);
   const canonical = names().categories.get(norm);
   // Rust has no table for surrogates (its sets hold scalar values only).

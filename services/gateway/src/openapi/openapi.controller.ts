@@ -18,10 +18,11 @@ export const OPENAPI_FILE = new URL('../../openapi.json', import.meta.url);
 const swaggerDir = path.dirname(
   createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'),
 );
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css',
-  'swagger-ui-bundle.js': 'application/javascript',
-};
+/** A Map, not an object literal: `__proto__` or `constructor` must not name a file. */
+const ASSETS = new Map([
+  ['swagger-ui.css', 'text/css'],
+  ['swagger-ui-bundle.js', 'application/javascript'],
+]);
 const DOCS_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>HueDB API</title>
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
@@ -62,12 +63,12 @@ export class OpenApiController {
     operationId: 'docs_asset',
     summary: 'A Swagger UI file (swagger-ui.css, swagger-ui-bundle.js)',
     tags: ['docs'],
-    response: { mediaTypes: Object.values(ASSETS), schema: { type: 'string' } },
+    response: { mediaTypes: [...ASSETS.values()], schema: { type: 'string' } },
     errors: errors('path', [404, 500]),
   })
   @Header('cache-control', 'public, max-age=86400')
   async asset(@Param('asset') asset: string, @Res() reply: FastifyReply) {
-    const type = ASSETS[asset];
+    const type = ASSETS.get(asset);
     if (!type) throw new NotFoundError(`No such file: ${asset}`);
     void reply.header('content-type', type).send(await readFile(path.join(swaggerDir, asset)));
   }
