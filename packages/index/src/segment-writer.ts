@@ -269,7 +269,9 @@ function runBuildWorker(request: BuildRequest, signal?: AbortSignal): Promise<In
         else reject(new Error(`HNSW build failed: ${message.message}`));
       }),
     );
-    worker.once('error', (err) => settle(() => reject(err)));
+    worker.once('error', (err: unknown) =>
+      settle(() => reject(err instanceof Error ? err : new Error(String(err)))),
+    );
     worker.once('exit', (code) =>
       settle(() =>
         reject(new Error(`HNSW build worker exited with code ${code} before answering`)),
