@@ -4,7 +4,7 @@ import { chromaClient, collectionName, DB, http } from './support.js';
 
 /**
  * Plan limits. Single-node stands in for `chroma run`, which enforces none (Chroma 1.5.9 takes
- * every request below); the cluster enforces hosted Chroma's (HUEDB_LIMITS=hosted), answering
+ * every request below); the cluster's tenants have the `pro` plan (HUEDB_PLAN=pro), answering
  * 422 ChromaError and changing nothing.
  */
 describe('plan limits', () => {

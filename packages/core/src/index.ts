@@ -107,10 +107,11 @@ export {
   integralFloatKeys,
 } from './metadata-codec.js';
 export {
-  DEFAULT_LIMITS,
-  HOSTED_LIMITS,
+  FREE_LIMITS,
+  PRO_LIMITS,
   UNLIMITED_LIMITS,
   LIMIT_PROFILES,
+  LIMIT_NAMES,
   Usage,
   DEFAULT_GET_INCLUDE,
   DEFAULT_QUERY_INCLUDE,

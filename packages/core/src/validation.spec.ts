@@ -3,8 +3,8 @@ import { embeddingToBase64 } from './embeddings.js';
 import { InvalidArgumentError, QuotaExceededError, UnprocessableEntityError } from './errors.js';
 import {
   DEFAULT_GET_INCLUDE,
-  DEFAULT_LIMITS,
-  HOSTED_LIMITS,
+  FREE_LIMITS,
+  PRO_LIMITS,
   LIMIT_PROFILES,
   UNLIMITED_LIMITS,
   DEFAULT_QUERY_INCLUDE,
@@ -115,7 +115,7 @@ describe('metadata', () => {
   });
 
   it('enforces the key count and string sizes when given limits', () => {
-    const limits: Limits = { ...DEFAULT_LIMITS, maxMetadataKeys: 2, maxMetadataValueBytes: 4 };
+    const limits: Limits = { ...PRO_LIMITS, maxMetadataKeys: 2, maxMetadataValueBytes: 4 };
     expect(() => validateMetadata({ a: 1, b: 2, c: 3 }, limits)).toThrow(QuotaExceededError);
     expect(() => validateMetadata({ a: 1, b: 2, c: 3 }, limits, { action: 'Upsert' })).toThrow(
       "Quota exceeded: 'Number of metadata dictionary keys' exceeded quota limit for action 'Upsert': current usage of 3 exceeds limit of 2",
@@ -137,7 +137,7 @@ describe('metadata', () => {
 
 describe('documents, include and counts', () => {
   it('limits document size in UTF-8 bytes', () => {
-    const limits: Limits = { ...DEFAULT_LIMITS, maxDocumentBytes: 4 };
+    const limits: Limits = { ...PRO_LIMITS, maxDocumentBytes: 4 };
     expect(() => validateDocument('abcd', limits)).not.toThrow();
     expect(() => validateDocument('abcé', limits, 'Update')).toThrow(
       "'Document size (bytes)' exceeded quota limit for action 'Update': current usage of 5",
@@ -169,26 +169,52 @@ describe('documents, include and counts', () => {
     expect(() => parseCount(-1, 'limit', undefined)).toThrow(UnprocessableEntityError);
     expect(() => parseCount(1.5, 'limit', undefined)).toThrow(UnprocessableEntityError);
     expect(() => parseCount('3', 'limit', undefined)).toThrow(UnprocessableEntityError);
-    expect(validateNResults(undefined, DEFAULT_LIMITS)).toBe(10);
-    expect(validateNResults(300, DEFAULT_LIMITS)).toBe(300);
-    expect(() => validateNResults(301, DEFAULT_LIMITS)).toThrow(
+    expect(validateNResults(undefined, PRO_LIMITS)).toBe(10);
+    expect(validateNResults(300, PRO_LIMITS)).toBe(300);
+    expect(() => validateNResults(301, PRO_LIMITS)).toThrow(
       "'Number of results' exceeded quota limit for action 'Query'",
     );
   });
 
-  it('has hosted Chroma’s defaults', () => {
-    expect(DEFAULT_LIMITS).toEqual({
+  it('ships a free plan with Chroma Cloud’s published quotas, and a pro plan above it', () => {
+    expect(FREE_LIMITS).toMatchObject({
       maxDimension: 4096,
-      maxDocumentBytes: 16384,
-      maxMetadataValueBytes: 8192,
+      maxDocumentBytes: 16_384,
+      maxMetadataValueBytes: 4096,
       maxMetadataKeys: 32,
       maxWherePredicates: 8,
       maxQueryResults: 300,
+      maxBatchSize: 300,
+      maxIdBytes: 128,
+      maxCollectionsPerTenant: 1_000_000,
+      maxRecordsPerCollection: 5_000_000,
+    });
+    expect(PRO_LIMITS).toMatchObject({
+      maxDocumentBytes: 16384,
+      maxMetadataValueBytes: 8192,
       maxBatchSize: 1000,
       preflightMaxBatchSize: 1000,
     });
-    expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
-    expect(LIMIT_PROFILES.hosted).toBe(DEFAULT_LIMITS);
+    for (const plan of [FREE_LIMITS, PRO_LIMITS, UNLIMITED_LIMITS]) {
+      expect(Object.isFrozen(plan)).toBe(true);
+      expect(Object.keys(plan)).toEqual(Object.keys(PRO_LIMITS));
+    }
+    // Every limit of the paid plan is at least the free one's.
+    for (const name of Object.keys(FREE_LIMITS) as (keyof Limits)[]) {
+      expect(PRO_LIMITS[name]).toBeGreaterThanOrEqual(FREE_LIMITS[name]);
+    }
+    expect(LIMIT_PROFILES).toEqual({ free: FREE_LIMITS, pro: PRO_LIMITS, unlimited: UNLIMITED_LIMITS });
+  });
+
+  it('refuses ids over the plan’s id size in UTF-8 bytes, and only those', () => {
+    const opts = { limits: FREE_LIMITS, collectionDimension: null };
+    const batch = (id: string) => ({ ids: [id], embeddings: [[1]] });
+    expect(validateRecordBatch('add', batch('a'.repeat(128)), opts).ids).toHaveLength(1);
+    // 43 × 3 bytes = 129: over, though only 43 characters.
+    expect(() => validateRecordBatch('upsert', batch('€'.repeat(43)), opts)).toThrow(
+      "Quota exceeded: 'ID size (bytes)' exceeded quota limit for action 'Upsert': current usage of 129 exceeds limit of 128",
+    );
+    expect(validateRecordBatch('add', batch('€'.repeat(1000)), { ...opts, limits: UNLIMITED_LIMITS }).ids).toHaveLength(1);
   });
 
   it('has an unlimited set, as chroma run enforces no plan limit', () => {
@@ -205,7 +231,7 @@ describe('documents, include and counts', () => {
     };
     const opts = { limits: UNLIMITED_LIMITS, collectionDimension: null };
     expect(validateRecordBatch('add', body, opts).dimension).toBe(70_000);
-    expect(() => validateRecordBatch('add', body, { ...opts, limits: HOSTED_LIMITS })).toThrow(
+    expect(() => validateRecordBatch('add', body, { ...opts, limits: PRO_LIMITS })).toThrow(
       QuotaExceededError,
     );
     expect(validateNResults(4_294_967_295, UNLIMITED_LIMITS)).toBe(4_294_967_295);
@@ -216,7 +242,7 @@ describe('documents, include and counts', () => {
 });
 
 describe('validateRecordBatch', () => {
-  const opts = { limits: DEFAULT_LIMITS, collectionDimension: null };
+  const opts = { limits: PRO_LIMITS, collectionDimension: null };
 
   it('decodes a full add batch', () => {
     const batch = validateRecordBatch(
@@ -306,7 +332,7 @@ describe('validateRecordBatch', () => {
 
   it('enforces the limits', () => {
     const limits: Limits = {
-      ...DEFAULT_LIMITS,
+      ...PRO_LIMITS,
       maxBatchSize: 1,
       maxDimension: 2,
       maxDocumentBytes: 1,

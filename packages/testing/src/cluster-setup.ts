@@ -31,7 +31,7 @@ export async function setupClusterTarget(
     gateways: 2,
     queryNodes: 2,
     compactors: options.compaction === 'off' ? 0 : 1,
-    env: { compactor: AGGRESSIVE_COMPACTION, gateway: { HUEDB_LIMITS: 'hosted' } },
+    env: { compactor: AGGRESSIVE_COMPACTION, gateway: { HUEDB_PLAN: 'pro' } },
   });
   console.log(
     `[huedb/testing] cluster ${cluster.name} (compaction ${options.compaction}) up in ${Date.now() - started} ms: ` +
@@ -43,7 +43,7 @@ export async function setupClusterTarget(
   project.provide('huedbAdminToken', cluster.adminToken);
   project.provide('huedbCatalog', cluster.addresses('catalog')[0]);
   project.provide('huedbCompaction', options.compaction);
-  project.provide('huedbLimits', 'hosted');
+  project.provide('huedbLimits', 'pro');
   return async () => {
     await cluster.stop();
     await release();

@@ -32,10 +32,10 @@ export {
 } from './chroma-venv.js';
 
 /**
- * The plan limits an e2e deployment enforces (its gateways' HUEDB_LIMITS): the cluster runs with
- * hosted Chroma's, single-node with none, as `chroma run`.
+ * The plan an e2e deployment's tenants have (its gateways' HUEDB_PLAN): the cluster's `pro`
+ * (hosted Chroma's request limits), single-node's `unlimited`, as `chroma run`.
  */
-export type DeploymentLimits = 'hosted' | 'unlimited';
+export type DeploymentLimits = 'pro' | 'unlimited';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -10,7 +10,14 @@ import type {
   SetCollectionDimensionRequest,
   UpdateCollectionRequest,
 } from '@huedb/proto/catalog';
-import { aborted, alreadyExists, collectionNotFound, invalid } from './catalog.errors.js';
+import { QuotaExceededError, Usage } from '@huedb/core';
+import {
+  aborted,
+  alreadyExists,
+  collectionNotFound,
+  failedPrecondition,
+  invalid,
+} from './catalog.errors.js';
 import {
   encodeMetadata,
   pagination,
@@ -48,26 +55,19 @@ export class CollectionService {
         req.configurationJson === '' ? '{}' : requireJson('configuration', req.configurationJson),
       schemaJson: req.schemaJson === '' ? null : requireJson('schema', req.schemaJson),
     };
-    const { databases, collections } = this.repositories;
     try {
-      // A lost race with a concurrent delete of the same name can leave neither our row nor
-      // theirs; try again, a bounded number of times.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const database = await requireLiveDatabase(databases, req.tenant, req.database);
-        const row = await collections.insert({ ...fields, databaseId: database.id });
-        if (row) return { collection: collectionFromRow(row), created: true };
-        const existing = await collections.findByName(database.id, req.name);
-        if (existing) {
-          if (!req.getOrCreate) throw alreadyExists(`Collection [${req.name}] already exists`);
-          return { collection: collectionFromRow(existing), created: false };
-        }
+      if (req.maxCollections > 0n) {
+        return await this.repositories.transaction((tx) =>
+          createWithin(tx, req, fields, Number(req.maxCollections)),
+        );
       }
+      return await createWithin(this.repositories, req, fields, undefined);
     } catch (err) {
-      // The name conflict is handled above (ON CONFLICT); the only other unique key is the id.
+      // The name conflict is handled in createWithin (ON CONFLICT); the only other unique key is
+      // the id.
       if (isUniqueViolation(err)) throw alreadyExists(`Collection [${id}] already exists`);
       throw err;
     }
-    throw aborted(`Collection [${req.name}] is being created and deleted`);
   }
 
   async get(req: Input<GetCollectionRequest>): Promise<Collection> {
@@ -188,4 +188,47 @@ export class CollectionService {
     if (dimension === undefined) throw collectionNotFound(req.id);
     return dimension;
   }
+}
+
+/**
+ * Inserts the collection, or finds the live one of that name (get_or_create). With a limit,
+ * `repos` is a transaction's and the tenant's row is locked and its collections counted first:
+ * creates of one tenant then take turns, and the count stays true until the insert commits.
+ */
+async function createWithin(
+  repos: CatalogRepositories,
+  req: Input<CreateCollectionRequest>,
+  fields: Omit<Parameters<CatalogRepositories['collections']['insert']>[0], 'databaseId'>,
+  maxCollections: number | undefined,
+): Promise<{ collection: Collection; created: boolean }> {
+  const { databases, collections, tenants } = repos;
+  // A lost race with a concurrent delete of the same name can leave neither our row nor
+  // theirs; try again, a bounded number of times.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const database = await requireLiveDatabase(databases, req.tenant, req.database);
+    if (maxCollections !== undefined) {
+      const existing = await collections.findByName(database.id, req.name);
+      if (existing) return existingCollection(req, existing);
+      const count = (await tenants.lockAndCountCollections(req.tenant)) ?? 0;
+      if (count >= maxCollections) {
+        throw failedPrecondition(
+          QuotaExceededError.forUsage(Usage.collections, 'Create Collection', count + 1, maxCollections)
+            .message,
+        );
+      }
+    }
+    const row = await collections.insert({ ...fields, databaseId: database.id });
+    if (row) return { collection: collectionFromRow(row), created: true };
+    const existing = await collections.findByName(database.id, req.name);
+    if (existing) return existingCollection(req, existing);
+  }
+  throw aborted(`Collection [${req.name}] is being created and deleted`);
+}
+
+function existingCollection(
+  req: Input<CreateCollectionRequest>,
+  row: NonNullable<Awaited<ReturnType<CatalogRepositories['collections']['findByName']>>>,
+): { collection: Collection; created: boolean } {
+  if (!req.getOrCreate) throw alreadyExists(`Collection [${req.name}] already exists`);
+  return { collection: collectionFromRow(row), created: false };
 }

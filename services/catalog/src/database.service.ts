@@ -6,7 +6,13 @@ import type {
   GetDatabaseRequest,
   ListDatabasesRequest,
 } from '@huedb/proto/catalog';
-import { alreadyExists, databaseNotFound, tenantNotFound } from './catalog.errors.js';
+import { QuotaExceededError, Usage } from '@huedb/core';
+import {
+  alreadyExists,
+  databaseNotFound,
+  failedPrecondition,
+  tenantNotFound,
+} from './catalog.errors.js';
 import { pagination, requireName, type Input } from './catalog.input.js';
 import type { CatalogRepositories } from './catalog.repository.js';
 import { databaseFromRow } from './database.mapper.js';
@@ -33,11 +39,11 @@ export class DatabaseService {
 
   async create(req: Input<CreateDatabaseRequest>): Promise<Database> {
     requireName('database', req.name);
-    const { tenants, databases } = this.repositories;
-    if (!(await tenants.find(req.tenant))) throw tenantNotFound(req.tenant);
-    const row = await databases.insert(randomUUID(), req.tenant, req.name);
-    if (!row) throw alreadyExists(`Database [${req.name}] already exists`);
-    return databaseFromRow(row);
+    if (req.maxDatabases === 0n) return createDatabase(this.repositories, req, undefined);
+    // Under a limit: count and insert under the tenant's row lock (see createDatabase).
+    return this.repositories.transaction((tx) =>
+      createDatabase(tx, req, Number(req.maxDatabases)),
+    );
   }
 
   async get(req: Input<GetDatabaseRequest>): Promise<Database> {
@@ -65,4 +71,28 @@ export class DatabaseService {
       return tx.collections.softDeleteOfDatabase(database.id);
     });
   }
+}
+
+/** Inserts a database; with a limit, `repos` is a transaction's and the count is taken first. */
+async function createDatabase(
+  repos: CatalogRepositories,
+  req: Input<CreateDatabaseRequest>,
+  maxDatabases: number | undefined,
+): Promise<Database> {
+  const { tenants, databases } = repos;
+  if (maxDatabases === undefined) {
+    if (!(await tenants.find(req.tenant))) throw tenantNotFound(req.tenant);
+  } else {
+    const count = await tenants.lockAndCountDatabases(req.tenant);
+    if (count === undefined) throw tenantNotFound(req.tenant);
+    if (count >= maxDatabases) {
+      throw failedPrecondition(
+        QuotaExceededError.forUsage(Usage.databases, 'Create Database', count + 1, maxDatabases)
+          .message,
+      );
+    }
+  }
+  const row = await databases.insert(randomUUID(), req.tenant, req.name);
+  if (!row) throw alreadyExists(`Database [${req.name}] already exists`);
+  return databaseFromRow(row);
 }

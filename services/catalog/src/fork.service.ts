@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, CountForksRequest, ForkCollectionRequest } from '@huedb/proto/catalog';
-import { alreadyExists, collectionNotFound, databaseNotFound, invalid } from './catalog.errors.js';
+import { QuotaExceededError, Usage } from '@huedb/core';
+import {
+  alreadyExists,
+  collectionNotFound,
+  databaseNotFound,
+  failedPrecondition,
+  invalid,
+} from './catalog.errors.js';
 import { requireName, requireUuid, type Input } from './catalog.input.js';
 import type { CatalogRepositories } from './catalog.repository.js';
 import { collectionFromRow, parentTailsFromJson } from './collection.mapper.js';
@@ -30,6 +37,21 @@ export class ForkService {
     const repositories = this.repositories;
     const database = await requireLiveDatabase(repositories.databases, req.tenant, req.database);
     return repositories.transaction(async (tx) => {
+      if (req.maxCollections > 0n) {
+        // A fork is one more collection of the tenant: counted as CreateCollection counts, under
+        // the tenant's row lock, taken first (tenant, database, collection: one lock order).
+        const count = (await tx.tenants.lockAndCountCollections(req.tenant)) ?? 0;
+        if (count >= Number(req.maxCollections)) {
+          throw failedPrecondition(
+            QuotaExceededError.forUsage(
+              Usage.collections,
+              'Fork Collection',
+              count + 1,
+              Number(req.maxCollections),
+            ).message,
+          );
+        }
+      }
       // Database before collection, the order DeleteDatabase locks in, so the two cannot deadlock.
       if (!(await tx.databases.lockLive(database.id))) throw databaseNotFound(req.database);
       const source = await tx.collections.findById(req.sourceId, {

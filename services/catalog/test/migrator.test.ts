@@ -29,9 +29,9 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
   it('applies every migration once; a second run is a no-op', async () => {
     const { driver } = await freshDriver('catalog_migrate');
     const first = await migrate(driver, migrations);
-    expect(first).toEqual({ applied: [1, 2, 3, 4, 5], current: 5 });
+    expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6], current: 6 });
     const second = await migrate(driver, migrations);
-    expect(second).toEqual({ applied: [], current: 5 });
+    expect(second).toEqual({ applied: [], current: 6 });
 
     const tables = await driver.query<{ name: string }>(
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
@@ -65,12 +65,12 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
     const database = await freshDriver('catalog_migrate_race');
     const drivers = Array.from({ length: 5 }, () => database.replica());
     const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
-    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6]);
     expect(reports.every((r) => r.current === 5)).toBe(true);
     const recorded = await drivers[0]!.query<{ version: number }>(
       `SELECT version FROM huedb_schema_migrations ORDER BY version`,
     );
-    expect(recorded.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(recorded.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await drivers[0]!.query(`SELECT count(*)::int AS n FROM databases`)).toEqual([{ n: 1 }]);
   });
 

@@ -115,10 +115,10 @@ describe('PGliteSqlDriver', () => {
   it('keeps the catalog across close and reopen of its directory', async () => {
     const dir = path.join(await tempDir(), 'nested', 'catalog');
     const first = await openPGliteCatalog(dir, { loadDataDir: template });
-    expect(first.migrations).toEqual({ applied: [1, 2, 3, 4, 5], current: 5 });
+    expect(first.migrations).toEqual({ applied: [1, 2, 3, 4, 5, 6], current: 6 });
     const { service } = first;
     await service.tenants.create({ name: 'acme' });
-    await service.databases.create({ tenant: 'acme', name: 'main' });
+    await service.databases.create({ tenant: 'acme', name: 'main', maxDatabases: 0n });
     const scope = { tenant: 'acme', database: 'main' };
     const { collection } = await service.collections.create({
       ...scope,
@@ -140,6 +140,7 @@ describe('PGliteSqlDriver', () => {
       configurationJson: '{"hnsw":{"space":"cosine"}}',
       schemaJson: '',
       getOrCreate: false,
+      maxCollections: 0n,
     });
     await service.collections.setDimension({ id: collection.id, dimension: 3 });
     const compacted = await service.segments.registerCompaction({
@@ -155,7 +156,7 @@ describe('PGliteSqlDriver', () => {
 
     const second = await openPGliteCatalog(dir);
     try {
-      expect(second.migrations).toEqual({ applied: [], current: 5 });
+      expect(second.migrations).toEqual({ applied: [], current: 6 });
       const again = await second.service.collections.get({
         ...scope,
         selector: { case: 'id', value: collection.id },

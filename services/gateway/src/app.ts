@@ -3,8 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { LoggerService } from '@nestjs/common';
-import type { Limits } from '@huedb/core';
 import { nestLogger, renderMetrics, type Logger } from '@huedb/service';
+import type { Plans } from './plans/tenant-plans.js';
 import type { Backends } from './backends/backends.js';
 import type { GatewayConfig } from './config.js';
 import type { Authenticator } from './context/authenticator.js';
@@ -51,7 +51,7 @@ export interface GatewayAppOptions {
 export async function createGatewayApp(
   backends: Backends,
   config: GatewayConfig,
-  limits: Limits,
+  plans: Plans,
   options: GatewayAppOptions = {},
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -109,7 +109,7 @@ export async function createGatewayApp(
     authenticator = keys;
   }
   const app = await NestFactory.create<NestFastifyApplication>(
-    GatewayModule.forRoot(backends, config, limits, authenticator),
+    GatewayModule.forRoot(backends, config, plans, authenticator, options.log),
     adapter,
     {
       bodyParser: false,

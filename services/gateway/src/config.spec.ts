@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from './config.js';
 
 describe('loadGatewayConfig', () => {
-  it("enforces hosted Chroma's limits unless HUEDB_LIMITS says otherwise", () => {
-    expect(loadGatewayConfig({}).limits).toBe('hosted');
-    expect(loadGatewayConfig({ HUEDB_LIMITS: 'unlimited' }).limits).toBe('unlimited');
-    expect(() => loadGatewayConfig({ HUEDB_LIMITS: 'toString' })).toThrow(
-      /HUEDB_LIMITS=toString: expected .*hosted.*unlimited/,
+  it('gives tenants without a plan the pro plan unless HUEDB_PLAN says otherwise', () => {
+    expect(loadGatewayConfig({}).plan).toBe('pro');
+    expect(loadGatewayConfig({ HUEDB_PLAN: 'free' }).plan).toBe('free');
+    expect(loadGatewayConfig({ HUEDB_PLANS_FILE: '/etc/plans.json' }).plansFile).toBe(
+      '/etc/plans.json',
     );
   });
 

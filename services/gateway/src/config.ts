@@ -1,4 +1,3 @@
-import { type LimitProfile } from '@huedb/core';
 import {
   asSources,
   backendSettings,
@@ -66,13 +65,20 @@ export const gatewaySettings = {
     description:
       'The bootstrap admin credential: with HUEDB_AUTH, a request presenting it is admin on every tenant (creates tenants, resets). Only its SHA-256 is kept in memory.',
   },
-  limits: {
-    env: 'HUEDB_LIMITS',
-    schema: oneOf(['hosted', 'unlimited']),
-    type: 'hosted | unlimited',
-    default: 'hosted',
+  plan: {
+    env: 'HUEDB_PLAN',
+    schema: text(),
+    type: 'plan name',
+    default: 'pro',
     description:
-      "Which limits to enforce: hosted Chroma's (32 metadata keys, 8 where predicates, 300 results, …; a shared service must bound what one request costs) or only what `chroma run` enforces.",
+      "The plan of tenants the admin API has not given one (PUT /api/v2/admin/tenants/{tenant}/plan): `free` (Chroma Cloud's published quotas), `pro` (the paid plan), `unlimited` (what `chroma run` accepts; single-node's default), or one from HUEDB_PLANS_FILE. docs/decisions/0029-plans-and-quotas.md lists every limit.",
+  },
+  plansFile: {
+    env: 'HUEDB_PLANS_FILE',
+    schema: text(),
+    type: 'path',
+    description:
+      'A JSON file of plans: `{"plans": {"<name>": {"extends": "<plan>", "<limit>": <whole number or null>, …}}}`, limits named in snake_case (max_collections_per_tenant, requests_per_second, …), null = no limit. A plan without `extends` starts from the shipped plan of its name, or from `unlimited`. Every gateway of a deployment must be given the same file.',
   },
   signup: {
     env: 'HUEDB_SIGNUP',
@@ -153,12 +159,10 @@ export interface GatewayConfig extends GrpcTlsConfig {
   rpcRetries?: number | undefined;
   /** How long record operations reuse a collection's catalog row (0 = ask every time). */
   collectionCacheMs: number;
-  /**
-   * Which plan limits to enforce (HUEDB_LIMITS): `hosted` (hosted Chroma's: 32 metadata keys,
-   * 8 where predicates, 300 results, ...; the cluster's default, as a hosted service must bound
-   * what one request can cost) or `unlimited` (what `chroma run` enforces; single-node's).
-   */
-  limits: LimitProfile;
+  /** The plan of tenants without one (HUEDB_PLAN; checked against the plan book at startup). */
+  plan: string;
+  /** The plans file (HUEDB_PLANS_FILE), if any. */
+  plansFile?: string | undefined;
   /** Authenticate and authorize every route (HUEDB_AUTH); off = everyone may do everything. */
   auth: boolean;
   /** The bootstrap admin credential (HUEDB_ADMIN_TOKEN), if any. */

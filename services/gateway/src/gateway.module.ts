@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import type { Limits } from '@huedb/core';
+import type { Logger } from '@huedb/service';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { BACKENDS, type Backends } from './backends/backends.js';
@@ -11,13 +11,15 @@ import { RequestContextModule } from './context/request-context.module.js';
 import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { ChromaErrorFilter } from './http/error.filter.js';
 import { JsonResponseInterceptor } from './http/json-response.interceptor.js';
-import { LIMITS } from './limits.js';
+import { CollectionSizes } from './plans/collection-sizes.js';
+import { PLANS, TenantPlans, type Plans } from './plans/tenant-plans.js';
+import { TenantRateLimiter } from './plans/tenant-rate-limiter.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { RecordsModule } from './records/records.module.js';
 import { SystemModule } from './system/system.module.js';
 
 /**
- * The gateway's root module, given its backends (gRPC or in-process), settings and limits: it
+ * The gateway's root module, given its backends (gRPC or in-process), settings and plans: it
  * provides those to every feature module (global), installs the HTTP edge (request context guard,
  * Chroma's error format, JSON answers) and composes the feature modules.
  */
@@ -27,8 +29,9 @@ export class GatewayModule {
   static forRoot(
     backends: Backends,
     config: GatewayConfig,
-    limits: Limits,
+    plans: Plans,
     authenticator?: Authenticator,
+    log?: Logger,
   ): DynamicModule {
     return {
       module: GatewayModule,
@@ -44,11 +47,17 @@ export class GatewayModule {
       providers: [
         { provide: BACKENDS, useValue: backends },
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: LIMITS, useValue: limits },
+        { provide: PLANS, useValue: plans },
+        TenantPlans,
+        CollectionSizes,
+        {
+          provide: TenantRateLimiter,
+          useFactory: () => new TenantRateLimiter(backends.control, log),
+        },
         { provide: APP_FILTER, useClass: ChromaErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonResponseInterceptor },
       ],
-      exports: [BACKENDS, GATEWAY_CONFIG, LIMITS],
+      exports: [BACKENDS, GATEWAY_CONFIG, PLANS, TenantPlans, CollectionSizes, TenantRateLimiter],
     };
   }
 }

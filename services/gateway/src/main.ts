@@ -3,11 +3,11 @@
  * stops accepting, finishes in-flight requests, then closes the channels. Settings:
  * docs/configuration.md.
  */
-import { LIMIT_PROFILES } from '@huedb/core';
 import { runService, type Logger } from '@huedb/service';
 import { createGatewayApp } from './app.js';
 import { GrpcBackends } from './backends/grpc-backends.js';
 import { loadGatewayConfig, type GatewayConfig } from './config.js';
+import { loadPlans } from './plans/plan-book.js';
 
 /**
  * Auth on with no admin token still starts (decision 0026): an operator who bootstrapped keys
@@ -30,8 +30,9 @@ await runService({
     warnAboutAuth(config, log);
     const backends = new GrpcBackends(config, log);
     onClose(() => backends.close());
-    // Hosted Chroma's limits unless HUEDB_LIMITS says otherwise (see GatewayConfig.limits).
-    const app = await createGatewayApp(backends, config, LIMIT_PROFILES[config.limits], { log });
+    // The `pro` plan for tenants without one unless HUEDB_PLAN says otherwise; a plan name the
+    // book does not hold stops the start here.
+    const app = await createGatewayApp(backends, config, loadPlans(config), { log });
     await app.listen(config.port, config.host);
     onClose(() => app.close());
     const bound = app.getHttpServer().address();

@@ -5,7 +5,7 @@ import { ControlService } from '@huedb/proto/control';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
 import { inProcessClient } from '@huedb/grpc';
-import { LIMIT_PROFILES, startHeartbeat } from '@huedb/core';
+import { startHeartbeat } from '@huedb/core';
 import { createCatalogHandlers, createControlHandlers, openPGliteCatalog } from '@huedb/catalog';
 import { createLogHandlers } from '@huedb/log';
 import { LocalWal } from '@huedb/wal/local';
@@ -20,7 +20,7 @@ import {
   segmentCacheMetrics,
 } from '@huedb/query';
 import { Compactor, loadCompactorConfig, type CompactorConfig } from '@huedb/compactor';
-import { createGatewayApp, loadGatewayConfig, type Backends } from '@huedb/gateway';
+import { createGatewayApp, loadGatewayConfig, loadPlans, type Backends } from '@huedb/gateway';
 import { registerTailMetrics, walMetrics } from '@huedb/log';
 import { asSources, createLogger, loadSettings, mailSettings, type Logger } from '@huedb/service';
 import { instrumentWal } from '@huedb/wal';
@@ -162,15 +162,12 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     auth: options.auth ?? (env.HUEDB_AUTH ? gatewayEnv.auth : false),
     adminToken: options.adminToken ?? gatewayEnv.adminToken,
     // Single-node stands in for `chroma run`, which enforces no plan limit: it must take every
-    // request `chroma run` takes. (HUEDB_LIMITS=hosted tries a hosted plan locally.)
-    limits: env.HUEDB_LIMITS ? gatewayEnv.limits : ('unlimited' as const),
+    // request `chroma run` takes. (HUEDB_PLAN=free tries a hosted plan locally.)
+    plan: env.HUEDB_PLAN ? gatewayEnv.plan : 'unlimited',
   };
-  const app = await createGatewayApp(
-    backends,
-    gatewayConfig,
-    LIMIT_PROFILES[gatewayConfig.limits],
-    { log: logger },
-  );
+  const app = await createGatewayApp(backends, gatewayConfig, loadPlans(gatewayConfig), {
+    log: logger,
+  });
   // The gateway's readiness asks the catalog for live query nodes: the in-process one says so.
   const stopHeartbeat = await startHeartbeat(catalog, MEMBER, 2_000, (err) =>
     logger.warn({ err }, 'membership: heartbeat failed'),

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOSTED_LIMITS } from '@huedb/core';
+import { PRO_LIMITS } from '@huedb/core';
 import { Code, inProcessClient, RpcError } from '@huedb/grpc';
 import { CatalogService } from '@huedb/proto/catalog';
 import { ControlService } from '@huedb/proto/control';
 import { createCatalogHandlers, createControlHandlers, openPGliteCatalog } from '@huedb/catalog';
-import { createGatewayApp, loadGatewayConfig, type Backends } from '@huedb/gateway';
+import { createGatewayApp, fixedPlans, loadGatewayConfig, type Backends } from '@huedb/gateway';
 
 type NestFastifyApplication = Awaited<ReturnType<typeof createGatewayApp>>;
 
@@ -39,7 +39,7 @@ describe('login limits shared by two gateways, per client behind trusted proxies
       queryNodesFor: () => Promise.resolve([]),
       close: () => {},
     };
-    const app = await createGatewayApp(backends, config, HOSTED_LIMITS);
+    const app = await createGatewayApp(backends, config, fixedPlans(PRO_LIMITS));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     gateways.push(app);

@@ -215,6 +215,14 @@ export function validateRecordBatch(
   if (body.ids === undefined) throw new UnprocessableEntityError('missing field `ids`');
   const ids = validateIds(body.ids);
   assertWithinLimit(Usage.records, action, ids.length, limits.maxBatchSize);
+  if (Number.isFinite(limits.maxIdBytes)) {
+    for (const id of ids) {
+      // A UTF-16 unit is at most 3 UTF-8 bytes: only ids that could be over are measured.
+      if (id.length * 3 > limits.maxIdBytes) {
+        assertWithinLimit(Usage.idBytes, action, Buffer.byteLength(id, 'utf8'), limits.maxIdBytes);
+      }
+    }
+  }
 
   const rawEmbeddings = optionalList(body, 'embeddings');
   if (rawEmbeddings === null && operation !== 'update') {

@@ -9,7 +9,7 @@ import { SingleNodeProcess } from '../single-node.js';
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const node = await SingleNodeProcess.start({
-    env: { ...AGGRESSIVE_COMPACTION, HUEDB_LIMITS: 'unlimited' },
+    env: { ...AGGRESSIVE_COMPACTION, HUEDB_PLAN: 'unlimited' },
   });
   console.log(
     `[huedb/testing] single-node up in ${Date.now() - started} ms at ${node.url} (data ${node.dataDir})`,

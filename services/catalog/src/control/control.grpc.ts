@@ -10,7 +10,7 @@ import type { ControlService } from './control.service.js';
 export function createControlHandlers(
   control: ControlService,
 ): ServiceHandlers<typeof ControlServiceDescriptor> {
-  const { identity, apiKeys, audit, rateLimits } = control;
+  const { identity, apiKeys, audit, rateLimits, tenantPlans } = control;
   return {
     createUser: async (req) => ({ user: await identity.createUser(req) }),
     getUser: async (req) => ({ user: await identity.getUser(req) }),
@@ -33,5 +33,7 @@ export function createControlHandlers(
     listAudit: async (req) => ({ entries: await audit.list(req) }),
     consumeRateLimit: async (req) => rateLimits.consume(req),
     resetRateLimit: async (req) => ({ reset: await rateLimits.reset(req.key) }),
+    setTenantPlan: async (req) => ({ plan: await tenantPlans.set(req) }),
+    getTenantPlan: async (req) => ({ plan: await tenantPlans.get(req) }),
   };
 }

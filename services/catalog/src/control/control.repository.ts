@@ -3,6 +3,7 @@ import { TenantRepository } from '../tenant.repository.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
+import { TenantPlanRepository } from './tenant-plan.repository.js';
 import { EmailTokenRepository, SessionRepository } from './token.repository.js';
 import { MembershipRepository, UserRepository } from './user.repository.js';
 
@@ -21,6 +22,7 @@ export class ControlRepositories {
   readonly audit: AuditRepository;
   readonly rateLimits: RateLimitRepository;
   readonly tenants: TenantRepository;
+  readonly tenantPlans: TenantPlanRepository;
 
   constructor(private readonly sql: SqlDriver | SqlExecutor) {
     this.users = new UserRepository(sql);
@@ -31,6 +33,7 @@ export class ControlRepositories {
     this.audit = new AuditRepository(sql);
     this.rateLimits = new RateLimitRepository(sql);
     this.tenants = new TenantRepository(sql);
+    this.tenantPlans = new TenantPlanRepository(sql);
   }
 
   /** Runs `fn` with repositories bound to one transaction (see SqlDriver.transaction). */

@@ -5,6 +5,7 @@ import { AuditService } from './audit.service.js';
 import { ControlRepositories } from './control.repository.js';
 import { IdentityService } from './identity.service.js';
 import { RateLimitService } from './rate-limit.service.js';
+import { TenantPlanService } from './tenant-plan.service.js';
 
 /** Options of {@link ControlService}. */
 export interface ControlServiceOptions {
@@ -23,12 +24,14 @@ export class ControlService {
   readonly apiKeys: ApiKeyService;
   readonly audit: AuditService;
   readonly rateLimits: RateLimitService;
+  readonly tenantPlans: TenantPlanService;
 
   constructor(repositories: ControlRepositories, options: ControlServiceOptions = {}) {
     this.identity = new IdentityService(repositories, options.mailer);
     this.apiKeys = new ApiKeyService(repositories);
     this.audit = new AuditService(repositories);
     this.rateLimits = new RateLimitService(repositories.rateLimits);
+    this.tenantPlans = new TenantPlanService(repositories);
   }
 
   /** The control plane on a driver whose schema is migrated. */

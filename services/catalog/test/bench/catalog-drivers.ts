@@ -44,7 +44,7 @@ const record = (what: string, value: number, unit: string) => {
 async function throughput(label: string, service: CatalogService, parallel: number): Promise<void> {
   const tenant = `bench-${process.pid}-${Date.now()}-${parallel}`;
   await service.tenants.create({ name: tenant });
-  await service.databases.create({ tenant, name: 'db' });
+  await service.databases.create({ tenant, name: 'db', maxDatabases: 0n });
   const round = async (i: number) => {
     const { collection } = await service.collections.create({
       tenant,
@@ -54,6 +54,7 @@ async function throughput(label: string, service: CatalogService, parallel: numb
       configurationJson: '',
       schemaJson: '',
       getOrCreate: false,
+      maxCollections: 0n,
     });
     await service.collections.get({
       tenant,

@@ -7,6 +7,7 @@ import {
   Inject,
   Param,
   Post,
+  Put,
   Query,
 } from '@nestjs/common';
 import { Context, type RequestContext } from '../context/request-context.js';
@@ -163,5 +164,32 @@ export class AdminController {
       limit: optionalInt(limit, 'limit'),
       beforeMs: optionalInt(beforeMs, 'before_ms'),
     });
+  }
+
+  @Put('tenants/:tenant/plan')
+  @ApiRoute({
+    operationId: 'admin_set_tenant_plan',
+    summary: "Set the tenant's plan and per-limit overrides",
+    description: `${OPERATOR} overrides replace any set before (absent: none); null lifts a limit. 400 for a plan the plan book does not hold, 404 for an unknown tenant. This gateway applies it at once, the others within 10 s (docs/decisions/0029-plans-and-quotas.md).`,
+    tags: TAGS,
+    body: schemas.setPlanSchema,
+    response: schemas.planSchema,
+    errors: errors('path', 'body', 'backend', [400, 401, 403, 404]),
+  })
+  setPlan(@Context() ctx: RequestContext, @Body() body: unknown) {
+    return this.service.setPlan(ctx, body);
+  }
+
+  @Get('tenants/:tenant/plan')
+  @ApiRoute({
+    operationId: 'admin_get_tenant_plan',
+    summary: "The tenant's plan, overrides and the limits that apply",
+    description: `${TENANT_ADMIN} 404 for an unknown tenant.`,
+    tags: TAGS,
+    response: schemas.planSchema,
+    errors: errors('path', 'backend', [401, 403, 404]),
+  })
+  getPlan(@Context() ctx: RequestContext) {
+    return this.service.getPlan(ctx);
   }
 }

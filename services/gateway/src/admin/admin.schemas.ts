@@ -10,7 +10,9 @@ export {
   keyListSchema,
   type CreateKeyBody,
 } from '../accounts/accounts.schemas.js';
+import { LIMIT_NAMES } from '@huedb/core';
 import { email, password, strict } from '../accounts/accounts.schemas.js';
+import { limitKey } from '../plans/plan-book.js';
 
 const memberRole = { type: 'string', enum: ['owner', 'admin', 'member'] };
 
@@ -105,3 +107,41 @@ export const AUDIT_QUERY = {
   before_ms: { type: 'integer', minimum: 0 },
 };
 export const USER_QUERY = { email };
+
+/** A limit's value: a whole number, or null for "no limit". */
+const limitValue = { type: ['integer', 'null'], minimum: 0, maximum: Number.MAX_SAFE_INTEGER };
+const limitValues = (description: string) => ({
+  type: 'object',
+  description,
+  propertyNames: { enum: LIMIT_NAMES.map(limitKey) },
+  additionalProperties: limitValue,
+});
+
+export const setPlanSchema = strict(
+  {
+    plan: { type: 'string', minLength: 1, maxLength: 64, description: 'A plan of the plan book' },
+    overrides: limitValues(
+      'Per-limit values on top of the plan (replacing any set before); null = no limit',
+    ),
+  },
+  ['plan'],
+);
+export interface SetPlanBody {
+  plan: string;
+  overrides?: Record<string, number | null>;
+}
+export const planSchema = {
+  type: 'object',
+  properties: {
+    tenant: { type: 'string' },
+    plan: { type: 'string' },
+    is_default: {
+      type: 'boolean',
+      description: "true: none was set, the deployment's default plan (HUEDB_PLAN) applies",
+    },
+    overrides: limitValues("The tenant's overrides"),
+    limits: limitValues('Every limit as it applies to the tenant (plan + overrides)'),
+    updated_at_ms: { type: 'integer', description: 'When it was set (0: never)' },
+  },
+  required: ['tenant', 'plan', 'is_default', 'overrides', 'limits', 'updated_at_ms'],
+};

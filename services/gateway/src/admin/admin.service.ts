@@ -1,6 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Code, RpcError } from '@huedb/grpc';
-import { MemberRole, type ApiKey, type User } from '@huedb/proto/control';
+import {
+  MemberRole,
+  type ApiKey,
+  type TenantPlan as TenantPlanMessage,
+  type User,
+} from '@huedb/proto/control';
 import { InvalidArgumentError, NotFoundError, validateTenantName } from '@huedb/core';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import {
@@ -19,12 +24,15 @@ import {
   MEMBER_ROLES,
   memberJson,
 } from '../accounts/accounts.json.js';
+import { limitValuesOf } from '../plans/plan-book.js';
+import { TenantPlans } from '../plans/tenant-plans.js';
 import * as schemas from './admin.schemas.js';
 
 const parseCreateUser = bodyValidator<schemas.CreateUserBody>(schemas.createUserSchema);
 const parseCreateTenant = bodyValidator<schemas.CreateTenantBody>(schemas.createTenantSchema);
 const parseAddMember = bodyValidator<schemas.AddMemberBody>(schemas.addMemberSchema);
 const parseCreateKey = bodyValidator<schemas.CreateKeyBody>(schemas.createKeySchema);
+const parseSetPlan = bodyValidator<schemas.SetPlanBody>(schemas.setPlanSchema);
 
 export const DEFAULT_DATABASE = 'default_database';
 const MAX_AUDIT_PAGE = 1000;
@@ -45,7 +53,10 @@ export interface AuditQuery {
  */
 @Injectable()
 export class AdminService {
-  constructor(@Inject(BACKENDS) private readonly backends: Backends) {}
+  constructor(
+    @Inject(BACKENDS) private readonly backends: Backends,
+    @Inject(TenantPlans) private readonly plans: TenantPlans,
+  ) {}
 
   private get control() {
     return this.backends.control;
@@ -170,6 +181,47 @@ export class AdminService {
       ...(query.beforeMs !== undefined && { beforeMs: BigInt(query.beforeMs) }),
     });
     return { entries: entries.map(auditJson) };
+  }
+
+  /**
+   * Sets the tenant's plan and overrides (the operator only: a tenant must not raise its own
+   * limits). The plan must be in this gateway's plan book; this gateway applies it at once,
+   * the others within PLAN_CACHE_MS.
+   */
+  async setPlan(ctx: RequestContext, body: unknown): Promise<object> {
+    const input = parseSetPlan(body);
+    const tenant = tenantOf(ctx);
+    this.plans.book.require(input.plan);
+    const overrides = input.overrides ?? {};
+    const { plan } = await this.control.setTenantPlan({
+      tenant,
+      plan: input.plan,
+      limitOverridesJson: JSON.stringify(overrides),
+    });
+    this.plans.forget(tenant);
+    await this.audit(ctx, 'tenant.set_plan', 'tenant', tenant, tenant, {
+      plan: input.plan,
+      overrides: JSON.stringify(overrides),
+    });
+    return this.planJson(tenant, plan!);
+  }
+
+  async getPlan(ctx: RequestContext): Promise<object> {
+    const tenant = tenantOf(ctx);
+    const { plan } = await this.control.getTenantPlan({ tenant });
+    return this.planJson(tenant, plan!);
+  }
+
+  private async planJson(tenant: string, stored: TenantPlanMessage): Promise<object> {
+    const applied = await this.plans.of(tenant);
+    return {
+      tenant,
+      plan: applied.plan,
+      is_default: stored.plan === '',
+      overrides: JSON.parse(stored.limitOverridesJson || '{}') as object,
+      limits: limitValuesOf(applied.limits),
+      updated_at_ms: Number(stored.updatedAtMs),
+    };
   }
 
   /** The route's tenant, 404 when it does not exist (so every tenant route answers alike). */

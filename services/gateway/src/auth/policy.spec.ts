@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Limits } from '@huedb/core';
+import type { Plans } from '../plans/tenant-plans.js';
 import type { Backends } from '../backends/backends.js';
 import type { GatewayConfig } from '../config.js';
 import type { Principal, Role } from '../context/request-context.js';
@@ -38,7 +38,7 @@ const T1D1 = { tenant: 't1', database: 'd1' };
 
 describe('the route policy', () => {
   it('names an action for every route the gateway declares, and only those', () => {
-    const root = GatewayModule.forRoot({} as Backends, {} as GatewayConfig, {} as Limits);
+    const root = GatewayModule.forRoot({} as Backends, {} as GatewayConfig, {} as Plans);
     const routes = declaredRoutes(root).map((r) => `${r.method} ${r.path}`);
     expect(routes.filter((r) => ROUTE_ACTIONS[r] === undefined)).toEqual([]);
     expect(Object.keys(ROUTE_ACTIONS).filter((r) => !routes.includes(r))).toEqual([]);
@@ -125,7 +125,7 @@ describe('the route policy', () => {
         'Permission denied: the admin API needs authentication on (HUEDB_AUTH=true)',
       );
     }
-    expect(Object.values(ROUTE_ACTIONS).filter(isAdminAction)).toHaveLength(9);
+    expect(Object.values(ROUTE_ACTIONS).filter(isAdminAction)).toHaveLength(11);
   });
 
   it('leaves open routes and identity to everyone, and everything to anonymous (auth off)', () => {

@@ -52,7 +52,9 @@ export type AdminAction =
   | 'admin:create_key'
   | 'admin:list_keys'
   | 'admin:revoke_key'
-  | 'admin:read_audit';
+  | 'admin:read_audit'
+  | 'admin:set_plan'
+  | 'admin:get_plan';
 
 const TENANT = '/api/v2/tenants/:tenant';
 const DB = `${TENANT}/databases/:database`;
@@ -122,6 +124,8 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   [`GET ${ADMIN_TENANT}/keys`]: 'admin:list_keys',
   [`DELETE ${ADMIN_TENANT}/keys/:key_id`]: 'admin:revoke_key',
   [`GET ${ADMIN_TENANT}/audit`]: 'admin:read_audit',
+  [`PUT ${ADMIN_TENANT}/plan`]: 'admin:set_plan',
+  [`GET ${ADMIN_TENANT}/plan`]: 'admin:get_plan',
 };
 
 /** The action of a route (`routeUrl` as Fastify's routeOptions.url), or undefined if unlisted. */
@@ -168,6 +172,9 @@ const NEEDS: Readonly<Record<Exclude<Action, 'open' | 'identity' | 'account'>, R
   'admin:list_keys': 'admin',
   'admin:revoke_key': 'admin',
   'admin:read_audit': 'admin',
+  // A tenant must not raise its own limits; its admins may read them.
+  'admin:set_plan': 'global',
+  'admin:get_plan': 'admin',
 };
 
 /**

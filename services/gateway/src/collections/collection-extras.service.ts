@@ -1,7 +1,9 @@
 import { Inject, Injectable, NotImplementedException } from '@nestjs/common';
 import type { Collection } from '@huedb/proto/catalog';
 import { Code, firstAvailable, RpcError } from '@huedb/grpc';
-import { InvalidArgumentError, validateCollectionName } from '@huedb/core';
+import { InvalidArgumentError, Usage, validateCollectionName } from '@huedb/core';
+import { catalogLimit, limitsOf } from '../plans/request-plan.js';
+import { TenantPlans } from '../plans/tenant-plans.js';
 import { databaseScopeOf, type RequestContext } from '../context/request-context.js';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { bodyValidator } from '../http/body-schema.js';
@@ -36,6 +38,7 @@ export class CollectionExtrasService {
   constructor(
     @Inject(BACKENDS) private readonly backends: Backends,
     @Inject(CollectionsService) private readonly collections: CollectionsService,
+    @Inject(TenantPlans) private readonly plans: TenantPlans,
   ) {}
 
   /**
@@ -48,6 +51,11 @@ export class CollectionExtrasService {
     const { new_name } = parseFork(body);
     const sourceId = checkCollectionId(id);
     validateCollectionName(new_name);
+    const maxCollections = catalogLimit(
+      limitsOf(ctx, this.plans.defaultLimits).maxCollectionsPerTenant,
+      Usage.collections,
+      'Fork Collection',
+    );
     const source = await this.collections.getRow(tenant, database, sourceId);
     const { toPosition } = await firstAvailable(this.backends.logsFor(sourceId), (log) =>
       log.scoutLogs({ collectionId: sourceId }),
@@ -58,6 +66,7 @@ export class CollectionExtrasService {
       sourceId,
       newName: new_name,
       sourceLogEnd: (await this.hasTail(source, toPosition)) ? toPosition : source.logPosition,
+      maxCollections,
     });
     return toCollectionJson(collection!);
   }

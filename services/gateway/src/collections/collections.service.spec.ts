@@ -9,6 +9,9 @@ import { fakeBackends, FakeBackendState, SPEC_CONTEXT } from '../backends/fake-b
 import { loadGatewayConfig } from '../config.js';
 import { CollectionsService } from './collections.service.js';
 
+import { PRO_LIMITS } from '@huedb/core';
+import { fixedPlans, TenantPlans } from '../plans/tenant-plans.js';
+
 const ctx = SPEC_CONTEXT;
 
 describe('CollectionsService', () => {
@@ -17,7 +20,12 @@ describe('CollectionsService', () => {
 
   beforeEach(() => {
     state = new FakeBackendState();
-    service = new CollectionsService(fakeBackends(state), loadGatewayConfig({}));
+    const backends = fakeBackends(state);
+    service = new CollectionsService(
+      backends,
+      loadGatewayConfig({}),
+      new TenantPlans(fixedPlans(PRO_LIMITS), backends),
+    );
   });
 
   it('creates a collection, and get_or_create finds it instead of failing', async () => {

@@ -12,7 +12,10 @@ import {
   validateCollectionName,
   validateDatabaseName,
   validateTenantName,
+  Usage,
 } from '@huedb/core';
+import { catalogLimit, limitsOf } from '../plans/request-plan.js';
+import { TenantPlans } from '../plans/tenant-plans.js';
 import { databaseScopeOf, tenantOf, type RequestContext } from '../context/request-context.js';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 
@@ -55,6 +58,7 @@ export class CollectionsService {
   constructor(
     @Inject(BACKENDS) private readonly backends: Backends,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(TenantPlans) private readonly plans: TenantPlans,
   ) {
     this.rows = new CollectionRowCache(config.collectionCacheMs);
   }
@@ -87,7 +91,12 @@ export class CollectionsService {
     const tenant = tenantOf(ctx);
     const { name } = parseCreateDatabase(body);
     validateDatabaseName(name);
-    await this.catalog.createDatabase({ tenant, name });
+    const limits = limitsOf(ctx, this.plans.defaultLimits);
+    await this.catalog.createDatabase({
+      tenant,
+      name,
+      maxDatabases: catalogLimit(limits.maxDatabasesPerTenant, Usage.databases, 'Create Database'),
+    });
     return {};
   }
 
@@ -144,6 +153,11 @@ export class CollectionsService {
       configurationJson: settings.configurationJson,
       schemaJson: settings.schemaJson,
       getOrCreate: input.get_or_create ?? false,
+      maxCollections: catalogLimit(
+        limitsOf(ctx, this.plans.defaultLimits).maxCollectionsPerTenant,
+        Usage.collections,
+        'Create Collection',
+      ),
     });
     return toCollectionJson(collection!);
   }

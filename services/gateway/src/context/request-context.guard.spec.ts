@@ -2,12 +2,13 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import { HOSTED_LIMITS, UnauthenticatedError } from '@huedb/core';
+import { PRO_LIMITS, UnauthenticatedError } from '@huedb/core';
 import { currentScope, type RequestScope } from '@huedb/grpc';
 import { createLogger, renderMetrics } from '@huedb/service';
 import { createGatewayApp } from '../app.js';
 import { fakeBackends } from '../backends/fake-backends.js';
 import { loadGatewayConfig } from '../config.js';
+import { fixedPlans } from '../plans/tenant-plans.js';
 import type { Authenticator } from './authenticator.js';
 import { ANONYMOUS, type Principal } from './request-context.js';
 
@@ -30,7 +31,7 @@ async function gateway(authenticator?: Authenticator) {
   // Auth off (the gateway's default is on): these specs are about the context, not credentials;
   // the authentication seam below plugs its own authenticator in.
   const config = loadGatewayConfig({ HUEDB_AUTH: 'false' });
-  const app = await createGatewayApp(backends, config, HOSTED_LIMITS, {
+  const app = await createGatewayApp(backends, config, fixedPlans(PRO_LIMITS), {
     log,
     authenticator,
   });

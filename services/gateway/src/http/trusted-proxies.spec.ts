@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { HOSTED_LIMITS } from '@huedb/core';
+import { PRO_LIMITS } from '@huedb/core';
 import { createLogger } from '@huedb/service';
 import { createGatewayApp } from '../app.js';
 import { fakeBackends } from '../backends/fake-backends.js';
 import { loadGatewayConfig } from '../config.js';
+import { fixedPlans } from '../plans/tenant-plans.js';
 import { isProxyEntry } from './trusted-proxies.js';
 
 describe('HUEDB_TRUSTED_PROXIES', () => {
@@ -35,7 +36,7 @@ describe('HUEDB_TRUSTED_PROXIES', () => {
     });
     const config = loadGatewayConfig({ HUEDB_TRUSTED_PROXIES: '10.0.0.0/8' });
     const log = createLogger({ service: 'gateway', pretty: false, destination });
-    const app = await createGatewayApp(fakeBackends(), config, HOSTED_LIMITS, { log });
+    const app = await createGatewayApp(fakeBackends(), config, fixedPlans(PRO_LIMITS), { log });
     await app.init();
     const heartbeat = (remoteAddress: string, forwardedFor: string) =>
       app.inject({

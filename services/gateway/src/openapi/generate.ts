@@ -5,7 +5,7 @@
  * checks it).
  */
 import { fileURLToPath } from 'node:url';
-import type { Limits } from '@huedb/core';
+import type { Plans } from '../plans/tenant-plans.js';
 import { writeOrCheckGenerated } from '@huedb/service';
 import type { Backends } from '../backends/backends.js';
 import type { GatewayConfig } from '../config.js';
@@ -14,7 +14,7 @@ import { openApiDocument } from './openapi.document.js';
 import { OPENAPI_FILE } from './openapi.controller.js';
 
 // Only the module's shape (its controllers) is read: nothing is instantiated.
-const root = GatewayModule.forRoot({} as Backends, {} as GatewayConfig, {} as Limits);
+const root = GatewayModule.forRoot({} as Backends, {} as GatewayConfig, {} as Plans);
 writeOrCheckGenerated(
   fileURLToPath(OPENAPI_FILE),
   `${JSON.stringify(openApiDocument(root), null, 2)}\n`,

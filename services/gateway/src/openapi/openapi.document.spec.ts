@@ -6,6 +6,7 @@ import { LIMIT_PROFILES } from '@huedb/core';
 import { createGatewayApp } from '../app.js';
 import type { Backends } from '../backends/backends.js';
 import { loadGatewayConfig } from '../config.js';
+import { fixedPlans } from '../plans/tenant-plans.js';
 import { OPENAPI_FILE } from './openapi.controller.js';
 import { openApiPath } from './openapi.document.js';
 
@@ -28,7 +29,7 @@ describe('services/gateway/openapi.json', () => {
   const document = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as Document;
 
   beforeAll(async () => {
-    app = await createGatewayApp({} as Backends, loadGatewayConfig({}), LIMIT_PROFILES.hosted, {
+    app = await createGatewayApp({} as Backends, loadGatewayConfig({}), fixedPlans(LIMIT_PROFILES.pro), {
       logger: false as never,
     });
     // Nest registers its routes on init, after this hook is in place. (Nest's adapter types

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   embeddingFromBytes,
-  HOSTED_LIMITS,
+  PRO_LIMITS,
   InvalidArgumentError,
   QuotaExceededError,
   UnprocessableEntityError,
@@ -13,18 +13,22 @@ import { fakeBackends, FakeBackendState, SPEC_CONTEXT } from '../backends/fake-b
 import { CollectionsService } from '../collections/collections.service.js';
 import { loadGatewayConfig } from '../config.js';
 import { RecordsService } from './records.service.js';
+import { CollectionSizes } from '../plans/collection-sizes.js';
+import { fixedPlans, TenantPlans } from '../plans/tenant-plans.js';
 
 const ctx = SPEC_CONTEXT;
 
 describe('RecordsService', () => {
   let state: FakeBackendState;
   let id: string;
-  const service = (limits: Limits = HOSTED_LIMITS) => {
+  const service = (limits: Limits = PRO_LIMITS) => {
     const backends = fakeBackends(state);
+    const plans = new TenantPlans(fixedPlans(limits), backends);
     return new RecordsService(
       backends,
-      new CollectionsService(backends, loadGatewayConfig({})),
-      limits,
+      new CollectionsService(backends, loadGatewayConfig({}), plans),
+      plans,
+      new CollectionSizes(),
     );
   };
 

@@ -40,7 +40,9 @@ import {
   type QueryBody,
   type RecordsBody,
 } from '../http/schemas.js';
-import { LIMITS } from '../limits.js';
+import { CollectionSizes } from '../plans/collection-sizes.js';
+import { limitsOf } from '../plans/request-plan.js';
+import { TenantPlans } from '../plans/tenant-plans.js';
 import type { RawJson } from '../http/raw-json.js';
 import { getResultJson, queryResultJson } from './record.mapper.js';
 
@@ -74,22 +76,20 @@ export class RecordsService {
   constructor(
     @Inject(BACKENDS) private readonly backends: Backends,
     @Inject(CollectionsService) private readonly collections: CollectionsService,
-    @Inject(LIMITS) private readonly limits: Limits,
+    @Inject(TenantPlans) private readonly plans: TenantPlans,
+    @Inject(CollectionSizes) private readonly sizes: CollectionSizes,
   ) {}
 
   async add(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
-    const { tenant, database } = databaseScopeOf(ctx);
-    return this.write(tenant, database, id, Operation.ADD, parseAdd(body), body);
+    return this.write(ctx, id, Operation.ADD, parseAdd(body), body);
   }
 
   async upsert(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
-    const { tenant, database } = databaseScopeOf(ctx);
-    return this.write(tenant, database, id, Operation.UPSERT, parseUpsert(body), body);
+    return this.write(ctx, id, Operation.UPSERT, parseUpsert(body), body);
   }
 
   async update(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
-    const { tenant, database } = databaseScopeOf(ctx);
-    return this.write(tenant, database, id, Operation.UPDATE, parseUpdate(body), body);
+    return this.write(ctx, id, Operation.UPDATE, parseUpdate(body), body);
   }
 
   /**
@@ -115,21 +115,26 @@ export class RecordsService {
         'Validation error: limit, where: limit can only be specified when a where clause is provided',
       );
     }
-    const filter = this.filter(input, 'Delete');
+    const limits = this.limitsOf(ctx);
+    const filter = this.filter(input, 'Delete', limits);
     if (!hasFilter) {
       if (input.ids == null) return { deleted: 0 };
       // An empty id can never have been written, so there is nothing to log for it.
       await this.pushDeletes(
         collection,
         [...new Set(input.ids)].filter((rid) => rid !== ''),
+        limits,
       );
+      this.sizes.forget(collection.id);
       return { deleted: input.ids.length };
     }
     const matched = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.get({ scope, filter, offset: 0, limit: input.limit ?? undefined, include: {} }),
     );
     const ids = matched.records.map((r) => r.id);
-    await this.pushDeletes(collection, ids);
+    await this.pushDeletes(collection, ids, limits);
+    // The collection shrank: its next size check recounts instead of trusting this gateway's sum.
+    this.sizes.forget(collection.id);
     return { deleted: ids.length };
   }
 
@@ -138,7 +143,7 @@ export class RecordsService {
     const input = parseGet(body);
     const include = input.include ?? DEFAULT_GET_INCLUDE;
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const filter = this.filter(input, 'Get');
+    const filter = this.filter(input, 'Get', this.limitsOf(ctx));
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.get({
         scope,
@@ -156,7 +161,8 @@ export class RecordsService {
     const input = parseQuery(body);
     const include = input.include ?? DEFAULT_QUERY_INCLUDE;
     const nResults = input.n_results ?? DEFAULT_N_RESULTS;
-    assertWithinLimit(Usage.nResults, 'Query', nResults, this.limits.maxQueryResults);
+    const limits = this.limitsOf(ctx);
+    assertWithinLimit(Usage.nResults, 'Query', nResults, limits.maxQueryResults);
     let collection = await this.collections.getRow(tenant, database, id, false);
     // A cached row may predate the first write that fixed the dimension (it never changes once
     // set): only a row that says "none yet" needs a fresh look before vectors are checked.
@@ -166,7 +172,7 @@ export class RecordsService {
     const vectors = input.query_embeddings.map((e, i) => decodeEmbedding(e, i));
     validateEmbeddingDimensions(vectors, collection.dimension ?? null);
     if (vectors.length === 0) return queryResultJson([], include);
-    const filter = this.filter(input, 'Query');
+    const filter = this.filter(input, 'Query', limits);
     const response = await this.collections.readAtLogEnd(collection, (node, scope) =>
       node.query({
         scope,
@@ -198,16 +204,32 @@ export class RecordsService {
   }
 
   private async write(
-    tenant: string,
-    database: string,
+    ctx: RequestContext,
     id: string,
     operation: WriteOperation,
     input: RecordsBody,
     body: unknown,
   ): Promise<Record<string, never>> {
+    const { tenant, database } = databaseScopeOf(ctx);
+    const limits = this.limitsOf(ctx);
     const collection = await this.collections.getRow(tenant, database, id, false);
-    const { records, dimension } = this.toLogRecords(operation, input, collection, body);
+    const { records, dimension } = this.toLogRecords(operation, input, collection, body, limits);
     if (records.length === 0) return {};
+    const grows = operation !== Operation.UPDATE;
+    if (grows && Number.isFinite(limits.maxRecordsPerCollection)) {
+      await this.sizes.check(
+        collection.id,
+        records.length,
+        limits.maxRecordsPerCollection,
+        operation === Operation.ADD ? 'Add' : 'Upsert',
+        async () => {
+          const { count } = await this.collections.readAtLogEnd(collection, (node, scope) =>
+            node.count({ scope }),
+          );
+          return Number(count);
+        },
+      );
+    }
     // Fixing the dimension is a compare-and-set in the catalog: two first writes with different
     // dimensions cannot both win. Done before the append, so nothing of the wrong size is logged.
     if (dimension !== null && collection.dimension == null) {
@@ -225,7 +247,13 @@ export class RecordsService {
       }
     }
     await this.push(collection, records);
+    if (grows) this.sizes.wrote(collection.id, records.length);
     return {};
+  }
+
+  /** The request's limits: its tenant's plan (PlanGuard attached it). */
+  private limitsOf(ctx: RequestContext): Limits {
+    return limitsOf(ctx, this.plans.defaultLimits);
   }
 
   /**
@@ -237,9 +265,10 @@ export class RecordsService {
     input: RecordsBody,
     collection: Collection,
     body: unknown,
+    limits: Limits,
   ): { records: LogRecordInit[]; dimension: number | null } {
     const batch = validateRecordBatch(WRITE_RULES[operation], input, {
-      limits: this.limits,
+      limits,
       collectionDimension: collection.dimension ?? null,
     });
     const floatKeys = metadataFloatKeysOf(input, body);
@@ -266,8 +295,12 @@ export class RecordsService {
   }
 
   /** Logs deletes of `ids`, in batches of the size clients are told to use (always finite). */
-  private async pushDeletes(collection: Collection, ids: readonly string[]): Promise<void> {
-    const size = this.limits.preflightMaxBatchSize;
+  private async pushDeletes(
+    collection: Collection,
+    ids: readonly string[],
+    limits: Limits,
+  ): Promise<void> {
+    const size = limits.preflightMaxBatchSize;
     for (let i = 0; i < ids.length; i += size) {
       const chunk = ids.slice(i, i + size);
       await this.push(
@@ -288,11 +321,12 @@ export class RecordsService {
   private filter(
     input: { ids?: string[] | null; where?: object | null; where_document?: object | null },
     action: 'Get' | 'Query' | 'Delete',
+    limits: Limits,
   ): FilterInit {
     let whereJson = '';
     let whereDocumentJson = '';
     // Hosted Chroma's limit counts `where` and `where_document` separately (core's Limits).
-    const { maxWherePredicates } = this.limits;
+    const { maxWherePredicates } = limits;
     if (input.where != null) {
       const n = countWherePredicates(parseWhere(input.where));
       assertWithinLimit(Usage.wherePredicates, action, n, maxWherePredicates);

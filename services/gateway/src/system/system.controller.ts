@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { PermissionDeniedError, UnavailableError, type Limits } from '@huedb/core';
+import { PermissionDeniedError, UnavailableError } from '@huedb/core';
 import { BACKENDS, type Backends } from '../backends/backends.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import type { GatewayConfig } from '../config.js';
-import { LIMITS } from '../limits.js';
+import { TenantPlans } from '../plans/tenant-plans.js';
 import { Context, type RequestContext } from '../context/request-context.js';
 import * as res from '../http/response-schemas.js';
 import { ApiRoute, errors } from '../openapi/contract.js';
@@ -17,7 +17,7 @@ export class SystemController {
   constructor(
     @Inject(BACKENDS) private readonly backends: Backends,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(LIMITS) private readonly limits: Limits,
+    @Inject(TenantPlans) private readonly plans: TenantPlans,
   ) {}
 
   /** `chroma run` answers GET /api/v2 with its heartbeat too. */
@@ -89,8 +89,14 @@ export class SystemController {
     response: res.checklistSchema,
     errors: errors([500]),
   })
-  preflight() {
-    return { max_batch_size: this.limits.preflightMaxBatchSize, supports_base64_encoding: true };
+  async preflight(@Context() ctx: RequestContext) {
+    // The route names no tenant: a key's own tenant's plan, else the deployment's default.
+    const { principal } = ctx;
+    const limits =
+      principal.kind === 'authenticated' && principal.tenant !== null
+        ? await this.plans.limitsOf(principal.tenant)
+        : this.plans.defaultLimits;
+    return { max_batch_size: limits.preflightMaxBatchSize, supports_base64_encoding: true };
   }
 
   @Get('auth/identity')

@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { FastifyRequest } from 'fastify';
-import { HOSTED_LIMITS } from '@huedb/core';
+import { PRO_LIMITS } from '@huedb/core';
 import { inProcessClient } from '@huedb/grpc';
 import { ControlService, KeyRole } from '@huedb/proto/control';
 import { createGatewayApp } from '../../src/app.js';
@@ -19,6 +19,7 @@ import { ApiKeyAuthenticator } from '../../src/auth/api-key.authenticator.js';
 import { actionOf, authorize } from '../../src/auth/policy.js';
 import { fakeBackends, partialHandlers } from '../../src/backends/fake-backends.js';
 import { loadGatewayConfig } from '../../src/config.js';
+import { fixedPlans } from '../../src/plans/tenant-plans.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,7 +81,7 @@ async function gateway(withAuth: boolean) {
   const app = await createGatewayApp(
     fakeBackends(),
     config,
-    HOSTED_LIMITS,
+    fixedPlans(PRO_LIMITS),
     withAuth ? { authenticator: auth } : {},
   );
   await app.init();
