@@ -28,6 +28,9 @@ const CLUSTER_AUTH_SUITE = 'test/e2e/auth-cluster.test.ts';
 // The accounts flow across the cluster's two gateways, mailing through the shared catcher (the
 // single-node project runs it on a node of the accounts suite's own): e2e only.
 const CLUSTER_ACCOUNTS_SUITE = 'test/e2e/accounts-cluster.test.ts';
+// Plans through the admin API: against the cluster (auth on, two gateways) and a single node of
+// its own with auth on; compaction changes nothing it checks.
+const PLANS_SUITE = 'test/e2e/plans.test.ts';
 
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
@@ -74,7 +77,7 @@ export default defineConfig({
               ? []
               : [...OWN_CLUSTER_SUITES, CLUSTER_AUTH_SUITE, CLUSTER_ACCOUNTS_SUITE]),
             ...(name === 'e2e-single-node' ? [] : OWN_SINGLE_NODE_SUITES),
-            ...(name === 'e2e-compacting' ? [AUTH_SUITE] : []),
+            ...(name === 'e2e-compacting' ? [AUTH_SUITE, PLANS_SUITE] : []),
           ],
           globalSetup: [setup!, 'packages/testing/src/setup/reference-chroma.ts'],
           testTimeout: 120_000,

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { LocalCluster } from './cluster.js';
 import { provideInfra } from './provide.js';
@@ -31,7 +34,10 @@ export async function setupClusterTarget(
     gateways: 2,
     queryNodes: 2,
     compactors: options.compaction === 'off' ? 0 : 1,
-    env: { compactor: AGGRESSIVE_COMPACTION, gateway: { HUEDB_PLAN: 'pro' } },
+    env: {
+      compactor: AGGRESSIVE_COMPACTION,
+      gateway: { HUEDB_PLAN: 'e2e', HUEDB_PLANS_FILE: e2ePlansFile() },
+    },
   });
   console.log(
     `[huedb/testing] cluster ${cluster.name} (compaction ${options.compaction}) up in ${Date.now() - started} ms: ` +
@@ -48,4 +54,17 @@ export async function setupClusterTarget(
     await cluster.stop();
     await release();
   };
+}
+
+/**
+ * The cluster's default plan, from a plans file (so the file's path is exercised too): `pro`'s
+ * request limits (what the limits suite checks) without its request rate, which the suites'
+ * bursts against one tenant would otherwise meet (the plans suite tests rates on tenants of its
+ * own).
+ */
+function e2ePlansFile(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'huedb-plans-')), 'plans.json');
+  const plan = { extends: 'pro', requests_per_second: null, request_burst: null };
+  writeFileSync(file, JSON.stringify({ plans: { e2e: plan } }));
+  return file;
 }

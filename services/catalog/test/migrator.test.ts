@@ -23,6 +23,7 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
       '3_forks',
       '4_control_plane',
       '5_rate_limits',
+      '6_tenant_plans',
     ]);
   });
 
@@ -49,6 +50,7 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
       'rate_limits',
       'segment_versions',
       'sessions',
+      'tenant_plans',
       'tenants',
       'users',
     ]);
@@ -66,7 +68,7 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
     const drivers = Array.from({ length: 5 }, () => database.replica());
     const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
     expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(reports.every((r) => r.current === 5)).toBe(true);
+    expect(reports.every((r) => r.current === 6)).toBe(true);
     const recorded = await drivers[0]!.query<{ version: number }>(
       `SELECT version FROM huedb_schema_migrations ORDER BY version`,
     );
@@ -86,18 +88,18 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
   it('rolls a failing migration back entirely and resumes after a fix', async () => {
     const { driver } = await freshDriver('catalog_migrate_fail');
     const broken: Migration = {
-      version: 6,
+      version: 7,
       name: 'broken',
       sql: `CREATE TABLE half_done (id int); SELECT no_such_function();`,
     };
     await expect(migrate(driver, [...migrations, broken])).rejects.toThrow(/no_such_function/);
-    // 1 to 5 stay applied; 6 left no trace.
+    // 1 to 6 stay applied; 7 left no trace.
     expect(
       await driver.query(`SELECT version FROM huedb_schema_migrations ORDER BY version`),
-    ).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    ).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
     expect(await driver.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
 
     const fixed = { ...broken, sql: `CREATE TABLE half_done (id int);` };
-    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [6], current: 6 });
+    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [7], current: 7 });
   });
 });

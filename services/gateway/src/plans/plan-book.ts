@@ -26,19 +26,16 @@ export type LimitValues = Partial<Record<string, number | null>>;
 const limitValue = z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.null()]);
 
 /** Per-limit overrides (a tenant's, or a plan's own values in a plans file): known names only. */
-export const limitValuesSchema = z
-  .record(z.string(), limitValue)
-  .superRefine((values, ctx) => {
-    for (const key of Object.keys(values)) {
-      if (!KEY_TO_NAME.has(key)) {
-        ctx.addIssue({ code: 'custom', message: `unknown limit "${key}"`, path: [key] });
-      }
+export const limitValuesSchema = z.record(z.string(), limitValue).superRefine((values, ctx) => {
+  for (const key of Object.keys(values)) {
+    if (!KEY_TO_NAME.has(key)) {
+      ctx.addIssue({ code: 'custom', message: `unknown limit "${key}"`, path: [key] });
     }
-  });
+  }
+});
 
-const planNameSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'a plan name is 1-64 of a-z, 0-9, _ and -, from a letter');
+const PLAN_NAME_RULE = 'a plan name is 1-64 of a-z, 0-9, _ and -, from a letter';
+const planNameSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, PLAN_NAME_RULE);
 
 const plansFileSchema = z.strictObject({
   plans: z.record(
@@ -67,7 +64,10 @@ export function applyLimitValues(base: Limits, values: LimitValues): Limits {
 /** Limits as outside values: every limit, Infinity as null (what the admin API answers). */
 export function limitValuesOf(limits: Limits): Record<string, number | null> {
   return Object.fromEntries(
-    LIMIT_NAMES.map((name) => [limitKey(name), Number.isFinite(limits[name]) ? limits[name] : null]),
+    LIMIT_NAMES.map((name) => [
+      limitKey(name),
+      Number.isFinite(limits[name]) ? limits[name] : null,
+    ]),
   );
 }
 
@@ -88,17 +88,22 @@ export class PlanBook {
     const parsed = plansFileSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
+      // A record's key issue says only "Invalid key": say what a plan name is instead.
+      const message = issue.code === 'invalid_key' ? PLAN_NAME_RULE : issue.message;
       throw new ConfigError(
-        `HUEDB_PLANS_FILE=${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        `HUEDB_PLANS_FILE=${file}: ${issue.path.join('.') || '(root)'}: ${message}`,
       );
     }
     // A plan may extend one defined earlier in the file or a shipped one.
     for (const [name, { extends: parent, ...values }] of Object.entries(parsed.data.plans)) {
       const unknown = Object.keys(values).find((key) => !KEY_TO_NAME.has(key));
       if (unknown !== undefined) {
-        throw new ConfigError(`HUEDB_PLANS_FILE=${file}: plans.${name}: unknown limit "${unknown}"`);
+        throw new ConfigError(
+          `HUEDB_PLANS_FILE=${file}: plans.${name}: unknown limit "${unknown}"`,
+        );
       }
-      const base = plans.get(parent ?? name) ?? (parent === undefined ? LIMIT_PROFILES.unlimited : undefined);
+      const base =
+        plans.get(parent ?? name) ?? (parent === undefined ? LIMIT_PROFILES.unlimited : undefined);
       if (base === undefined) {
         throw new ConfigError(
           `HUEDB_PLANS_FILE=${file}: plans.${name} extends "${parent}", which is not defined before it`,
@@ -146,7 +151,9 @@ export function loadPlans(config: { plan: string; plansFile?: string | undefined
 } {
   const book = PlanBook.load(config.plansFile);
   if (book.get(config.plan) === undefined) {
-    throw new ConfigError(`HUEDB_PLAN=${config.plan}: no such plan (plans: ${book.names().join(', ')})`);
+    throw new ConfigError(
+      `HUEDB_PLAN=${config.plan}: no such plan (plans: ${book.names().join(', ')})`,
+    );
   }
   return { book, defaultPlan: config.plan };
 }

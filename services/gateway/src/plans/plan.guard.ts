@@ -28,7 +28,10 @@ export class PlanGuard implements CanActivate {
   async canActivate(host: ExecutionContext): Promise<boolean> {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const context = findRequestContext(request);
-    const action = actionOf(request.method === 'HEAD' ? 'GET' : request.method, request.routeOptions.url);
+    const action = actionOf(
+      request.method === 'HEAD' ? 'GET' : request.method,
+      request.routeOptions.url,
+    );
     const tenant = context?.tenant ?? crnTenant(request);
     if (!context || tenant == null || !isTenantDataAction(action)) return true;
     const plan = await this.plans.of(tenant);
@@ -51,7 +54,9 @@ export class PlanGuard implements CanActivate {
 /** Routes whose cost is the tenant's: `tenant:*` (but creating one), `db:*`, `collection:*`. */
 function isTenantDataAction(action: string | undefined): boolean {
   if (action === undefined || action === 'tenant:create_tenant') return false;
-  return action.startsWith('tenant:') || action.startsWith('db:') || action.startsWith('collection:');
+  return (
+    action.startsWith('tenant:') || action.startsWith('db:') || action.startsWith('collection:')
+  );
 }
 
 /** The tenant of a CRN route (`tenant:database:collection`). */

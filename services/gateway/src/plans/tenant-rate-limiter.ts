@@ -95,9 +95,16 @@ export class TenantRateLimiter {
       }
       if (lease && lease.blockedUntil > now) {
         const retryAfterSeconds = Math.max(1, Math.ceil((lease.retryAt - now) / 1000));
-        throw new RequestRateLimitedError(retryAfterSeconds, state(lease, burst, windowMs, now), rate);
+        throw new RequestRateLimitedError(
+          retryAfterSeconds,
+          state(lease, burst, windowMs, now),
+          rate,
+        );
       }
-      const size = Math.max(1, Math.min(Math.ceil(rate * LEASE_SHARE_OF_SECOND), Math.floor(burst / 10)));
+      const size = Math.max(
+        1,
+        Math.min(Math.ceil(rate * LEASE_SHARE_OF_SECOND), Math.floor(burst / 10)),
+      );
       const next: Lease = lease ?? {
         points: 0,
         expiresAt: 0,
