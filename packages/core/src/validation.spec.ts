@@ -203,7 +203,11 @@ describe('documents, include and counts', () => {
     for (const name of Object.keys(FREE_LIMITS) as (keyof Limits)[]) {
       expect(PRO_LIMITS[name]).toBeGreaterThanOrEqual(FREE_LIMITS[name]);
     }
-    expect(LIMIT_PROFILES).toEqual({ free: FREE_LIMITS, pro: PRO_LIMITS, unlimited: UNLIMITED_LIMITS });
+    expect(LIMIT_PROFILES).toEqual({
+      free: FREE_LIMITS,
+      pro: PRO_LIMITS,
+      unlimited: UNLIMITED_LIMITS,
+    });
   });
 
   it('refuses ids over the plan’s id size in UTF-8 bytes, and only those', () => {
@@ -214,7 +218,10 @@ describe('documents, include and counts', () => {
     expect(() => validateRecordBatch('upsert', batch('€'.repeat(43)), opts)).toThrow(
       "Quota exceeded: 'ID size (bytes)' exceeded quota limit for action 'Upsert': current usage of 129 exceeds limit of 128",
     );
-    expect(validateRecordBatch('add', batch('€'.repeat(1000)), { ...opts, limits: UNLIMITED_LIMITS }).ids).toHaveLength(1);
+    expect(
+      validateRecordBatch('add', batch('€'.repeat(1000)), { ...opts, limits: UNLIMITED_LIMITS })
+        .ids,
+    ).toHaveLength(1);
   });
 
   it('has an unlimited set, as chroma run enforces no plan limit', () => {

@@ -212,8 +212,12 @@ async function createWithin(
       const count = (await tenants.lockAndCountCollections(req.tenant)) ?? 0;
       if (count >= maxCollections) {
         throw failedPrecondition(
-          QuotaExceededError.forUsage(Usage.collections, 'Create Collection', count + 1, maxCollections)
-            .message,
+          QuotaExceededError.forUsage(
+            Usage.collections,
+            'Create Collection',
+            count + 1,
+            maxCollections,
+          ).message,
         );
       }
     }

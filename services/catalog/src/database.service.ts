@@ -41,9 +41,7 @@ export class DatabaseService {
     requireName('database', req.name);
     if (req.maxDatabases === 0n) return createDatabase(this.repositories, req, undefined);
     // Under a limit: count and insert under the tenant's row lock (see createDatabase).
-    return this.repositories.transaction((tx) =>
-      createDatabase(tx, req, Number(req.maxDatabases)),
-    );
+    return this.repositories.transaction((tx) => createDatabase(tx, req, Number(req.maxDatabases)));
   }
 
   async get(req: Input<GetDatabaseRequest>): Promise<Database> {

@@ -10,7 +10,6 @@ import {
   observabilitySettings,
   rpcSettings,
   type GrpcTlsConfig,
-  oneOf,
   text,
   type SettingSchema,
   type SettingsSources,

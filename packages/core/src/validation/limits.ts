@@ -112,8 +112,9 @@ export const UNLIMITED_LIMITS: Limits = Object.freeze({
 });
 
 /** The plans that ship (a plans file may add more; docs/decisions/0029-plans-and-quotas.md). */
-export const LIMIT_PROFILES: Readonly<Record<'free' | 'pro' | 'unlimited', Limits>> =
-  Object.freeze({ free: FREE_LIMITS, pro: PRO_LIMITS, unlimited: UNLIMITED_LIMITS });
+export const LIMIT_PROFILES: Readonly<Record<'free' | 'pro' | 'unlimited', Limits>> = Object.freeze(
+  { free: FREE_LIMITS, pro: PRO_LIMITS, unlimited: UNLIMITED_LIMITS },
+);
 
 /** The name of a plan in {@link LIMIT_PROFILES}. */
 export type LimitProfile = keyof typeof LIMIT_PROFILES;

@@ -1,8 +1,4 @@
-import type {
-  GetTenantPlanRequest,
-  SetTenantPlanRequest,
-  TenantPlan,
-} from '@huedb/proto/control';
+import type { GetTenantPlanRequest, SetTenantPlanRequest, TenantPlan } from '@huedb/proto/control';
 import type { Input } from '../catalog.input.js';
 import { invalid, tenantNotFound } from '../catalog.errors.js';
 import { requireText } from './control.input.js';

@@ -29,9 +29,14 @@ describe('services/gateway/openapi.json', () => {
   const document = JSON.parse(readFileSync(OPENAPI_FILE, 'utf8')) as Document;
 
   beforeAll(async () => {
-    app = await createGatewayApp({} as Backends, loadGatewayConfig({}), fixedPlans(LIMIT_PROFILES.pro), {
-      logger: false as never,
-    });
+    app = await createGatewayApp(
+      {} as Backends,
+      loadGatewayConfig({}),
+      fixedPlans(LIMIT_PROFILES.pro),
+      {
+        logger: false as never,
+      },
+    );
     // Nest registers its routes on init, after this hook is in place. (Nest's adapter types
     // Fastify from its own copy of fastify's types, hence the cast.)
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
