@@ -36,13 +36,22 @@ export const AUTH_OVERHEAD_TARGET_MS = 0.2;
  * and a fresh process keeps the bench's own heap and timers out of the figures.
  */
 export async function measureAuthOverhead(requests: number): Promise<AuthOverhead> {
+  const result = await runJsonScript<AuthOverhead>(SCRIPT, requests);
+  if (typeof result.overheadP50Ms !== 'number' || typeof result.authOn?.p50Ms !== 'number') {
+    throw new Error(`auth-guard.ts printed no result: ${JSON.stringify(result).slice(0, 200)}`);
+  }
+  return result;
+}
+
+/** Runs one of the gateway's bench scripts with `--requests N --json`; its last line, parsed. */
+export async function runJsonScript<T>(script: string, requests: number): Promise<T> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
       '--conditions=@huedb/source',
       '--import',
       'tsx',
-      SCRIPT,
+      script,
       '--requests',
       String(requests),
       '--json',
@@ -50,9 +59,5 @@ export async function measureAuthOverhead(requests: number): Promise<AuthOverhea
     { cwd: REPO_ROOT, maxBuffer: 1024 * 1024 },
   );
   const line = stdout.trim().split('\n').pop() ?? '';
-  const result = JSON.parse(line) as AuthOverhead;
-  if (typeof result.overheadP50Ms !== 'number' || typeof result.authOn?.p50Ms !== 'number') {
-    throw new Error(`auth-guard.ts printed no result: ${line.slice(0, 200)}`);
-  }
-  return result;
+  return JSON.parse(line) as T;
 }

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as prettier from 'prettier';
 import { measureAuthOverhead, type AuthOverhead } from './auth-overhead.js';
+import { measurePlanOverhead, type PlanOverhead } from './plan-overhead.js';
 import { loadDataset, type Dataset } from './dataset.js';
 import type { HttpDriver } from './drivers/driver.js';
 import { JsDriver } from './drivers/js-driver.js';
@@ -232,6 +233,24 @@ async function main(): Promise<number> {
       log(`auth overhead failed: ${errorText(err)}`);
     }
   }
+  let planOverhead: PlanOverhead | undefined;
+  let planOverheadError: string | undefined;
+  if (opts.authRequests > 0) {
+    log(`plan overhead: ${opts.authRequests} requests per series (unlimited vs pro per tenant)…`);
+    try {
+      planOverhead = await measurePlanOverhead(opts.authRequests);
+      for (const op of ['query', 'add'] as const) {
+        const r = planOverhead[op];
+        log(
+          `plan overhead, ${op}: p50 ${r.unlimited.p50Ms.toFixed(4)} ms unlimited, ${r.enforced.p50Ms.toFixed(4)} ms enforced: ` +
+            `+${r.overheadP50Ms.toFixed(4)} ms (×${r.ratioP50.toFixed(3)})`,
+        );
+      }
+    } catch (err) {
+      planOverheadError = failureReason(err);
+      log(`plan overhead failed: ${errorText(err)}`);
+    }
+  }
   // No target, no dataset (`--targets none`: the auth overhead alone).
   const datasets = (opts.targets.length === 0 ? [] : opts.datasets).map((shape) =>
     loadDataset(
@@ -264,6 +283,8 @@ async function main(): Promise<number> {
     options: { ...opts, out: path.relative(REPO_ROOT, opts.out) },
     ...(authOverhead && { authOverhead }),
     ...(authOverheadError !== undefined && { authOverheadError }),
+    ...(planOverhead && { planOverhead }),
+    ...(planOverheadError !== undefined && { planOverheadError }),
     datasets: results,
   });
 

@@ -93,8 +93,9 @@ const USAGE = `usage: make bench [ARGS="..."]
   --clusters C --seed S --k K --warmup W --freshness F     (default 100, 42, 10, 50, 50)
   --ef-search E --ef-construction E --m M           HNSW parameters (default 100, 100, 16)
   --compaction-min-records N --compaction-max-age-ms MS --compaction-poll-ms MS
-  --auth-requests N        requests per series of the auth overhead (HUEDB_AUTH off vs on,
-                           interleaved; default 5000, quick 1000; 0 = skip)
+  --auth-requests N        requests per series of the auth and plan overheads (HUEDB_AUTH off
+                           vs on; unlimited vs pro plan; interleaved; default 5000, quick 1000;
+                           0 = skip)
   --timeout-s S            deadline of one wait (default 900)
   --chroma-version V       reference Chroma installed with pip (default 1.5.9)`;
 

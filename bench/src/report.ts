@@ -1,5 +1,6 @@
 import { FILTERS } from './dataset.js';
 import { AUTH_OVERHEAD_TARGET_MS } from './auth-overhead.js';
+import { PLAN_OVERHEAD_TARGET_MS } from './plan-overhead.js';
 import type {
   BenchResult,
   DatasetResult,
@@ -296,6 +297,7 @@ export function renderMarkdown(result: BenchResult): string {
   }
   lines.push('');
   lines.push(...authSection(result));
+  lines.push(...planSection(result));
   for (const ds of result.datasets) lines.push(...datasetSection(result, ds));
   return lines.join('\n');
 }
@@ -321,6 +323,33 @@ function authSection(result: BenchResult): string[] {
     `| guard alone (parse, SHA-256, cache, policy) | ${ms(auth.guardAlone.p50Ms)} | ${ms(auth.guardAlone.p99Ms)} |`,
     `| request, HUEDB_AUTH off | ${ms(auth.authOff.p50Ms)} | ${ms(auth.authOff.p99Ms)} |`,
     `| request, HUEDB_AUTH on | ${ms(auth.authOn.p50Ms)} | ${ms(auth.authOn.p99Ms)} |`,
+    '',
+  ];
+}
+
+/** The plan enforcement overhead: `pro` per tenant vs `unlimited`, on a query and an add. */
+function planSection(result: BenchResult): string[] {
+  if (result.planOverheadError) {
+    return ['## Plan enforcement overhead', '', `Failed: ${result.planOverheadError}`, ''];
+  }
+  const plan = result.planOverhead;
+  if (!plan) return [];
+  const ms = (v: number) => v.toFixed(4);
+  const met = (v: number) => (v <= PLAN_OVERHEAD_TARGET_MS ? 'met' : 'NOT met');
+  return [
+    '## Plan enforcement overhead',
+    '',
+    `A query and an add of one record through the gateway app (Fastify inject, in-memory backends and control plane), ${plan.requests} requests per series, ` +
+      `under \`unlimited\` (nothing per tenant) and \`pro\` resolved per tenant (plan lookup, shared rate lease, RateLimit fields, limit checks) interleaved. ` +
+      `Overhead = p50 enforced − p50 unlimited: query **${ms(plan.query.overheadP50Ms)} ms**, add **${ms(plan.add.overheadP50Ms)} ms**; ` +
+      `target ≤ ${PLAN_OVERHEAD_TARGET_MS} ms: ${met(plan.query.overheadP50Ms)} / ${met(plan.add.overheadP50Ms)}.`,
+    '',
+    '| series | p50 ms | p99 ms |',
+    '| --- | ---: | ---: |',
+    ...(['query', 'add'] as const).flatMap((op) => [
+      `| ${op}, unlimited | ${ms(plan[op].unlimited.p50Ms)} | ${ms(plan[op].unlimited.p99Ms)} |`,
+      `| ${op}, pro per tenant | ${ms(plan[op].enforced.p50Ms)} | ${ms(plan[op].enforced.p99Ms)} |`,
+    ]),
     '',
   ];
 }

@@ -1,3 +1,4 @@
+import type { PlanOverhead } from './plan-overhead.js';
 import type { AuthOverhead } from './auth-overhead.js';
 import type { DatasetSpec } from './dataset.js';
 import type { IngestOutcome } from './drivers/driver.js';
@@ -97,5 +98,8 @@ export interface BenchResult {
   /** What HUEDB_AUTH costs a request (undefined: skipped, or it failed: see authOverheadError). */
   authOverhead?: AuthOverhead;
   authOverheadError?: string;
+  /** What plan enforcement costs a query and an add (undefined: skipped, or see planOverheadError). */
+  planOverhead?: PlanOverhead;
+  planOverheadError?: string;
   datasets: DatasetResult[];
 }
