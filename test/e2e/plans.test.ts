@@ -245,8 +245,13 @@ describe('quotas at limit − 1, limit and limit + 1', () => {
     expect(made.status).toBe(200);
     const base = `/api/v2/tenants/${own}/databases/default_database/collections/${made.body.id as string}`;
     const rows = (ids: string[]) => ({ ids, embeddings: ids.map(() => [1, 2]) });
-    expect((await call('POST', `${base}/add`, rows(['a', 'b', 'c', 'd']))).status).toBe(201);
-    expect((await call('POST', `${base}/add`, rows(['e']))).status).toBe(201);
+    const four = await call('POST', `${base}/add`, rows(['a', 'b', 'c', 'd']));
+    expect(four.status).toBe(201);
+    // Headroom: what is left of the collection's quota after the write.
+    expect(four.headers.get('huedb-quota')).toBe('"collection-records";r=1;q=5');
+    const five = await call('POST', `${base}/add`, rows(['e']));
+    expect(five.status).toBe(201);
+    expect(five.headers.get('huedb-quota')).toBe('"collection-records";r=0;q=5');
     expect(await call('POST', `${base}/add`, rows(['f']))).toMatchObject({
       status: 422,
       body: quota('Collection size (records)', 'Add', 6, 5),

@@ -16,7 +16,7 @@ describe.each(DRIVER_KINDS)('Reset on a catalog that allows it, on %s', (kind) =
     await catalog?.stop();
   });
 
-  it('wipes tenants, databases, collections and versions, reseeds the defaults, keeps members', async () => {
+  it('wipes tenants, databases, collections, versions and plans, reseeds the defaults, keeps members', async () => {
     const { client } = catalog;
     await client.createTenant({ name: 'acme' });
     await client.createDatabase({ tenant: 'acme', name: 'main' });
@@ -33,6 +33,11 @@ describe.each(DRIVER_KINDS)('Reset on a catalog that allows it, on %s', (kind) =
       recordCount: 1n,
     });
     await client.heartbeat({ member: { role: 'query', id: 'q-0', address: 'a:1' } });
+    await catalog.control.setTenantPlan({
+      tenant: 'default_tenant',
+      plan: 'free',
+      limitOverridesJson: '{}',
+    });
 
     await client.reset({});
 
@@ -46,6 +51,8 @@ describe.each(DRIVER_KINDS)('Reset on a catalog that allows it, on %s', (kind) =
     expect((await client.countCollections(scope)).count).toBe(0n);
     await expectCode(client.listSegmentVersions({ collectionId: collection!.id }), Code.NOT_FOUND);
     expect((await client.listMembers({ role: 'query' })).members.map((m) => m.id)).toEqual(['q-0']);
+    // A tenant's plan is the tenant's: gone with it, even for the reseeded default tenant.
+    expect((await catalog.control.getTenantPlan({ tenant: 'default_tenant' })).plan?.plan).toBe('');
 
     // Everything works as on a fresh catalog, twice in a row.
     await client.createTenant({ name: 'acme' });

@@ -35,8 +35,8 @@ export class PlanGuard implements CanActivate {
     const tenant = context?.tenant ?? crnTenant(request);
     if (!context || tenant == null || !isTenantDataAction(action)) return true;
     const plan = await this.plans.of(tenant);
-    attachPlan(context, plan);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    attachPlan(context, plan, (name, value) => void reply.header(name, value));
     try {
       const state = await this.rates.take(tenant, plan.limits);
       if (state) setRateHeaders(reply, state);

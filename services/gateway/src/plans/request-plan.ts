@@ -2,11 +2,28 @@ import { assertWithinLimit, type Limits } from '@huedb/core';
 import type { RequestContext } from '../context/request-context.js';
 import type { TenantPlan } from './tenant-plans.js';
 
-const plans = new WeakMap<RequestContext, TenantPlan>();
+/** Where a request's answer headers go (the reply's header setter). */
+type SetHeader = (name: string, value: string) => void;
 
-/** Attaches the tenant's plan to a request (PlanGuard). */
-export function attachPlan(context: RequestContext, plan: TenantPlan): void {
-  plans.set(context, plan);
+const plans = new WeakMap<RequestContext, { plan: TenantPlan; setHeader: SetHeader }>();
+
+/** Attaches the tenant's plan, and where headroom headers go, to a request (PlanGuard). */
+export function attachPlan(context: RequestContext, plan: TenantPlan, setHeader: SetHeader): void {
+  plans.set(context, { plan, setHeader });
+}
+
+/**
+ * Tells the client how much of a counting quota is left after this request
+ * (`HueDB-Quota: "<quota>";r=<left>;q=<limit>`), so it can slow down before it is refused; the
+ * request rate's are the IETF RateLimit fields (PlanGuard). Nothing on a request without a plan.
+ */
+export function noteHeadroom(
+  context: RequestContext,
+  quota: string,
+  left: number,
+  limit: number,
+): void {
+  plans.get(context)?.setHeader('huedb-quota', `"${quota}";r=${Math.max(0, left)};q=${limit}`);
 }
 
 /**
@@ -14,7 +31,7 @@ export function attachPlan(context: RequestContext, plan: TenantPlan): void {
  * runs), or `fallback` (the default plan) on routes that name no tenant.
  */
 export function limitsOf(context: RequestContext, fallback: Limits): Limits {
-  return plans.get(context)?.limits ?? fallback;
+  return plans.get(context)?.plan.limits ?? fallback;
 }
 
 /**

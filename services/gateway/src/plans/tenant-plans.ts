@@ -84,6 +84,11 @@ export class TenantPlans {
     return (await this.of(tenant)).limits;
   }
 
+  /** Forgets every tenant's plan (after a Reset). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Forgets a tenant's plan (after this gateway changed it). */
   forget(tenant: string): void {
     this.cache.delete(tenant);

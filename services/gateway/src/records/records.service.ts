@@ -41,7 +41,7 @@ import {
   type RecordsBody,
 } from '../http/schemas.js';
 import { CollectionSizes } from '../plans/collection-sizes.js';
-import { limitsOf } from '../plans/request-plan.js';
+import { limitsOf, noteHeadroom } from '../plans/request-plan.js';
 import { TenantPlans } from '../plans/tenant-plans.js';
 import type { RawJson } from '../http/raw-json.js';
 import { getResultJson, queryResultJson } from './record.mapper.js';
@@ -216,8 +216,9 @@ export class RecordsService {
     const { records, dimension } = this.toLogRecords(operation, input, collection, body, limits);
     if (records.length === 0) return {};
     const grows = operation !== Operation.UPDATE;
+    let projected: number | undefined;
     if (grows && Number.isFinite(limits.maxRecordsPerCollection)) {
-      await this.sizes.check(
+      projected = await this.sizes.check(
         collection.id,
         records.length,
         limits.maxRecordsPerCollection,
@@ -248,6 +249,14 @@ export class RecordsService {
     }
     await this.push(collection, records);
     if (grows) this.sizes.wrote(collection.id, records.length);
+    if (projected !== undefined) {
+      noteHeadroom(
+        ctx,
+        'collection-records',
+        limits.maxRecordsPerCollection - projected,
+        limits.maxRecordsPerCollection,
+      );
+    }
     return {};
   }
 

@@ -133,6 +133,8 @@ export class SystemController {
   async reset() {
     if (!this.config.allowReset) throw new PermissionDeniedError('Reset is disabled by config');
     await this.backends.catalog.reset({});
+    // Plans went with the tenants: this gateway forgets its copies now (others within 10 s).
+    this.plans.forgetAll();
     return true;
   }
 }
