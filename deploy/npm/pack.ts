@@ -16,7 +16,16 @@
  * Usage: node --import tsx deploy/npm/pack.ts [--out DIR]   (prints the tarball's path)
  */
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -204,7 +213,12 @@ function relocateImportMeta(shipped: WorkspacePackage[], packageDir: string): Pl
         if (!owner) return undefined;
         const contents = await readFile(args.path, 'utf8');
         if (!contents.includes('import.meta.')) return undefined;
-        const shippedAt = path.join(packageDir, LIB, shortName(owner), path.relative(owner.dir, args.path));
+        const shippedAt = path.join(
+          packageDir,
+          LIB,
+          shortName(owner),
+          path.relative(owner.dir, args.path),
+        );
         const url = `new URL(${JSON.stringify(path.relative(bundleDir, shippedAt))}, import.meta.url)`;
         const file = `process.getBuiltinModule('node:url').fileURLToPath(${url})`;
         const replaced = contents.replace(
@@ -358,7 +372,6 @@ export async function packHuedb(outDir: string, pnpm: string): Promise<string> {
 if (import.meta.filename === process.argv[1]) {
   const { values } = parseArgs({ options: { out: { type: 'string', default: 'dist' } } });
   const pnpm =
-    process.env.PNPM ??
-    (await run(path.join(ROOT, 'scripts', 'ensure-pnpm.sh'))).stdout.trim();
+    process.env.PNPM ?? (await run(path.join(ROOT, 'scripts', 'ensure-pnpm.sh'))).stdout.trim();
   process.stdout.write(`${await packHuedb(values.out, pnpm)}\n`);
 }
