@@ -293,6 +293,10 @@ async function stageFiles(
   stage: string,
   packageDir: string,
 ): Promise<void> {
+  // Without a whitelist `pnpm pack` takes everything git does not ignore, and dist/ is ignored.
+  if (!pkg.manifest.files) {
+    throw new Error(`${pkg.manifest.name} ships in huedb: give its package.json a "files" list`);
+  }
   if (!existsSync(path.join(pkg.dir, 'dist'))) {
     throw new Error(`${pkg.manifest.name} has no dist/: run \`make build\` first`);
   }
