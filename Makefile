@@ -9,7 +9,7 @@ $(error scripts/ensure-node.sh could not provide the Node.js in .node-version)
 endif
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help install build start test test-unit check config-docs openapi generate infra-up infra-down cluster-up cluster-down bench
+.PHONY: help install build pack start test test-unit check config-docs openapi generate infra-up infra-down cluster-up cluster-down bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ install: ## Install node modules (native builds included)
 
 build: install ## Compile every service and package to JavaScript (dist/; only what is stale)
 	@"$$(scripts/ensure-pnpm.sh)" run --silent build
+
+pack: build ## Pack the huedb npm package: dist/huedb-<version>.tgz (npm install -g / npx it)
+	@scripts/pack.sh --no-build
 
 start: build ## Run single-node HueDB on :8000 with embedded defaults (data in ./data), compiled
 	@node --enable-source-maps services/single-node/dist/cli.js run --path "$${HUEDB_DATA:-./data}" --port "$${HUEDB_PORT:-8000}"
