@@ -49,6 +49,9 @@ export class ClusterTarget implements ServerTarget {
         // One directory the cold-start probe can wipe. Downloads into it are race-safe
         // (per-process temporary directory, then rename), so the two nodes may share it.
         query: { HUEDB_SEGMENT_CACHE_DIR: this.segmentCacheDir },
+        // The engine's speed, not a plan's: `pro`'s request rate would cap QPS at 1000/s and read
+        // as the engine's. What enforcing a plan costs is measured on its own (plan overhead).
+        gateway: { HUEDB_PLAN: 'unlimited' },
       },
     });
     this.log = createClient(LogService, this.cluster.addresses('log')[0]!);
