@@ -334,3 +334,37 @@ describe('a tenant’s request rate', () => {
     expect(free.status).toBe(200);
   });
 });
+
+describe('concurrent writes of a collection', () => {
+  it('are held to the plan (its share on each gateway): 429 with Retry-After over it', async () => {
+    const tenant = await newTenant('slots');
+    const set = await call('PUT', `/api/v2/admin/tenants/${tenant}/plan`, {
+      plan: 'unlimited',
+      overrides: { max_concurrent_writes_per_collection: 1 },
+    });
+    expect(set.status).toBe(200);
+    const db = `/api/v2/tenants/${tenant}/databases/default_database`;
+    const made = await call('POST', `${db}/collections`, { name: collectionName('slots') });
+    const base = `${db}/collections/${made.body.id as string}`;
+    // 40 adds at once on one gateway, each waiting for the log's fsync: one slot, so most are
+    // refused rather than queued.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        call('POST', `${base}/add`, { ids: [`r${i}`], embeddings: [[1, i]] }),
+      ),
+    );
+    const written = answers.filter((a) => a.status === 201).length;
+    const refused = answers.filter((a) => a.status === 429);
+    expect(written).toBeGreaterThan(0);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(written + refused.length).toBe(40);
+    expect(refused[0]!.body).toEqual({
+      error: 'RateLimitError',
+      message:
+        'Too many concurrent writes of this collection: the plan allows 1 at a time; retry after 1 s',
+    });
+    expect(refused[0]!.headers.get('retry-after')).toBe('1');
+    // A refused write wrote nothing.
+    expect((await call('GET', `${base}/count`)).body).toBe(written);
+  });
+});

@@ -11,6 +11,7 @@ import { RequestContextModule } from './context/request-context.module.js';
 import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { ChromaErrorFilter } from './http/error.filter.js';
 import { JsonResponseInterceptor } from './http/json-response.interceptor.js';
+import { CollectionConcurrency } from './plans/collection-concurrency.js';
 import { CollectionSizes } from './plans/collection-sizes.js';
 import { PLANS, TenantPlans, type Plans } from './plans/tenant-plans.js';
 import { TenantRateLimiter } from './plans/tenant-rate-limiter.js';
@@ -50,6 +51,7 @@ export class GatewayModule {
         { provide: PLANS, useValue: plans },
         TenantPlans,
         CollectionSizes,
+        CollectionConcurrency,
         {
           provide: TenantRateLimiter,
           useFactory: () => new TenantRateLimiter(backends.control, log),
@@ -57,7 +59,15 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: ChromaErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonResponseInterceptor },
       ],
-      exports: [BACKENDS, GATEWAY_CONFIG, PLANS, TenantPlans, CollectionSizes, TenantRateLimiter],
+      exports: [
+        BACKENDS,
+        GATEWAY_CONFIG,
+        PLANS,
+        TenantPlans,
+        CollectionSizes,
+        CollectionConcurrency,
+        TenantRateLimiter,
+      ],
     };
   }
 }

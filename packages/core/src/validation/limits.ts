@@ -40,12 +40,17 @@ export interface Limits {
   readonly requestsPerSecond: number;
   /** How many requests above the rate the bucket lets through at once. */
   readonly requestBurst: number;
+  /** Reads (get, query, count) of one collection in flight at once, over every gateway. */
+  readonly maxConcurrentReadsPerCollection: number;
+  /** Writes (add, upsert, update, delete) of one collection in flight at once. */
+  readonly maxConcurrentWritesPerCollection: number;
 }
 
 /**
  * Chroma Cloud's published quotas: 4096 dimensions, 16 KiB documents, 4 KiB metadata strings,
  * 32 keys, 8 where predicates, 300 results, 300 records per write, 128-byte ids, 1,000,000
- * collections, 5,000,000 records per collection; 10 databases; 100 requests/s (burst 200).
+ * collections, 5,000,000 records per collection, 10 concurrent reads and 10 concurrent writes per
+ * collection; 10 databases; 100 requests/s (burst 200).
  */
 export const FREE_LIMITS: Limits = Object.freeze({
   maxDimension: 4096,
@@ -62,13 +67,15 @@ export const FREE_LIMITS: Limits = Object.freeze({
   maxRecordsPerCollection: 5_000_000,
   requestsPerSecond: 100,
   requestBurst: 200,
+  maxConcurrentReadsPerCollection: 10,
+  maxConcurrentWritesPerCollection: 10,
 });
 
 /**
  * The paid plan: hosted Chroma's request shape limits (16 KiB documents, 8 KiB metadata strings,
  * 32 keys, 8 where predicates, 300 results, 1000 records per write) with room to grow:
- * 10,000,000 collections, 1,000 databases, 50,000,000 records per collection, 1,000 requests/s
- * (burst 2,000).
+ * 10,000,000 collections, 1,000 databases, 50,000,000 records per collection, 100 concurrent reads
+ * and writes per collection, 1,000 requests/s (burst 2,000).
  */
 export const PRO_LIMITS: Limits = Object.freeze({
   maxDimension: 4096,
@@ -85,6 +92,8 @@ export const PRO_LIMITS: Limits = Object.freeze({
   maxRecordsPerCollection: 50_000_000,
   requestsPerSecond: 1000,
   requestBurst: 2000,
+  maxConcurrentReadsPerCollection: 100,
+  maxConcurrentWritesPerCollection: 100,
 });
 
 /**
@@ -109,6 +118,8 @@ export const UNLIMITED_LIMITS: Limits = Object.freeze({
   maxRecordsPerCollection: Infinity,
   requestsPerSecond: Infinity,
   requestBurst: Infinity,
+  maxConcurrentReadsPerCollection: Infinity,
+  maxConcurrentWritesPerCollection: Infinity,
 });
 
 /** The plans that ship (a plans file may add more; docs/decisions/0029-plans-and-quotas.md). */

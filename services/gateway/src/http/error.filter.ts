@@ -16,6 +16,11 @@ export class ChromaErrorFilter implements ExceptionFilter {
       const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
       this.logger.error(`request ${id}: ${detail}`);
     }
+    // A 429 that knows when to come back says so (request rate, concurrency, logins).
+    const retryAfter = (err as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+    if (status === 429 && typeof retryAfter === 'number') {
+      void reply.header('retry-after', String(retryAfter));
+    }
     void reply.status(status).header('content-type', 'application/json').send(body);
   }
 }

@@ -26,7 +26,7 @@ export class RecordsController {
     errors: WRITE_ERRORS,
   })
   add(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
-    return this.records.add(ctx, id, body);
+    return this.records.limited(ctx, id, 'write', () => this.records.add(ctx, id, body));
   }
 
   @Post('upsert')
@@ -40,7 +40,7 @@ export class RecordsController {
     errors: WRITE_ERRORS,
   })
   upsert(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
-    return this.records.upsert(ctx, id, body);
+    return this.records.limited(ctx, id, 'write', () => this.records.upsert(ctx, id, body));
   }
 
   @Post('update')
@@ -54,7 +54,7 @@ export class RecordsController {
     errors: WRITE_ERRORS,
   })
   update(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
-    return this.records.update(ctx, id, body);
+    return this.records.limited(ctx, id, 'write', () => this.records.update(ctx, id, body));
   }
 
   @Post('delete')
@@ -68,7 +68,7 @@ export class RecordsController {
     errors: WRITE_ERRORS,
   })
   delete(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
-    return this.records.delete(ctx, id, body);
+    return this.records.limited(ctx, id, 'write', () => this.records.delete(ctx, id, body));
   }
 
   @Post('get')
@@ -82,7 +82,7 @@ export class RecordsController {
     errors: errors('path', 'body', 'backend', [404]),
   })
   get(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
-    return this.records.get(ctx, id, body);
+    return this.records.limited(ctx, id, 'read', () => this.records.get(ctx, id, body));
   }
 
   @Post('query')
@@ -96,7 +96,7 @@ export class RecordsController {
     errors: errors('path', 'body', 'backend', [404]),
   })
   query(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
-    return this.records.query(ctx, id, body);
+    return this.records.limited(ctx, id, 'read', () => this.records.query(ctx, id, body));
   }
 
   @Get('count')
@@ -113,6 +113,6 @@ export class RecordsController {
     @Param('id') id: string,
     @Query('read_level') readLevel: unknown,
   ) {
-    return this.records.count(ctx, id, readLevel);
+    return this.records.limited(ctx, id, 'read', () => this.records.count(ctx, id, readLevel));
   }
 }

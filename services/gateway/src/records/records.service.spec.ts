@@ -13,6 +13,7 @@ import { fakeBackends, FakeBackendState, SPEC_CONTEXT } from '../backends/fake-b
 import { CollectionsService } from '../collections/collections.service.js';
 import { loadGatewayConfig } from '../config.js';
 import { RecordsService } from './records.service.js';
+import { CollectionConcurrency } from '../plans/collection-concurrency.js';
 import { CollectionSizes } from '../plans/collection-sizes.js';
 import { fixedPlans, TenantPlans } from '../plans/tenant-plans.js';
 
@@ -29,6 +30,7 @@ describe('RecordsService', () => {
       new CollectionsService(backends, loadGatewayConfig({}), plans),
       plans,
       new CollectionSizes(),
+      new CollectionConcurrency(),
     );
   };
 

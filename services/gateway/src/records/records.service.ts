@@ -40,6 +40,7 @@ import {
   type QueryBody,
   type RecordsBody,
 } from '../http/schemas.js';
+import { CollectionConcurrency, type CollectionAccess } from '../plans/collection-concurrency.js';
 import { CollectionSizes } from '../plans/collection-sizes.js';
 import { limitsOf, noteHeadroom } from '../plans/request-plan.js';
 import { TenantPlans } from '../plans/tenant-plans.js';
@@ -78,6 +79,7 @@ export class RecordsService {
     @Inject(CollectionsService) private readonly collections: CollectionsService,
     @Inject(TenantPlans) private readonly plans: TenantPlans,
     @Inject(CollectionSizes) private readonly sizes: CollectionSizes,
+    @Inject(CollectionConcurrency) private readonly slots: CollectionConcurrency,
   ) {}
 
   async add(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
@@ -258,6 +260,24 @@ export class RecordsService {
       );
     }
     return {};
+  }
+
+  /**
+   * Runs one record operation on collection `id` within the plan's concurrent reads or writes
+   * of a collection (CollectionConcurrency): 429 when this gateway's share is taken.
+   */
+  limited<T>(
+    ctx: RequestContext,
+    id: string,
+    access: CollectionAccess,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const limits = this.limitsOf(ctx);
+    const limit =
+      access === 'read'
+        ? limits.maxConcurrentReadsPerCollection
+        : limits.maxConcurrentWritesPerCollection;
+    return this.slots.run(id, access, limit, fn);
   }
 
   /** The request's limits: its tenant's plan (PlanGuard attached it). */
