@@ -4,7 +4,6 @@
  * docs/configuration.md.
  */
 import { hostname } from 'node:os';
-import { startHeartbeat } from '@huedb/core';
 import { runService, type Logger } from '@huedb/service';
 import { createGatewayApp } from './app.js';
 import { GrpcBackends } from './backends/grpc-backends.js';
@@ -53,34 +52,39 @@ await runService({
 /**
  * The gateways' per-collection concurrency limits are shares (CollectionConcurrency): this
  * gateway heartbeats into the catalog's membership as role `gateway` and counts the live ones
- * every 2 s. Returns what stops both.
+ * every 2 s. Never holds up the start (the catalog may come up later); until a count arrives the
+ * share is the whole limit. Returns what stops it.
  */
-async function shareLimitsWithPeers(
+function shareLimitsWithPeers(
   slots: CollectionConcurrency,
   backends: GrpcBackends,
   config: GatewayConfig,
   port: number,
   log: Logger,
-): Promise<() => void> {
+): () => void {
   const member = {
     role: 'gateway',
     id: `gateway-${hostname()}-${port}-${process.pid}`,
     address: `${config.host}:${port}`,
   };
-  const stopHeartbeat = await startHeartbeat(backends.catalog, member, PEER_POLL_MS, (err) =>
-    log.warn({ err }, 'membership: gateway heartbeat failed'),
-  );
-  const count = () =>
-    backends.catalog
-      .listMembers({ role: 'gateway', maxAgeMs: BigInt(config.memberMaxAgeMs) })
-      .then((res) => slots.setGateways(res.members.length))
-      // The last count stays; a share that is briefly too large is the cost of an outage.
-      .catch((err: unknown) => log.warn({ err }, 'membership: gateways not counted'));
-  await count();
-  const timer = setInterval(() => void count(), PEER_POLL_MS);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-    stopHeartbeat();
+  let failing = false;
+  const beatAndCount = async () => {
+    try {
+      await backends.catalog.heartbeat({ member }, { timeoutMs: PEER_POLL_MS });
+      const { members } = await backends.catalog.listMembers({
+        role: 'gateway',
+        maxAgeMs: BigInt(config.memberMaxAgeMs),
+      });
+      slots.setGateways(members.length);
+      failing = false;
+    } catch (err) {
+      // The last count stays; said once per outage, not every 2 s.
+      if (!failing) log.warn({ err }, 'membership: gateway heartbeat or count failed');
+      failing = true;
+    }
   };
+  void beatAndCount();
+  const timer = setInterval(() => void beatAndCount(), PEER_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
