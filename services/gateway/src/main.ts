@@ -42,9 +42,7 @@ await runService({
     onClose(() => app.close());
     const bound = app.getHttpServer().address();
     const port = typeof bound === 'object' && bound ? bound.port : config.port;
-    onClose(
-      await shareLimitsWithPeers(app.get(CollectionConcurrency), backends, config, port, log),
-    );
+    onClose(shareLimitsWithPeers(app.get(CollectionConcurrency), backends, config, port, log));
     return `gateway listening on http://${config.host}:${port}`;
   },
 });
