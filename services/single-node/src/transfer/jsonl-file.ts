@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { CollectionSpec, RecordBatch } from './chroma-endpoint.js';
 import { parseKeepingFloats, parseObjectKeepingFloats } from './float-json.js';
 import {
@@ -46,7 +45,7 @@ export class JsonlWriter implements RecordFileWriter {
       collection: header.collection,
       count: header.count,
     };
-    await file.write(`${JSON.stringify(line)}\n`);
+    await file.write(`${jsonLine(line)}\n`);
     return new JsonlWriter(file);
   }
 
@@ -60,7 +59,7 @@ export class JsonlWriter implements RecordFileWriter {
         embedding: batch.embeddings[i] ?? null,
         uri: batch.uris[i] ?? null,
       };
-      text += `${JSON.stringify(line)}\n`;
+      text += `${jsonLine(line)}\n`;
     }
     await this.file.write(text);
   }
@@ -97,10 +96,9 @@ export class JsonlReader implements RecordFileReader {
   }
 
   async *batches(size: number): AsyncGenerator<RecordBatch> {
-    const lines = createInterface({ input: createReadStream(this.path), crlfDelay: Infinity });
     let batch = emptyBatch();
     let number = 0;
-    for await (const line of lines) {
+    for await (const line of readLines(this.path)) {
       number++;
       if (number <= this.skip || line.trim() === '') continue;
       const record = parseLine(line, this.path, number) as unknown as RecordLine;
@@ -140,13 +138,36 @@ function parseLine(
 }
 
 async function firstLine(path: string): Promise<string | undefined> {
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  for await (const line of readLines(path)) return line;
+  return undefined;
+}
+
+/**
+ * A file's lines, split at `\n` only (and a `\r` before it dropped): readline would also split at
+ * U+2028 and U+2029, which JSON.stringify leaves raw inside strings (a file made elsewhere may
+ * carry them so).
+ */
+async function* readLines(path: string): AsyncGenerator<string> {
+  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let rest = '';
   try {
-    for await (const line of lines) return line;
-    return undefined;
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) yield line.endsWith('\r') ? line.slice(0, -1) : line;
+    }
   } catch (err) {
     throw new TransferError(`cannot read ${path}: ${(err as Error).message}`);
   } finally {
-    lines.close();
+    stream.destroy();
   }
+  if (rest !== '') yield rest;
+}
+
+/**
+ * One record or header as a line. U+2028 and U+2029 are escaped: JSON allows them raw, but
+ * Python's and Node's line splitters break lines there.
+ */
+function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
