@@ -311,6 +311,27 @@ pip_venv_install() {
   printf '%s\n' "$venv"
 }
 
+# pip_venv_add VENV NAME PACKAGE VERSION: install PACKAGE==VERSION into an existing virtualenv made
+# by pip_venv_install (a test-only companion of its package, e.g. pyarrow beside chromadb) once;
+# its own marker (.huedb-<NAME>) says which version is complete, so a venv made before the
+# companion was added gets it on the next install, and an interrupted pip is redone.
+pip_venv_add() {
+  local venv=$1 name=$2 package=$3 version=$4 cache marker
+  marker=$venv/.huedb-$name
+  [ "$(cat "$marker" 2>/dev/null)" = "$version" ] && return 0
+  cache=$(huedb_cache_dir)
+  exec 7>"$venv/.huedb-$name.install.lock"
+  flock -w 3600 7 || die "could not lock the $package install in $venv"
+  if [ "$(cat "$marker" 2>/dev/null)" != "$version" ]; then
+    local installlog=$cache/$name-$version-install.log
+    log "installing $package==$version into $venv (one time; log: $installlog)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$package==$version" >"$installlog" 2>&1 ||
+      die "pip install $package==$version failed" "$installlog"
+    printf '%s\n' "$version" >"$marker"
+  fi
+  exec 7>&-
+}
+
 # component_main INSTALL_FN ARGS...: the command line of a component script (kafka.sh, minio.sh,
 # mailpit.sh): `install`, or `start|stop|status DIR` calling cmd_start/cmd_stop/cmd_status with
 # DIR set. stop/status never create DIR: without it nothing runs from there (stop succeeds,

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option, type CommanderError } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError, flagName, loadSettings, type SettingsSchema } from '@huedb/service';
 import { WalDirectoryInUseError } from '@huedb/wal';
+import { oneLine, usageExit } from './cli-exit.js';
 import { singleNodeSettings, type SingleNodeConfig } from './config.js';
+import { addTransferCommands } from './transfer/transfer-commands.js';
+
+export { CliExit } from './cli-exit.js';
 
 /**
  * The `huedb` command line (commander): `run`'s options are derived from single-node's settings
@@ -10,17 +14,6 @@ import { singleNodeSettings, type SingleNodeConfig } from './config.js';
  * only collects; the settings kit validates (flags > env > config file > defaults), so a flag's
  * value is refused with the same message as the variable's.
  */
-
-/** How the process ends when the command line cannot run: its exit code and what to print. */
-export class CliExit extends Error {
-  constructor(
-    readonly exitCode: number,
-    /** One line for stderr, if commander printed nothing itself. */
-    readonly line?: string,
-  ) {
-    super(line ?? `exit ${exitCode}`);
-  }
-}
 
 /** `huedb 0.1.0 (node v24…)`: the version of the package that ships the command. */
 export function versionText(): string {
@@ -71,6 +64,7 @@ export function huedbProgram(onRun: (argv: string[]) => Promise<void>): Command 
     });
     return onRun(argv);
   });
+  addTransferCommands(program);
   return program;
 }
 
@@ -88,15 +82,6 @@ function settingOptions(schema: SettingsSchema): Option[] {
     // No commander default: it would pass the default as a flag and hide env and file values.
     return new Option(`--${flag} ${value}`, `${setting.description} (${facts.join('; ')})`);
   });
-}
-
-function usageExit(helpCommand: string): (err: CommanderError) => never {
-  return (err) => {
-    if (err.exitCode === 0) throw new CliExit(0); // --help, --version: printed already
-    if (err.code === 'commander.help') throw new CliExit(2); // `huedb` alone: usage on stderr
-    const message = oneLine(err.message.replace(/^error: /, ''));
-    throw new CliExit(2, `huedb: ${message} (see \`${helpCommand}\`)`);
-  };
 }
 
 /**
@@ -150,8 +135,4 @@ function findCause<T extends Error>(err: unknown, match: (e: Error) => e is T): 
     if (match(e)) return e;
   }
   return undefined;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
 }

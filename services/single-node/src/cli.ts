@@ -2,6 +2,7 @@
  * The `huedb` command: `huedb run [options]` runs single-node HueDB in this process (`huedb run
  * --help` lists every option; each also reads from HUEDB_* and a config file: docs/configuration.md).
  * The running server logs JSON lines on stdout; a startup failure is one plain line on stderr.
+ * `huedb copy`, `export` and `import` move collections between servers and files (transfer/).
  */
 import { inspect } from 'node:util';
 import { runService } from '@huedb/service';
