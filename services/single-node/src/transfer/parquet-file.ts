@@ -43,7 +43,12 @@ const SCHEMA: SchemaElement[] = [
   { name: 'document', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
   // Logical type only: hyparquet-writer would JSON.stringify values under converted_type JSON,
   // losing `1.0`; the bytes written are the float-keeping JSON text.
-  { name: 'metadata', type: 'BYTE_ARRAY', logical_type: { type: 'JSON' }, repetition_type: 'OPTIONAL' },
+  {
+    name: 'metadata',
+    type: 'BYTE_ARRAY',
+    logical_type: { type: 'JSON' },
+    repetition_type: 'OPTIONAL',
+  },
   { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
   { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
@@ -103,7 +108,10 @@ export class ParquetFileWriter implements RecordFileWriter {
   async write(batch: RecordBatch): Promise<void> {
     const dimension = batch.embeddings.find((e) => e !== null)?.length;
     if (dimension) {
-      this.groupRows = Math.max(100, Math.min(MAX_GROUP_ROWS, Math.floor(GROUP_FLOATS / dimension)));
+      this.groupRows = Math.max(
+        100,
+        Math.min(MAX_GROUP_ROWS, Math.floor(GROUP_FLOATS / dimension)),
+      );
     }
     for (const key of ['ids', 'embeddings', 'documents', 'metadatas', 'uris'] as const) {
       (this.pending[key] as unknown[]).push(...batch[key]);
@@ -209,7 +217,10 @@ export class ParquetFileReader implements RecordFileReader {
 }
 
 /** A metadata cell: JSON text (ours: floats kept), bytes of it, or an object another writer made. */
-function metadataOf(cell: unknown, decoder: InstanceType<typeof TextDecoder>): Record<string, unknown> | null {
+function metadataOf(
+  cell: unknown,
+  decoder: InstanceType<typeof TextDecoder>,
+): Record<string, unknown> | null {
   if (cell === null || cell === undefined) return null;
   const text = cell instanceof Uint8Array ? decoder.decode(cell) : cell;
   const value = typeof text === 'string' ? parseKeepingFloats(text) : text;
