@@ -80,6 +80,16 @@ describe('huedb --version, --help and usage errors', () => {
     expect(program.code).toBe(0);
     expect(program.stdout).toMatch(/^Usage: huedb \[options\] \[command\]/);
     expect(program.stdout).toMatch(/^ {2}run \[options\] +Run single-node HueDB/m);
+    expect(program.stdout).toMatch(/^ {2}copy \[options\] +Copy collections from one server/m);
+    expect(program.stdout).toMatch(
+      /^ {2}export \[options\] <collection> <file> +Write a collection/m,
+    );
+    expect(program.stdout).toMatch(/^ {2}import \[options\] <file> +Read a file/m);
+    for (const command of ['copy', 'export', 'import']) {
+      const help = await huedb([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('--batch-size <records>');
+    }
 
     const run = await huedb(['run', '--help']);
     expect(run.code).toBe(0);

@@ -68,7 +68,9 @@ export class CopyCheckpoint {
       file = JSON.parse(text) as CheckpointFile;
       if (file.format !== 'huedb-copy-checkpoint/1') throw new Error('not a copy checkpoint');
     } catch {
-      throw new TransferError(`${path} is not a huedb copy checkpoint: delete it or pass --checkpoint`);
+      throw new TransferError(
+        `${path} is not a huedb copy checkpoint: delete it or pass --checkpoint`,
+      );
     }
     const same = (a: CheckpointSide, b: CheckpointSide) =>
       a.url.replace(/\/+$/, '') === b.url.replace(/\/+$/, '') &&
@@ -105,7 +107,9 @@ export class CopyCheckpoint {
       await writeFile(partial, `${JSON.stringify(file, null, 2)}\n`);
       await rename(partial, this.path);
     } catch (err) {
-      throw new TransferError(`cannot write the checkpoint ${this.path}: ${(err as Error).message}`);
+      throw new TransferError(
+        `cannot write the checkpoint ${this.path}: ${(err as Error).message}`,
+      );
     }
   }
 }

@@ -109,7 +109,13 @@ async function copyOne(
       specOf(collection),
       options.ifExists,
     ));
-    entry = { name, sourceId: collection.id, targetId: targetCollection.id, copied: 0, done: false };
+    entry = {
+      name,
+      sourceId: collection.id,
+      targetId: targetCollection.id,
+      copied: 0,
+      done: false,
+    };
     await checkpoint.update(entry);
   }
   const progress: CollectionProgress = { ...entry };

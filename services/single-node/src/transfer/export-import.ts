@@ -125,7 +125,11 @@ export async function importCollection(options: ImportOptions): Promise<Transfer
   return { collection: name, records, ms, summary };
 }
 
-function createFile(path: string, format: FileFormat, header: FileHeader): Promise<RecordFileWriter> {
+function createFile(
+  path: string,
+  format: FileFormat,
+  header: FileHeader,
+): Promise<RecordFileWriter> {
   return format === 'parquet'
     ? ParquetFileWriter.create(path, header)
     : JsonlWriter.create(path, header);

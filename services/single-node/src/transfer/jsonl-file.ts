@@ -133,7 +133,9 @@ function parseLine(
     }
     return value as Record<string, unknown>;
   } catch (err) {
-    throw new TransferError(`${path} line ${number} is not a JSON object: ${(err as Error).message}`);
+    throw new TransferError(
+      `${path} line ${number} is not a JSON object: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -169,5 +171,8 @@ async function* readLines(path: string): AsyncGenerator<string> {
  * Python's and Node's line splitters break lines there.
  */
 function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return JSON.stringify(value).replace(
+    /[\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16)}`,
+  );
 }

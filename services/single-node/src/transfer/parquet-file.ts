@@ -43,7 +43,12 @@ const SCHEMA: SchemaElement[] = [
   { name: 'document', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
   // Logical type only: hyparquet-writer would JSON.stringify values under converted_type JSON,
   // losing `1.0`; the bytes written are the float-keeping JSON text.
-  { name: 'metadata', type: 'BYTE_ARRAY', logical_type: { type: 'JSON' }, repetition_type: 'OPTIONAL' },
+  {
+    name: 'metadata',
+    type: 'BYTE_ARRAY',
+    logical_type: { type: 'JSON' },
+    repetition_type: 'OPTIONAL',
+  },
   { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
   { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
@@ -56,25 +61,24 @@ const MAX_GROUP_ROWS = 10_000;
 /** Rows a reader decodes at once. */
 const READ_WINDOW = 10_000;
 
-/** Hands each encoded row group to the file, in order, while the encoder goes on. */
-class FileSink extends ByteWriter {
-  private writing: Promise<unknown> = Promise.resolve();
+/** What ParquetWriter writes to: hyparquet-writer's Writer (not exported by name). */
+type ParquetSink = ConstructorParameters<typeof ParquetWriter>[0]['writer'];
 
-  constructor(private readonly file: FileHandle) {
-    super(1 << 20);
-  }
-
-  flush(): Promise<void> {
+/**
+ * A ByteWriter that hands each encoded row group (ParquetWriter flushes after each) to the file,
+ * in order, so memory holds one row group at a time.
+ */
+function fileSink(file: FileHandle): ParquetSink {
+  const sink = new ByteWriter(1 << 20);
+  let writing: Promise<unknown> = Promise.resolve();
+  const flush = (): Promise<void> => {
     // A copy: the encoder reuses its buffer from index 0 as soon as this returns.
-    const bytes = new Uint8Array(this.buffer, 0, this.index).slice();
-    this.index = 0;
-    this.writing = this.writing.then(() => this.file.write(bytes));
-    return this.writing.then(() => {});
-  }
-
-  override finish(): Promise<void> {
-    return this.flush();
-  }
+    const bytes = new Uint8Array(sink.buffer, 0, sink.index).slice();
+    sink.index = 0;
+    writing = writing.then(() => file.write(bytes));
+    return writing.then(() => {});
+  };
+  return Object.assign(sink, { flush, finish: flush });
 }
 
 export class ParquetFileWriter implements RecordFileWriter {
@@ -89,7 +93,7 @@ export class ParquetFileWriter implements RecordFileWriter {
   static async create(path: string, header: FileHeader): Promise<ParquetFileWriter> {
     const file = await open(path, 'w');
     const writer = new ParquetWriter({
-      writer: new FileSink(file),
+      writer: fileSink(file),
       schema: SCHEMA,
       kvMetadata: [
         { key: FORMAT_KEY, value: COLLECTION_FILE_FORMAT },
@@ -103,7 +107,10 @@ export class ParquetFileWriter implements RecordFileWriter {
   async write(batch: RecordBatch): Promise<void> {
     const dimension = batch.embeddings.find((e) => e !== null)?.length;
     if (dimension) {
-      this.groupRows = Math.max(100, Math.min(MAX_GROUP_ROWS, Math.floor(GROUP_FLOATS / dimension)));
+      this.groupRows = Math.max(
+        100,
+        Math.min(MAX_GROUP_ROWS, Math.floor(GROUP_FLOATS / dimension)),
+      );
     }
     for (const key of ['ids', 'embeddings', 'documents', 'metadatas', 'uris'] as const) {
       (this.pending[key] as unknown[]).push(...batch[key]);
@@ -209,13 +216,18 @@ export class ParquetFileReader implements RecordFileReader {
 }
 
 /** A metadata cell: JSON text (ours: floats kept), bytes of it, or an object another writer made. */
-function metadataOf(cell: unknown, decoder: InstanceType<typeof TextDecoder>): Record<string, unknown> | null {
+function metadataOf(
+  cell: unknown,
+  decoder: InstanceType<typeof TextDecoder>,
+): Record<string, unknown> | null {
   if (cell === null || cell === undefined) return null;
   const text = cell instanceof Uint8Array ? decoder.decode(cell) : cell;
   const value = typeof text === 'string' ? parseKeepingFloats(text) : text;
   if (value === null) return null;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new TransferError(`a metadata cell is not a JSON object: ${String(text).slice(0, 80)}`);
+    throw new TransferError(
+      `a metadata cell is not a JSON object: ${JSON.stringify(text).slice(0, 80)}`,
+    );
   }
   return value as Record<string, unknown>;
 }

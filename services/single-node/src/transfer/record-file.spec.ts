@@ -108,7 +108,10 @@ describe('JSON Lines', () => {
 
   it('reads a records-only file (no header line) and says which line is broken', async () => {
     const file = path.join(dir, 'plain.jsonl');
-    writeFileSync(file, '{"id":"a","embedding":[1,2]}\r\n\n{"id":"b","embedding":[3,4],"metadata":{"x":1.0}}\n');
+    writeFileSync(
+      file,
+      '{"id":"a","embedding":[1,2]}\r\n\n{"id":"b","embedding":[3,4],"metadata":{"x":1.0}}\n',
+    );
     const reader = await JsonlReader.open(file);
     expect(reader.header).toBeUndefined();
     const all = await readAll(reader, 10);

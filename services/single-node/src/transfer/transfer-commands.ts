@@ -234,7 +234,8 @@ function batchOption(): Option {
   return new Option('--batch-size <records>', 'records per request (at most the target’s max)')
     .argParser((value) => {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+      if (!Number.isInteger(n) || n < 1)
+        throw new InvalidArgumentError('expected a whole number ≥ 1');
       return n;
     })
     .default(DEFAULT_BATCH);
@@ -257,7 +258,10 @@ function formatOption(): Option {
 }
 
 function debugOption(): Option {
-  return new Option('--debug', 'on failure, print the whole error with its stack (env HUEDB_DEBUG)');
+  return new Option(
+    '--debug',
+    'on failure, print the whole error with its stack (env HUEDB_DEBUG)',
+  );
 }
 
 /** --debug, or HUEDB_DEBUG read as `huedb run` reads it (a malformed value counts as off). */

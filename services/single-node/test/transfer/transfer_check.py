@@ -54,20 +54,39 @@ def records(info):
         offset += PAGE
 
 
-def typed(value):
-    """A value with its JSON type made explicit: 1 and 1.0 and True differ."""
+def typed(value, loose=False):
+    """A value with its JSON type made explicit: 1 and 1.0 and True differ (unless loose: then an
+    integral float counts as an int)."""
     if isinstance(value, dict):
-        return {k: typed(v) for k, v in value.items()}
+        return {k: typed(v, loose) for k, v in value.items()}
     if isinstance(value, list):
-        return [typed(v) for v in value]
+        return [typed(v, loose) for v in value]
+    if loose and isinstance(value, float) and value.is_integer():
+        return ["int", int(value)]
     return [type(value).__name__, value]
 
 
-def compare(url_a, name_a, url_b, name_b):
+def shared_keys(schema_a, schema_b):
+    """Both schemas with only the `keys` entries both have: Chroma adds an entry per metadata key
+    written, HueDB does not (docs/compatibility.md); what both have must still be equal."""
+    if not isinstance(schema_a, dict) or not isinstance(schema_b, dict):
+        return schema_a, schema_b
+    both = (schema_a.get("keys") or {}).keys() & (schema_b.get("keys") or {}).keys()
+    trim = lambda s: {**s, "keys": {k: v for k, v in (s.get("keys") or {}).items() if k in both}}
+    return trim(schema_a), trim(schema_b)
+
+
+def compare(url_a, name_a, url_b, name_b, mode="strict"):
+    """mode "loose" allows HueDB's documented differences (docs/compatibility.md) in what a
+    collection says of itself: its metadata's `2.0` may read back as `2`, and its schema lacks
+    the keys Chroma discovers from written metadata. Records are always compared strictly."""
     a, b = collection(url_a, name_a), collection(url_b, name_b)
     differences = []
+    loose = mode == "loose"
+    if loose:
+        a["schema"], b["schema"] = shared_keys(a.get("schema"), b.get("schema"))
     for key in ("metadata", "configuration_json", "schema"):
-        if typed(a.get(key)) != typed(b.get(key)):
+        if typed(a.get(key), loose and key == "metadata") != typed(b.get(key), loose and key == "metadata"):
             differences.append(f"collection {key}: {json.dumps(a.get(key))} != {json.dumps(b.get(key))}")
     ra, rb = records(a), records(b)
     if ra.keys() != rb.keys():
