@@ -29,6 +29,12 @@ const CLUSTER_AUTH_SUITE = 'test/e2e/auth-cluster.test.ts';
 // single-node project runs it on a node of the accounts suite's own): e2e only.
 const CLUSTER_ACCOUNTS_SUITE = 'test/e2e/accounts-cluster.test.ts';
 
+/**
+ * The e2e suites also run against the single-node container: the API's core paths, a sample (the
+ * whole list runs against the process in e2e-single-node; the image runs the same build of it).
+ */
+const IMAGE_E2E_SUITES = ['test/e2e/collections.test.ts', 'test/e2e/records.test.ts'];
+
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
   ssr: { resolve: { conditions: ['@huedb/source'] } },
@@ -50,8 +56,9 @@ export default defineConfig({
             'services/*/test/**/*.test.ts',
             'test/**/*.test.ts',
           ],
-          // The e2e suites need a HueDB deployment: they run in the e2e projects below.
-          exclude: ['test/e2e/**', '**/node_modules/**'],
+          // The e2e suites need a HueDB deployment: they run in the e2e projects below; the image
+          // suites need the container image (the e2e-image project).
+          exclude: ['test/e2e/**', 'test/image/**', '**/node_modules/**'],
           globalSetup: ['packages/testing/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -81,6 +88,21 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       })),
+      // The container image (deploy/docker): its lifecycle, and the single-node e2e suites against
+      // the single-node container. The image builds in a private Docker engine, DOCKER_HOST set for
+      // the docker CLI only, so the other projects keep their infrastructure provider.
+      {
+        extends: true,
+        test: {
+          name: 'e2e-image',
+          include: ['test/image/**/*.test.ts', ...IMAGE_E2E_SUITES],
+          globalSetup: ['packages/testing/src/setup/image.ts', 'packages/testing/src/setup/reference-chroma.ts'],
+          testTimeout: 120_000,
+          // The first build of the image on a new machine (base rootfs, toolchain, install) is
+          // minutes; image.sh caches every layer in ~/.cache/huedb/docker.
+          hookTimeout: 40 * 60_000,
+        },
+      },
     ],
   },
 });
