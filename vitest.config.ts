@@ -96,7 +96,10 @@ export default defineConfig({
         test: {
           name: 'e2e-image',
           include: ['test/image/**/*.test.ts', ...IMAGE_E2E_SUITES],
-          globalSetup: ['packages/testing/src/setup/image.ts', 'packages/testing/src/setup/reference-chroma.ts'],
+          globalSetup: [
+            'packages/testing/src/setup/image.ts',
+            'packages/testing/src/setup/reference-chroma.ts',
+          ],
           testTimeout: 120_000,
           // The first build of the image on a new machine (base rootfs, toolchain, install) is
           // minutes; image.sh caches every layer in ~/.cache/huedb/docker.

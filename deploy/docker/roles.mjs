@@ -27,13 +27,20 @@ export const SERVICES = {
     env: () => ({}),
     health: { env: 'HUEDB_GATEWAY_LISTEN', flag: 'gateway-listen', path: '/api/v2/heartbeat' },
   },
-  catalog: { main: 'catalog', env: () => ({ HUEDB_METRICS_LISTEN: METRICS_LISTEN }), health: ready() },
+  catalog: {
+    main: 'catalog',
+    env: () => ({ HUEDB_METRICS_LISTEN: METRICS_LISTEN }),
+    health: ready(),
+  },
   log: { main: 'log', env: () => ({ HUEDB_METRICS_LISTEN: METRICS_LISTEN }), health: ready() },
   // A query node announces its listen address to the catalog, so 0.0.0.0 would not do: the
   // container's host name (its id, or the name compose gives it) resolves on its network.
   query: {
     main: 'query',
-    env: () => ({ HUEDB_METRICS_LISTEN: METRICS_LISTEN, HUEDB_QUERY_LISTEN: `${hostname()}:50053` }),
+    env: () => ({
+      HUEDB_METRICS_LISTEN: METRICS_LISTEN,
+      HUEDB_QUERY_LISTEN: `${hostname()}:50053`,
+    }),
     health: ready(),
   },
   compactor: {
@@ -44,7 +51,12 @@ export const SERVICES = {
 };
 
 /** Single-node (`huedb run`): its API port's heartbeat. */
-export const RUN_HEALTH = { env: 'HUEDB_PORT', flag: 'port', path: '/api/v2/heartbeat', port: '8000' };
+export const RUN_HEALTH = {
+  env: 'HUEDB_PORT',
+  flag: 'port',
+  path: '/api/v2/heartbeat',
+  port: '8000',
+};
 
 function ready() {
   return { env: 'HUEDB_METRICS_LISTEN', flag: 'metrics-listen', path: '/ready' };

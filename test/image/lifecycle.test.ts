@@ -17,7 +17,11 @@ afterAll(async () => {
   await node?.remove();
 });
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T>,
+  ok: (value: T) => boolean,
+): Promise<T> {
   const deadline = Date.now() + HEALTHY_DEADLINE_MS;
   for (;;) {
     const value = await probe();
@@ -39,7 +43,13 @@ async function createCollection(name: string): Promise<string> {
   const added = await fetch(`${base}/${id}/add`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ids: ['a', 'b'], embeddings: [[1, 0], [0, 1]] }),
+    body: JSON.stringify({
+      ids: ['a', 'b'],
+      embeddings: [
+        [1, 0],
+        [0, 1],
+      ],
+    }),
   });
   expect(added.status).toBe(201);
   return id;
@@ -54,23 +64,40 @@ async function count(id: string): Promise<number> {
 
 describe('the container image', () => {
   it('runs as uid 1000 under tini, with a read-only root filesystem', async () => {
-    expect(await node.inspect('{{.Config.User}} {{.HostConfig.ReadonlyRootfs}}')).toBe('1000:1000 true');
+    expect(await node.inspect('{{.Config.User}} {{.HostConfig.ReadonlyRootfs}}')).toBe(
+      '1000:1000 true',
+    );
     const [pid1, uid] = (
       await docker(image, ['exec', node.name, 'sh', '-c', 'cat /proc/1/comm; id -u'])
     ).split('\n');
     expect(pid1).toBe('tini');
     expect(uid).toBe('1000');
     // The root filesystem refuses writes; /data (the volume) and /tmp take them.
-    await expect(docker(image, ['exec', node.name, 'touch', '/app/probe'])).rejects.toThrow(/Read-only/);
-    await docker(image, ['exec', node.name, 'sh', '-c', 'touch /data/probe /tmp/probe && rm /data/probe /tmp/probe']);
+    await expect(docker(image, ['exec', node.name, 'touch', '/app/probe'])).rejects.toThrow(
+      /Read-only/,
+    );
+    await docker(image, [
+      'exec',
+      node.name,
+      'sh',
+      '-c',
+      'touch /data/probe /tmp/probe && rm /data/probe /tmp/probe',
+    ]);
   });
 
   it('turns healthy by its HEALTHCHECK', async () => {
-    await until('health', () => node.inspect('{{.State.Health.Status}}'), (s) => s === 'healthy');
+    await until(
+      'health',
+      () => node.inspect('{{.State.Health.Status}}'),
+      (s) => s === 'healthy',
+    );
   });
 
   it('carries the OCI labels', async () => {
-    const labels = JSON.parse(await node.inspect('{{json .Config.Labels}}')) as Record<string, string>;
+    const labels = JSON.parse(await node.inspect('{{json .Config.Labels}}')) as Record<
+      string,
+      string
+    >;
     expect(labels['org.opencontainers.image.title']).toBe('HueDB');
     expect(labels['org.opencontainers.image.version']).toMatch(/^\d+\.\d+\.\d+/);
     expect(labels['org.opencontainers.image.revision']).toMatch(/^[0-9a-f]{40}$|^unknown$/);

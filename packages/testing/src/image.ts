@@ -50,7 +50,11 @@ export function ensureImage(): Promise<BuiltImage> {
 }
 
 /** Runs the docker CLI against the private engine; resolves with its stdout (trimmed). */
-export async function docker(image: BuiltImage, args: string[], timeoutMs = 120_000): Promise<string> {
+export async function docker(
+  image: BuiltImage,
+  args: string[],
+  timeoutMs = 120_000,
+): Promise<string> {
   const { stdout } = await run(image.docker, args, {
     env: image.env,
     timeout: timeoutMs,
@@ -96,7 +100,11 @@ export class ImageContainer {
 
   /** `docker stop -t grace`: resolves when the container has exited. */
   async stop(graceSeconds = 30): Promise<void> {
-    await docker(this.image, ['stop', '--time', String(graceSeconds), this.name], (graceSeconds + 30) * 1000);
+    await docker(
+      this.image,
+      ['stop', '--time', String(graceSeconds), this.name],
+      (graceSeconds + 30) * 1000,
+    );
   }
 
   /** Starts the stopped container again (same volume, same port); resolves when it serves. */
@@ -112,7 +120,9 @@ export class ImageContainer {
   }
 
   logs(): Promise<string> {
-    return run(this.image.docker, ['logs', '--tail', '40', this.name], { env: this.image.env }).then(
+    return run(this.image.docker, ['logs', '--tail', '40', this.name], {
+      env: this.image.env,
+    }).then(
       ({ stdout, stderr }) => stdout + stderr,
       (err: unknown) => String(err),
     );
