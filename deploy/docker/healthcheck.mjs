@@ -1,4 +1,4 @@
-/* global AbortSignal, console, process */
+/* global AbortSignal, console, fetch, process */
 // The image's HEALTHCHECK: asks the running role's health endpoint (single-node and the gateway:
 // GET /api/v2/heartbeat on the API port; the gRPC roles: GET /ready on their metrics listener)
 // and exits 0 on a 200, 1 otherwise. The role and its arguments are read from PID 1's command line
