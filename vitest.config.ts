@@ -29,11 +29,15 @@ const CLUSTER_AUTH_SUITE = 'test/e2e/auth-cluster.test.ts';
 // single-node project runs it on a node of the accounts suite's own): e2e only.
 const CLUSTER_ACCOUNTS_SUITE = 'test/e2e/accounts-cluster.test.ts';
 
-/**
- * The e2e suites also run against the single-node container: the API's core paths, a sample (the
- * whole list runs against the process in e2e-single-node; the image runs the same build of it).
- */
-const IMAGE_E2E_SUITES = ['test/e2e/collections.test.ts', 'test/e2e/records.test.ts'];
+// The container image runs the single-node e2e list against the single-node container, less the
+// suites that start a deployment of their own (they test that, not the project's target).
+const IMAGE_EXCLUDED_SUITES = [
+  ...OWN_CLUSTER_SUITES,
+  ...OWN_SINGLE_NODE_SUITES,
+  AUTH_SUITE,
+  CLUSTER_AUTH_SUITE,
+  CLUSTER_ACCOUNTS_SUITE,
+];
 
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
@@ -95,7 +99,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e-image',
-          include: ['test/image/**/*.test.ts', ...IMAGE_E2E_SUITES],
+          include: ['test/image/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: [...IMAGE_EXCLUDED_SUITES, '**/node_modules/**'],
           globalSetup: [
             'packages/testing/src/setup/image.ts',
             'packages/testing/src/setup/reference-chroma.ts',
