@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { catalogSettings, loadConfig as loadCatalogConfig } from '@huedb/catalog';
 import { compactorSettings, loadCompactorConfig } from '@huedb/compactor';
 import { gatewaySettings, loadGatewayConfig } from '@huedb/gateway';
@@ -7,17 +5,16 @@ import { logSettings, loadConfig as loadLogConfig } from '@huedb/log';
 import { loadQueryConfig, querySettings } from '@huedb/query';
 import type { SettingsSchema, SettingsSources } from '@huedb/service';
 import { describe, expect, it } from 'vitest';
-import YAML from 'yaml';
+import { environmentOf, imageEnv, loadCompose } from './compose-file.js';
 
 /**
- * deploy/compose/compose.yaml cannot be run on the test machines (no compose plugin, no registry
- * for the Kafka, Postgres and MinIO images), so what can be checked without running it is checked
- * here: each HueDB service's configuration — the image's ENV plus the file's environment, as
- * compose interpolates it — is one its role's own loader accepts, sets no variable the role does
- * not read (a typo would be silently ignored), and names addresses where a service of the right
- * role listens.
+ * deploy/compose/compose.yaml cannot be run by compose on the test machines (no compose plugin,
+ * no registry for the Kafka, Postgres and MinIO images); image-cluster.test.ts runs its HueDB
+ * services from the image. What holds for the file as a whole is checked here: each HueDB
+ * service's configuration — the image's ENV plus the file's environment, as compose interpolates
+ * it — is one its role's own loader accepts, sets no variable the role does not read (a typo would
+ * be silently ignored), and names addresses where a service of the right role listens.
  */
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ADMIN_TOKEN = 'a'.repeat(64);
 
 type Loader = (sources: SettingsSources) => unknown;
@@ -34,49 +31,6 @@ const ROLES: Record<string, { settings: SettingsSchema; load: Loader; listen: st
 };
 /** The query node's listen address is derived from the container's host name at start. */
 const QUERY_PORT = '50053';
-
-interface ComposeService {
-  image?: string;
-  command?: string[];
-  environment?: Record<string, string | number | null>;
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: unknown;
-}
-
-/** Compose's interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error}, $$ for a literal $. */
-function interpolate(text: string, env: Record<string, string>): string {
-  return text.replace(
-    /\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}/g,
-    (whole, name?: string, op?: string, arg?: string) => {
-      if (whole === '$$') return '$';
-      const value = env[name!];
-      const set = op?.startsWith(':') ? Boolean(value) : value !== undefined;
-      if (set) return value!;
-      if (op?.endsWith('?')) throw new Error(`compose refuses: ${name} unset (${arg})`);
-      return op ? (arg ?? '') : '';
-    },
-  );
-}
-
-function loadCompose(env: Record<string, string>): Record<string, ComposeService> {
-  const text = readFileSync(path.join(ROOT, 'deploy', 'compose', 'compose.yaml'), 'utf8');
-  const doc = YAML.parse(text, { merge: true }) as { services: Record<string, ComposeService> };
-  return JSON.parse(interpolate(JSON.stringify(doc.services), env)) as Record<
-    string,
-    ComposeService
-  >;
-}
-
-/** The Dockerfile's final ENV (the runtime stage's `ENV a=b \ c=d` lines). */
-function imageEnv(): Record<string, string> {
-  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
-  const env: Record<string, string> = {};
-  for (const line of dockerfile.split('\n')) {
-    if (!line.startsWith('ENV ')) continue;
-    for (const [, key, value] of line.slice(4).matchAll(/(\w+)=(\S+)/g)) env[key!] = value!;
-  }
-  return env;
-}
 
 describe('deploy/compose/compose.yaml', () => {
   const services = loadCompose({ HUEDB_ADMIN_TOKEN: ADMIN_TOKEN });
@@ -96,9 +50,7 @@ describe('deploy/compose/compose.yaml', () => {
     '%s: its settings load, and it sets only variables it reads',
     (name) => {
       const role = ROLES[roleOf(name)!]!;
-      const env = Object.fromEntries(
-        Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [k, String(v ?? '')]),
-      );
+      const env = environmentOf(services[name]!);
       const read = new Set(Object.values(role.settings).map((s) => s.env));
       expect(Object.keys(env).filter((k) => k.startsWith('HUEDB_') && !read.has(k))).toEqual([]);
       expect(() => role.load({ env: { ...imageEnv(), ...env }, argv: [] })).not.toThrow();
