@@ -4,7 +4,7 @@
 // else is the huedb command — `run` (the default: single-node), `--version`, `--help`, … .
 // The role's module is imported here rather than exec'd, so the service is the process tini
 // signals, and its own SIGTERM handler drains it.
-import { HUEDB_BIN, SERVICES, applyDefaults, serviceMain } from './roles.mjs';
+import { CLI_PATH, SERVICES, applyDefaults, serviceMain } from './roles.mjs';
 
 const [first = 'run', ...rest] = process.argv.slice(2);
 process.setSourceMapsEnabled(true);
@@ -15,6 +15,6 @@ if (Object.hasOwn(SERVICES, first)) {
   process.argv = [process.argv[0], main, ...rest];
   await import(main);
 } else {
-  process.argv = [process.argv[0], HUEDB_BIN, first, ...rest];
-  await import(HUEDB_BIN);
+  process.argv = [process.argv[0], CLI_PATH, first, ...rest];
+  await import(CLI_PATH);
 }

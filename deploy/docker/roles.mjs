@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 export const APP = '/app';
 
 /** The huedb command (`run` = single-node; also --version, --help and its other commands). */
-export const HUEDB_BIN = `${APP}/bin/huedb.mjs`;
+export const CLI_PATH = `${APP}/bin/huedb.mjs`;
 
 /**
  * Where the gRPC roles serve /ready and /metrics unless HUEDB_METRICS_LISTEN says otherwise: their

@@ -206,9 +206,10 @@ const OTHER_VARIABLES: OtherVariable[] = [
   },
   {
     env: 'HUEDB_IMAGE',
-    readBy: 'packages/testing (printed by deploy/docker/image.sh)',
-    default: '—',
-    description: 'The tag of the image image.sh just built.',
+    readBy: 'deploy/compose/compose.yaml, packages/testing (printed by deploy/docker/image.sh)',
+    default: '`huedb:latest` (compose)',
+    description:
+      'The image tag: the one image.sh just built, or the one compose.yaml builds and runs.',
   },
   {
     env: 'HUEDB_IMAGE_ID',
@@ -219,9 +220,16 @@ const OTHER_VARIABLES: OtherVariable[] = [
   },
   {
     env: 'HUEDB_BASE_IMAGE',
-    readBy: 'deploy/docker/image.sh (printed by base-image.sh)',
-    default: '—',
-    description: 'The local Node 24 base image base-image.sh built (debootstrap bookworm + Node).',
+    readBy: 'deploy/compose/compose.yaml, deploy/docker/image.sh (printed by base-image.sh)',
+    default: '`node:24-bookworm-slim` (compose)',
+    description:
+      "The Dockerfile's BASE: the public Node 24 slim image, or the local stand-in base-image.sh built.",
+  },
+  {
+    env: 'HUEDB_POSTGRES_PASSWORD',
+    readBy: 'deploy/compose/compose.yaml',
+    default: '`huedb`',
+    description: "The password of compose's Postgres (user and database huedb).",
   },
   {
     env: 'HUEDB_DEBIAN_MIRROR',
