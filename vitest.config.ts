@@ -32,6 +32,16 @@ const CLUSTER_ACCOUNTS_SUITE = 'test/e2e/accounts-cluster.test.ts';
 // its own with auth on; compaction changes nothing it checks.
 const PLANS_SUITE = 'test/e2e/plans.test.ts';
 
+// The container image runs the single-node e2e list against the single-node container, less the
+// suites that start a deployment of their own (they test that, not the project's target).
+const IMAGE_EXCLUDED_SUITES = [
+  ...OWN_CLUSTER_SUITES,
+  ...OWN_SINGLE_NODE_SUITES,
+  AUTH_SUITE,
+  CLUSTER_AUTH_SUITE,
+  CLUSTER_ACCOUNTS_SUITE,
+];
+
 export default defineConfig({
   resolve: { conditions: ['@huedb/source'] },
   ssr: { resolve: { conditions: ['@huedb/source'] } },
@@ -53,8 +63,9 @@ export default defineConfig({
             'services/*/test/**/*.test.ts',
             'test/**/*.test.ts',
           ],
-          // The e2e suites need a HueDB deployment: they run in the e2e projects below.
-          exclude: ['test/e2e/**', '**/node_modules/**'],
+          // The e2e suites need a HueDB deployment: they run in the e2e projects below; the image
+          // suites need the container image (the e2e-image project).
+          exclude: ['test/e2e/**', 'test/image/**', '**/node_modules/**'],
           globalSetup: ['packages/testing/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -84,6 +95,25 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       })),
+      // The container image (deploy/docker): its lifecycle, and the single-node e2e suites against
+      // the single-node container. The image builds in a private Docker engine, DOCKER_HOST set for
+      // the docker CLI only, so the other projects keep their infrastructure provider.
+      {
+        extends: true,
+        test: {
+          name: 'e2e-image',
+          include: ['test/image/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          exclude: [...IMAGE_EXCLUDED_SUITES, '**/node_modules/**'],
+          globalSetup: [
+            'packages/testing/src/setup/image.ts',
+            'packages/testing/src/setup/reference-chroma.ts',
+          ],
+          testTimeout: 120_000,
+          // The first build of the image on a new machine (base rootfs, toolchain, install) is
+          // minutes; image.sh caches every layer in ~/.cache/huedb/docker.
+          hookTimeout: 40 * 60_000,
+        },
+      },
     ],
   },
 });

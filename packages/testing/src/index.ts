@@ -18,6 +18,7 @@ export {
   type Role,
 } from './cluster.js';
 export { SingleNodeProcess } from './single-node.js';
+export { ImageContainer, ensureImage, docker, type BuiltImage } from './image.js';
 export { setupClusterTarget, AGGRESSIVE_COMPACTION, type CompactionMode } from './cluster-setup.js';
 export { freePort, answers } from './ports.js';
 export { generateTestPki, type TestPki } from './certs.js';

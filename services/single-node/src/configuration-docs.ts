@@ -166,6 +166,85 @@ const OTHER_VARIABLES: OtherVariable[] = [
     description: "Where the tests' local Postgres/Kafka/MinIO/Mailpit keep their data.",
   },
   {
+    env: 'HUEDB_DOCKER_DIR',
+    readBy: 'deploy/docker/engine.sh',
+    default: '`~/.cache/huedb/docker`',
+    description:
+      "The private Docker engine's directory (data root with the image layer cache, exec root, socket, log), shared by the checkouts on a machine.",
+  },
+  {
+    env: 'HUEDB_DOCKER_BRIDGE',
+    readBy: 'deploy/docker/engine.sh',
+    default: '`huedb0`',
+    description: "The private engine's own bridge (a system Docker's docker0 is left alone).",
+  },
+  {
+    env: 'HUEDB_DOCKER_BRIDGE_CIDR',
+    readBy: 'deploy/docker/engine.sh',
+    default: '`172.31.250.1/24`',
+    description: "The bridge's address and its containers' range.",
+  },
+  {
+    env: 'HUEDB_DOCKER',
+    readBy: 'packages/testing (printed by deploy/docker/engine.sh)',
+    default: '—',
+    description:
+      "The docker CLI shipped with the engine's dockerd; printed with DOCKER_HOST, which only the image tests' docker commands get.",
+  },
+  {
+    env: 'HUEDB_IMAGE_TAG',
+    readBy: 'deploy/docker/image.sh',
+    default: '`huedb:test`',
+    description: 'The tag image.sh gives the image it builds.',
+  },
+  {
+    env: 'HUEDB_IMAGE_BASE',
+    readBy: 'deploy/docker/image.sh',
+    default: "base-image.sh's image",
+    description:
+      "The Dockerfile's BASE for the test image (e.g. `node:24-bookworm-slim` where a registry answers).",
+  },
+  {
+    env: 'HUEDB_IMAGE',
+    readBy: 'deploy/compose/compose.yaml, packages/testing (printed by deploy/docker/image.sh)',
+    default: '`huedb:latest` (compose)',
+    description:
+      'The image tag: the one image.sh just built, or the one compose.yaml builds and runs.',
+  },
+  {
+    env: 'HUEDB_IMAGE_ID',
+    readBy: 'packages/testing (printed by deploy/docker/image.sh)',
+    default: '—',
+    description:
+      'The id of the image image.sh just built: the tests run the id, so another checkout re-tagging meanwhile changes nothing for them.',
+  },
+  {
+    env: 'HUEDB_BASE_IMAGE',
+    readBy: 'deploy/compose/compose.yaml, deploy/docker/image.sh (printed by base-image.sh)',
+    default: '`node:24-bookworm-slim` (compose)',
+    description:
+      "The Dockerfile's BASE: the public Node 24 slim image, or the local stand-in base-image.sh built.",
+  },
+  {
+    env: 'HUEDB_POSTGRES_PASSWORD',
+    readBy: 'deploy/compose/compose.yaml',
+    default: '`huedb`',
+    description: "The password of compose's Postgres (user and database huedb).",
+  },
+  {
+    env: 'HUEDB_DEBIAN_MIRROR',
+    readBy: 'deploy/docker/base-image.sh',
+    default: '`http://deb.debian.org/debian`',
+    description: 'The Debian mirror debootstrap installs the base image from.',
+  },
+  {
+    env: 'HUEDB_CA_BUNDLE',
+    readBy: 'deploy/docker/base-image.sh',
+    default: '`/etc/ssl/certs/ca-certificates.crt`',
+    description:
+      "The host's CA bundle copied into the base image (NODE_EXTRA_CA_CERTS), so npm in the image build passes a TLS-intercepting proxy.",
+  },
+  {
     env: 'HUEDB_DIFF_RUNS',
     readBy: 'test/e2e/differential.test.ts',
     default: '`100`',
