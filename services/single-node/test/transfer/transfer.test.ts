@@ -320,6 +320,56 @@ describe('huedb copy, export and import between chroma run and HueDB', () => {
     expect(floats).toBeGreaterThan(10);
   }, 600_000);
 
+  it('authenticates to a HueDB with auth on by --to-token or --to-header, and says so when missing', async () => {
+    const token = `admin-${process.pid}-${Date.now()}`;
+    const secured = await SingleNodeProcess.start({
+      env: { HUEDB_AUTH: 'true', HUEDB_ADMIN_TOKEN: token },
+    });
+    try {
+      const base = ['copy', '--from', chroma.url, '--to', secured.url, '--collections', 'nulls'];
+      const checkpoint = (n: string) => ['--checkpoint', path.join(work, `auth-${n}.json`)];
+      const refused = await huedb([...base, ...checkpoint('none')]).exited;
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `^huedb: the target ${secured.url} \\(default_tenant/default_database\\) answered 401 to GET \\S+: .* \\(pass a key with --to-token\\)\n$`,
+        ),
+      );
+      const byToken = await huedb([...base, ...checkpoint('token'), '--to-token', token]).exited;
+      expect(byToken.code, byToken.stderr).toBe(0);
+      const byHeader = await huedb([
+        'copy',
+        '--from',
+        chroma.url,
+        '--to',
+        secured.url,
+        '--collections',
+        'legacy',
+        ...checkpoint('header'),
+        '--to-header',
+        `X-Chroma-Token: ${token}`,
+      ]).exited;
+      expect(byHeader.code, byHeader.stderr).toBe(0);
+      const counts = await Promise.all(
+        ['nulls', 'legacy'].map(async (name) => {
+          const res = await fetch(
+            `${secured.url}/api/v2/tenants/default_tenant/databases/default_database/collections/${name}`,
+            { headers: { 'x-chroma-token': token } },
+          );
+          const { id } = (await res.json()) as { id: string };
+          const count = await fetch(
+            `${secured.url}/api/v2/tenants/default_tenant/databases/default_database/collections/${id}/count`,
+            { headers: { 'x-chroma-token': token } },
+          );
+          return (await count.json()) as number;
+        }),
+      );
+      expect(counts).toEqual([300, 50]);
+    } finally {
+      await secured.kill('SIGTERM');
+    }
+  }, 180_000);
+
   it('fails in one line with what to do: unreachable server, existing collection, unknown names', async () => {
     const port = await freePort();
     const unreachable = await huedb([
