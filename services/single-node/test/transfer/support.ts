@@ -133,6 +133,19 @@ export class Api {
     }
   }
 
+  /** A collection's `get` answer as text (to be parsed keeping floats). */
+  async raw(name: string, body: unknown): Promise<string> {
+    const { id } = await this.call<{ id: string }>('GET', `/collections/${name}`);
+    const res = await fetch(`${this.db}/collections/${id}/get`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`get ${name}: ${res.status} ${text}`);
+    return text;
+  }
+
   async count(name: string): Promise<number> {
     const { id } = await this.call<{ id: string }>('GET', `/collections/${name}`);
     return this.call('GET', `/collections/${id}/count`);
