@@ -321,7 +321,8 @@ describe('huedb copy, export and import between chroma run and HueDB', () => {
   }, 600_000);
 
   it('authenticates to a HueDB with auth on by --to-token or --to-header, and says so when missing', async () => {
-    const token = `admin-${process.pid}-${Date.now()}`;
+    // HUEDB_ADMIN_TOKEN takes at least 32 characters.
+    const token = `transfer-test-admin-${process.pid}-${Date.now()}-0123456789`;
     const secured = await SingleNodeProcess.start({
       env: { HUEDB_AUTH: 'true', HUEDB_ADMIN_TOKEN: token },
     });
