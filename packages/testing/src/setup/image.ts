@@ -10,7 +10,7 @@ import { ImageContainer } from '../image.js';
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const node = await ImageContainer.start({
-    env: { ...AGGRESSIVE_COMPACTION, HUEDB_LIMITS: 'unlimited' },
+    env: { ...AGGRESSIVE_COMPACTION, HUEDB_PLAN: 'unlimited' },
   });
   console.log(
     `[huedb/testing] single-node image ${node.image.tag} (${node.image.id.slice(0, 19)}) up in ${Date.now() - started} ms at ${node.url}`,
