@@ -20,6 +20,7 @@ import { actionOf, authorize } from '../../src/auth/policy.js';
 import { fakeBackends, partialHandlers } from '../../src/backends/fake-backends.js';
 import { loadGatewayConfig } from '../../src/config.js';
 import { fixedPlans } from '../../src/plans/tenant-plans.js';
+import { percentiles, show, timedOnce } from './series.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,22 +48,6 @@ const control = inProcessClient(
     touchApiKeys: () => Promise.resolve({ updated: 0 }),
   }),
 );
-
-/** p50/p99 of one series, ms (the fields of bench/src/auth-overhead.ts's Percentiles). */
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { p50Ms: at(0.5), p99Ms: at(0.99) };
-}
-
-const show = (p: ReturnType<typeof percentiles>) =>
-  `p50 ${p.p50Ms.toFixed(4)} ms, p99 ${p.p99Ms.toFixed(4)} ms`;
-
-async function timedOnce(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
 
 const auth = new ApiKeyAuthenticator(control, { adminToken: 'x'.repeat(40) });
 await auth.start();

@@ -24,6 +24,7 @@ import {
 import { loadGatewayConfig } from '../../src/config.js';
 import { PlanBook } from '../../src/plans/plan-book.js';
 import { fixedPlans, type Plans } from '../../src/plans/tenant-plans.js';
+import { percentiles, show, timedOnce } from './series.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,21 +33,6 @@ const { values } = parseArgs({
   },
 });
 const n = Number(values.requests);
-
-/** p50/p99 of one series, ms (the fields of bench/src/plan-overhead.ts's Percentiles). */
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { p50Ms: at(0.5), p99Ms: at(0.99) };
-}
-const show = (p: ReturnType<typeof percentiles>) =>
-  `p50 ${p.p50Ms.toFixed(4)} ms, p99 ${p.p99Ms.toFixed(4)} ms`;
-
-async function timedOnce(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
 
 /** A control plane that stores no plan (the default applies) and never runs out of points. */
 const control = inProcessClient(
