@@ -73,6 +73,20 @@ describe('accounts: signup, login, keys, reset and invites over the JSON API', (
     expect(answer).toMatchObject({ status: 401, body: { error: 'ChromaError' } });
   });
 
+  it('an address with control characters is refused as a bad body (422) on every accounts route, never a 5xx', async () => {
+    const client = new Client(node.url);
+    for (const email of ['a\u0000@x.io', '\u009b/\u0012\u0000\u0005', 'a\n@x.io']) {
+      for (const route of ['login', 'signup', 'password-reset']) {
+        const body = route === 'password-reset' ? { email } : { email, password: PASSWORD };
+        const answer = await client.call('POST', `/api/v2/accounts/${route}`, body);
+        expect(answer, `${route} ${JSON.stringify(email)}`).toMatchObject({
+          status: 422,
+          body: { error: 'ChromaError', message: expect.stringContaining('email') },
+        });
+      }
+    }
+  });
+
   it(`answers 429 after ${LOGIN_ATTEMPTS} failed logins of an account, even with the right password`, async () => {
     const email = newEmail();
     await verifiedAccount(email);

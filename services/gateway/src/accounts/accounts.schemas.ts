@@ -3,7 +3,13 @@
  * /openapi.json under the `accounts` tag). Lengths and password rules are the control plane's.
  */
 
-export const email = { type: 'string', minLength: 3, maxLength: 320 };
+/** No control characters: no address has them, and Postgres text cannot hold NUL. */
+export const email = {
+  type: 'string',
+  minLength: 3,
+  maxLength: 320,
+  pattern: '^[^\\u0000-\\u001f\\u007f]+$',
+};
 export const password = { type: 'string', minLength: 1, maxLength: 1024 };
 const token = { type: 'string', minLength: 1, maxLength: 512 };
 /** An object schema with exactly these properties (`required` of them mandatory). */

@@ -5,6 +5,11 @@ import { Code, RpcError } from '@huedb/grpc';
 import { ConsumeRateLimitResponseSchema, ResetRateLimitResponseSchema } from '@huedb/proto/control';
 import { LoginLimitedError, LoginLimiter, type RateLimitClient } from './login-limiter.js';
 import { tenantNameFor } from './accounts.service.js';
+import { createHash } from 'node:crypto';
+
+/** The bucket an address's account takes from: a digest, whatever characters the address has. */
+const account = (email: string) =>
+  `login:account:${createHash('sha256').update(email).digest('base64url')}`;
 
 /**
  * A counting stand-in for the control plane's buckets (no refill: the catalog's suite tests the
@@ -52,7 +57,7 @@ describe('LoginLimiter', () => {
     // Another account is not affected; its success refills it and gives the address its point.
     await (await limiter.attempt('b@x.io', '10.9.9.9')).succeeded();
     expect(used.get('login:address:10.9.9.9')).toBe(0);
-    expect(used.has('login:account:b@x.io')).toBe(false);
+    expect(used.has(account('b@x.io'))).toBe(false);
   });
 
   it('refuses an address after its failures, whatever the account', async () => {
@@ -102,8 +107,17 @@ describe('LoginLimiter', () => {
     state.down = false;
     const attempt = await limiter.attempt('a@x.io', '10.0.0.1');
     await attempt.abandoned();
-    expect(used.get('login:account:a@x.io')).toBe(0);
+    expect(used.get(account('a@x.io'))).toBe(0);
     expect(used.get('login:address:10.0.0.1')).toBe(0);
+  });
+
+  it('names every account by a storable digest, NUL and other control characters included', async () => {
+    const { client, calls } = fakeBuckets();
+    const limiter = new LoginLimiter(client, 5, 5);
+    await limiter.attempt(' Odd\u0000\u009b@X.io ', '10.0.0.1');
+    const key = calls.find((call) => call.startsWith('login:account:'))!.split(' ')[0]!;
+    expect(key).toBe(account('odd\u0000\u009b@x.io'));
+    expect(key).toMatch(/^login:account:[A-Za-z0-9_-]{43}$/);
   });
 });
 

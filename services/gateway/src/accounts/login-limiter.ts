@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ServiceClient } from '@huedb/grpc';
 import type { ControlService } from '@huedb/proto/control';
 import { RateLimitedError, UnavailableError } from '@huedb/core';
@@ -134,8 +135,14 @@ export class LoginLimiter {
   }
 }
 
+/**
+ * The account's bucket is named by a digest of the address, not the address: the key is then
+ * always storable (an address may hold any character, NUL included, which Postgres text cannot),
+ * bounded in length, and the rate-limit table holds no email addresses.
+ */
 function accountKey(email: string): string {
-  return `login:account:${email.trim().toLowerCase()}`;
+  const digest = createHash('sha256').update(email.trim().toLowerCase()).digest('base64url');
+  return `login:account:${digest}`;
 }
 
 function addressKey(address: string): string {
