@@ -72,31 +72,33 @@ function withFloatKeys(record: LiveRecord, keys: readonly string[]): LiveRecord 
  * Applies one log record to an insertion-ordered map of live records with Chroma's semantics:
  * add of an existing id is a no-op; update of a missing id is a no-op; upsert inserts or merges;
  * delete removes. A Map keeps a key's position when overwritten and appends a re-added key at the
- * end: exactly Chroma's first-insertion order.
+ * end: exactly Chroma's first-insertion order. Answers whether the record changed the map (what
+ * compaction meters as written or deleted: an add of an existing id changes nothing).
  */
-export function applyLogRecord(records: Map<string, LiveRecord>, record: LogRecord): void {
+export function applyLogRecord(records: Map<string, LiveRecord>, record: LogRecord): boolean {
   const existing = records.get(record.id);
   switch (record.operation) {
     case Operation.ADD:
     case Operation.UPSERT: {
       if (existing) {
-        if (record.operation === Operation.UPSERT)
-          records.set(record.id, mergeLogRecord(existing, record));
-        return;
+        if (record.operation !== Operation.UPSERT) return false;
+        records.set(record.id, mergeLogRecord(existing, record));
+        return true;
       }
       const created = recordFromLog(record);
-      if (created) records.set(record.id, created);
-      return;
+      if (!created) return false;
+      records.set(record.id, created);
+      return true;
     }
     case Operation.UPDATE:
-      if (existing) records.set(record.id, mergeLogRecord(existing, record));
-      return;
+      if (!existing) return false;
+      records.set(record.id, mergeLogRecord(existing, record));
+      return true;
     case Operation.DELETE:
-      records.delete(record.id);
-      return;
+      return records.delete(record.id);
     case Operation.UNSPECIFIED:
       // The log rejects these; one here is corrupt, and skipping it is the only safe move.
-      return;
+      return false;
   }
 }
 

@@ -81,3 +81,23 @@ export async function startMetricsServer(
       }),
   };
 }
+
+/**
+ * Metered usage, summed over every tenant (docs/decisions/0030-usage-metering.md): one series per
+ * metric (records_written, queries, ...), and deliberately no tenant label — a label per tenant
+ * would make a series per tenant and metric, unbounded on a SaaS. Per-tenant figures are the
+ * control plane's `/usage` API. Shared by the gateway and the compactor (one process on
+ * single-node).
+ */
+export function usageCounter(): client.Counter<'metric'> {
+  return metric(
+    'huedb_usage_total',
+    (registers) =>
+      new client.Counter({
+        name: 'huedb_usage_total',
+        help: 'Metered usage over all tenants, by metric (per-tenant figures: the /usage API).',
+        labelNames: ['metric'],
+        registers,
+      }),
+  );
+}

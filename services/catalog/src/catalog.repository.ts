@@ -6,6 +6,7 @@ import { SegmentRepository } from './segment.repository.js';
 import type { SqlDriver, SqlExecutor } from './sql/sql-driver.js';
 import { SqlRepository } from './sql/sql-repository.js';
 import { TenantRepository } from './tenant.repository.js';
+import { UsageRepository } from './control/usage.repository.js';
 
 /** The id of Chroma's `default_database` (fixed, as in Chroma). */
 export const DEFAULT_DATABASE_ID = '00000000-0000-0000-0000-000000000000';
@@ -28,6 +29,8 @@ export class CatalogRepositories {
   readonly segments: SegmentRepository;
   readonly members: MemberRepository;
   readonly admin: AdminRepository;
+  /** The control plane's usage tables: a compaction meters in the transaction that registers it. */
+  readonly usage: UsageRepository;
 
   constructor(private readonly sql: SqlDriver | SqlExecutor) {
     this.tenants = new TenantRepository(sql);
@@ -37,6 +40,7 @@ export class CatalogRepositories {
     this.segments = new SegmentRepository(sql);
     this.members = new MemberRepository(sql);
     this.admin = new AdminRepository(sql);
+    this.usage = new UsageRepository(sql);
   }
 
   /** Runs `fn` with repositories bound to one transaction (see SqlDriver.transaction). */
@@ -53,13 +57,14 @@ export class AdminRepository extends SqlRepository {
    * Deletes every tenant, database, collection and segment version (members stay: they are live
    * processes, not data) and reseeds the defaults exactly as migration 0002 does. What belongs to
    * a tenant in the control plane (memberships, API keys, invites, its plan) goes with the tenants, and the
-   * keys' change counter records a flush so gateways drop their key caches. Users, their sessions
-   * and the audit log stay: they are not a tenant's data (and the audit log is append-only).
+   * keys' change counter records a flush so gateways drop their key caches, and the metered usage
+   * goes too. Users, their sessions and the audit log stay: they are not a tenant's data (and the
+   * audit log is append-only).
    */
   async resetData(): Promise<void> {
     await this.q(
       `TRUNCATE segment_versions, collections, databases, memberships, api_keys, email_tokens,
-                tenant_plans, tenants RESTART IDENTITY`,
+                tenant_plans, usage_hourly, usage_reporters, tenants RESTART IDENTITY`,
     );
     await this.q(`UPDATE api_key_version SET version = version + 1, flushed_version = version + 1`);
     await this.q(`INSERT INTO tenants (name) VALUES ($1) ON CONFLICT DO NOTHING`, [DEFAULT_TENANT]);

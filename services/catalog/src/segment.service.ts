@@ -31,6 +31,10 @@ export class SegmentService {
     if (req.recordCount < 0n) throw invalid('record_count must not be negative');
     if (req.recordsCompacted < 0n) throw invalid('records_compacted must not be negative');
     if (req.manifestKey === '') throw invalid('manifest_key is required');
+    for (const [field, value] of Object.entries(req.usage ?? {})) {
+      if (typeof value === 'bigint' && value < 0n)
+        throw invalid(`usage.${field} must not be negative`);
+    }
     return this.repositories.transaction(async (tx) => {
       const current = await tx.collections.findById(req.collectionId, { lock: true });
       if (!current) throw collectionNotFound(req.collectionId);
@@ -61,6 +65,7 @@ export class SegmentService {
         manifestKey: req.manifestKey,
         recordCount: req.recordCount,
       });
+      await meterCompaction(tx, current.tenant, req);
       return collectionFromRow(row!);
     });
   }
@@ -104,4 +109,38 @@ export class SegmentService {
       return { deleted: BigInt(deleted), unreferencedManifestKeys: unreferenced };
     });
   }
+}
+
+/**
+ * A compaction's usage, in its registration's transaction: the CAS on the version admits each log
+ * range once, so a retried or raced compaction is metered once (docs/decisions/0030). Counters go
+ * to the hour of registration; the tenant's stored totals become that hour's gauge readings.
+ */
+async function meterCompaction(
+  tx: CatalogRepositories,
+  tenant: string,
+  req: Input<RegisterCompactionRequest>,
+): Promise<void> {
+  const usage = req.usage;
+  const storedBytes = usage?.storedBytes ?? 0n;
+  await tx.usage.setCollectionSize(req.collectionId, req.recordCount, storedBytes);
+  const hourStartMs = BigInt(Date.now());
+  const counters = usage
+    ? (
+        [
+          ['records_written', usage.recordsWritten],
+          ['records_deleted', usage.recordsDeleted],
+          ['bytes_written', usage.bytesWritten],
+          ['compaction_ms', usage.compactionMs],
+        ] as const
+      ).filter(([, value]) => value > 0n)
+    : [];
+  await tx.usage.addCounters(
+    counters.map(([metric, value]) => ({ tenant, hourStartMs, metric, value })),
+  );
+  const stored = await tx.usage.storedTotals(tenant);
+  await tx.usage.setGauges([
+    { tenant, hourStartMs, metric: 'stored_records', value: stored.records },
+    { tenant, hourStartMs, metric: 'stored_bytes', value: stored.bytes },
+  ]);
 }

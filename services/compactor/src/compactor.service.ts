@@ -2,10 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Collection, CatalogService } from '@huedb/proto/catalog';
-import type { LogService, PositionedBatch } from '@huedb/proto/log';
+import {
+  LogRecordSchema,
+  Operation,
+  type LogService,
+  type PositionedBatch,
+} from '@huedb/proto/log';
 import { Code, firstAvailable, PULL_PAGE_RECORDS, RpcError, type ServiceClient } from '@huedb/grpc';
+import { toBinary } from '@bufbuild/protobuf';
 import {
   applyLogBatches,
+  applyLogRecord,
   CollectionSettingsCache,
   rendezvousPick,
   type LiveRecord,
@@ -18,7 +25,7 @@ import {
   type Segment,
 } from '@huedb/index';
 import type { ObjectStore } from '@huedb/storage';
-import { membershipObserver, type Logger } from '@huedb/service';
+import { membershipObserver, usageCounter, type Logger } from '@huedb/service';
 import type { CompactorConfig } from './config.js';
 import {
   collectionsDue,
@@ -218,6 +225,7 @@ export class Compactor {
   }
 
   private async compactOnce(collectionId: string): Promise<CompactionOutcome> {
+    const startedAt = performance.now();
     let row: Collection;
     try {
       row = (await this.deps.catalog.getCollectionById({ id: collectionId })).collection!;
@@ -287,7 +295,8 @@ export class Compactor {
         const record = previous.record(i);
         records.set(record.id, record);
       }
-    applyLogBatches(records, batches);
+    applyLogBatches(records, parentBatches);
+    const written = applyMetered(records, ownBatches);
     const recordsCompacted = batches.reduce((n, b) => n + b.records.length, 0);
 
     await mkdir(this.config.workDir, { recursive: true });
@@ -302,6 +311,11 @@ export class Compactor {
       const prefix = `tenants/${row.tenant}/databases/${row.databaseId}/collections/${row.id}/v${version}-${randomUUID()}`;
       const manifestKey = await uploadSegment(this.deps.store, built, prefix);
       failpoint('after-upload');
+      const usage = {
+        ...written,
+        compactionMs: BigInt(Math.round(performance.now() - startedAt)),
+        storedBytes: BigInt(manifest.files.reduce((sum, file) => sum + file.bytes, 0)),
+      };
       try {
         await this.deps.catalog.registerCompaction({
           collectionId,
@@ -310,6 +324,7 @@ export class Compactor {
           manifestKey,
           recordCount: BigInt(records.size),
           recordsCompacted: BigInt(recordsCompacted),
+          usage,
         });
       } catch (err) {
         // Nobody will ever read this upload: remove it now rather than waiting for GC.
@@ -317,6 +332,11 @@ export class Compactor {
         throw err;
       }
       failpoint('after-register');
+      const meter = usageCounter();
+      meter.inc({ metric: 'records_written' }, Number(usage.recordsWritten));
+      meter.inc({ metric: 'records_deleted' }, Number(usage.recordsDeleted));
+      meter.inc({ metric: 'bytes_written' }, Number(usage.bytesWritten));
+      meter.inc({ metric: 'compaction_ms' }, Number(usage.compactionMs));
       // Register in the catalog before advancing the cursor: the catalog's position must never
       // lag the log's, or a crash would lose the tail.
       await this.advanceCursor(collectionId, newPosition);
@@ -469,4 +489,31 @@ function failpoint(
   name: 'after-build' | 'after-upload' | 'after-register' | 'after-advance',
 ): void {
   if (process.env.HUEDB_COMPACTOR_FAILPOINT === name) process.kill(process.pid, 'SIGKILL');
+}
+
+/**
+ * Applies the collection's own batches and meters them: the records that changed it, split into
+ * writes and deletes, and their wire size (docs/decisions/0030-usage-metering.md). An add of an
+ * id already there — a client retrying an acknowledged add — changes nothing and is not metered.
+ */
+function applyMetered(
+  records: Map<string, LiveRecord>,
+  batches: readonly PositionedBatch[],
+): { recordsWritten: bigint; recordsDeleted: bigint; bytesWritten: bigint } {
+  let writes = 0;
+  let deletes = 0;
+  let bytes = 0;
+  for (const batch of batches) {
+    for (const record of batch.records) {
+      if (!applyLogRecord(records, record)) continue;
+      if (record.operation === Operation.DELETE) deletes++;
+      else writes++;
+      bytes += toBinary(LogRecordSchema, record).byteLength;
+    }
+  }
+  return {
+    recordsWritten: BigInt(writes),
+    recordsDeleted: BigInt(deletes),
+    bytesWritten: BigInt(bytes),
+  };
 }

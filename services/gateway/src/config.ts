@@ -137,6 +137,14 @@ export const gatewaySettings = {
     description:
       'Login attempts per client address (see HUEDB_TRUSTED_PROXIES) before login answers 429 for it; one more comes back every 15 minutes / this number. A successful login gives its attempt back. Counted by the control plane, across all gateways.',
   },
+  usageFlushMs: {
+    env: 'HUEDB_USAGE_FLUSH_MS',
+    schema: integer(100),
+    type: 'integer ≥ 100 (ms)',
+    default: '10000',
+    description:
+      'How often a gateway reports the usage it metered (requests, queries, records returned per tenant) to the control plane. A gateway killed outright loses at most this much of those counts; a stopped one reports first (docs/decisions/0030-usage-metering.md).',
+  },
 } as const;
 
 /** Gateway settings. */
@@ -179,6 +187,8 @@ export interface GatewayConfig extends GrpcTlsConfig {
   /** Login attempts per account / per address (refilling over 15 minutes) before 429. */
   loginAttemptsPerAccount?: number | undefined;
   loginAttemptsPerAddress?: number | undefined;
+  /** How often metered usage is reported to the control plane (HUEDB_USAGE_FLUSH_MS). */
+  usageFlushMs?: number | undefined;
   logLevel: string;
   logPretty?: boolean | undefined;
   metricsListen?: string | undefined;

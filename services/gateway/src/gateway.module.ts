@@ -18,6 +18,7 @@ import { TenantRateLimiter } from './plans/tenant-rate-limiter.js';
 import { OpenApiController } from './openapi/openapi.controller.js';
 import { RecordsModule } from './records/records.module.js';
 import { SystemModule } from './system/system.module.js';
+import { UsageMeter } from './usage/usage-meter.js';
 
 /**
  * The gateway's root module, given its backends (gRPC or in-process), settings and plans: it
@@ -56,6 +57,10 @@ export class GatewayModule {
           provide: TenantRateLimiter,
           useFactory: () => new TenantRateLimiter(backends.control, log),
         },
+        {
+          provide: UsageMeter,
+          useFactory: () => new UsageMeter(backends.control, log, config.usageFlushMs),
+        },
         { provide: APP_FILTER, useClass: ChromaErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonResponseInterceptor },
       ],
@@ -67,6 +72,7 @@ export class GatewayModule {
         CollectionSizes,
         CollectionConcurrency,
         TenantRateLimiter,
+        UsageMeter,
       ],
     };
   }

@@ -10,7 +10,7 @@ import type { ControlService } from './control.service.js';
 export function createControlHandlers(
   control: ControlService,
 ): ServiceHandlers<typeof ControlServiceDescriptor> {
-  const { identity, apiKeys, audit, rateLimits, tenantPlans } = control;
+  const { identity, apiKeys, audit, rateLimits, tenantPlans, usage } = control;
   return {
     createUser: async (req) => ({ user: await identity.createUser(req) }),
     getUser: async (req) => ({ user: await identity.getUser(req) }),
@@ -35,5 +35,7 @@ export function createControlHandlers(
     resetRateLimit: async (req) => ({ reset: await rateLimits.reset(req.key) }),
     setTenantPlan: async (req) => ({ plan: await tenantPlans.set(req) }),
     getTenantPlan: async (req) => ({ plan: await tenantPlans.get(req) }),
+    recordUsage: async (req) => ({ applied: await usage.record(req) }),
+    getUsage: async (req) => usage.get(req),
   };
 }

@@ -4,6 +4,7 @@ import { ApiKeyRepository } from './api-key.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { TenantPlanRepository } from './tenant-plan.repository.js';
+import { UsageRepository } from './usage.repository.js';
 import { EmailTokenRepository, SessionRepository } from './token.repository.js';
 import { MembershipRepository, UserRepository } from './user.repository.js';
 
@@ -23,6 +24,7 @@ export class ControlRepositories {
   readonly rateLimits: RateLimitRepository;
   readonly tenants: TenantRepository;
   readonly tenantPlans: TenantPlanRepository;
+  readonly usage: UsageRepository;
 
   constructor(private readonly sql: SqlDriver | SqlExecutor) {
     this.users = new UserRepository(sql);
@@ -34,6 +36,7 @@ export class ControlRepositories {
     this.rateLimits = new RateLimitRepository(sql);
     this.tenants = new TenantRepository(sql);
     this.tenantPlans = new TenantPlanRepository(sql);
+    this.usage = new UsageRepository(sql);
   }
 
   /** Runs `fn` with repositories bound to one transaction (see SqlDriver.transaction). */

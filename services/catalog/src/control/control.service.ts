@@ -6,6 +6,7 @@ import { ControlRepositories } from './control.repository.js';
 import { IdentityService } from './identity.service.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { TenantPlanService } from './tenant-plan.service.js';
+import { UsageService } from './usage.service.js';
 
 /** Options of {@link ControlService}. */
 export interface ControlServiceOptions {
@@ -25,6 +26,7 @@ export class ControlService {
   readonly audit: AuditService;
   readonly rateLimits: RateLimitService;
   readonly tenantPlans: TenantPlanService;
+  readonly usage: UsageService;
 
   constructor(repositories: ControlRepositories, options: ControlServiceOptions = {}) {
     this.identity = new IdentityService(repositories, options.mailer);
@@ -32,6 +34,7 @@ export class ControlService {
     this.audit = new AuditService(repositories);
     this.rateLimits = new RateLimitService(repositories.rateLimits);
     this.tenantPlans = new TenantPlanService(repositories);
+    this.usage = new UsageService(repositories);
   }
 
   /** The control plane on a driver whose schema is migrated. */

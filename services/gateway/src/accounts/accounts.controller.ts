@@ -7,6 +7,7 @@ import {
   Inject,
   Param,
   Post,
+  Query,
   Req,
   Res,
 } from '@nestjs/common';
@@ -16,6 +17,7 @@ import { userJson } from './accounts.json.js';
 import { AccountsService, type SessionCaller } from './accounts.service.js';
 import * as schemas from './accounts.schemas.js';
 import { LoginLimitedError } from './login-limiter.js';
+import { sendUsage, USAGE_QUERY, USAGE_RESPONSE, type UsageParams } from '../usage/usage-route.js';
 import {
   clearedCookies,
   CSRF_HEADER,
@@ -232,6 +234,26 @@ export class AccountsController {
     @Body() body: unknown,
   ) {
     return this.service.invite(() => this.caller(request, true), tenant, body);
+  }
+
+  @Get('tenants/:tenant/usage')
+  @ApiRoute({
+    operationId: 'accounts_read_usage',
+    summary: "The tenant's metered usage over time and its collections' stored sizes (any member)",
+    description: `${SESSION_NOTE} The same answer as the admin API's usage route; \`format=csv\` for CSV.`,
+    tags: TAGS,
+    query: USAGE_QUERY,
+    response: USAGE_RESPONSE,
+    errors: errors('path', 'backend', [400, 401, 403, 404]),
+  })
+  async readUsage(
+    @Req() request: FastifyRequest,
+    @Param('tenant') tenant: string,
+    @Query() params: UsageParams,
+    @Res() reply: FastifyReply,
+  ) {
+    const answer = await this.service.readUsage(await this.caller(request, false), tenant, params);
+    await sendUsage(reply, answer);
   }
 
   @Post('invites/accept')

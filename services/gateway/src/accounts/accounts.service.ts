@@ -15,6 +15,8 @@ import { bodyValidator } from '../http/body-schema.js';
 import * as schemas from './accounts.schemas.js';
 import { KEY_ROLES, keyJson, membershipJson, userJson } from './accounts.json.js';
 import { LoginLimiter } from './login-limiter.js';
+import { UsageMeter } from '../usage/usage-meter.js';
+import { readUsage, type UsageAnswer, type UsageParams } from '../usage/usage-route.js';
 
 const parseCredentials = bodyValidator<schemas.Credentials>(schemas.credentialsSchema);
 const parseToken = bodyValidator<{ token: string }>(schemas.tokenSchema);
@@ -65,6 +67,7 @@ export class AccountsService {
   constructor(
     @Inject(BACKENDS) private readonly backends: Backends,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(UsageMeter) private readonly meter: UsageMeter,
   ) {
     this.settings = {
       signup: config.signup ?? true,
@@ -360,6 +363,18 @@ export class AccountsService {
     await this.requireManager(caller, tenant);
     const { keys } = await this.backends.control.listApiKeys({ tenant });
     return { keys: keys.map(keyJson) };
+  }
+
+  /** The tenant's usage, for any of its members (the console's usage page). */
+  async readUsage(
+    caller: SessionCaller,
+    tenant: string,
+    params: UsageParams,
+  ): Promise<UsageAnswer> {
+    const { memberships } = await this.backends.control.listMemberships({ userId: caller.user.id });
+    if (!memberships.some((m) => m.tenant === tenant))
+      throw new PermissionDeniedError('Permission denied.');
+    return readUsage(this.backends, this.meter, tenant, params);
   }
 
   async revokeKey(caller: SessionCaller, tenant: string, keyId: string): Promise<object> {

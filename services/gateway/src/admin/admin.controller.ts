@@ -9,12 +9,15 @@ import {
   Post,
   Put,
   Query,
+  Res,
 } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Context, type RequestContext } from '../context/request-context.js';
 import { optionalInt } from '../http/query-params.js';
 import { ApiRoute, errors } from '../openapi/contract.js';
 import { AdminService } from './admin.service.js';
 import * as schemas from './admin.schemas.js';
+import { sendUsage, USAGE_QUERY, USAGE_RESPONSE, type UsageParams } from '../usage/usage-route.js';
 
 const TAGS = ['admin'];
 const OPERATOR = 'The bootstrap admin credential (HUEDB_ADMIN_TOKEN) only.';
@@ -191,5 +194,23 @@ export class AdminController {
   })
   getPlan(@Context() ctx: RequestContext) {
     return this.service.getPlan(ctx);
+  }
+
+  @Get('tenants/:tenant/usage')
+  @ApiRoute({
+    operationId: 'admin_read_usage',
+    summary: "The tenant's metered usage over time, and its collections' stored sizes",
+    description: `${TENANT_ADMIN} Hourly or daily buckets of requests, queries, records returned, records written and deleted, bytes written, compaction time and stored records/bytes (docs/decisions/0030-usage-metering.md); \`format=csv\` for CSV. 400 for a malformed or too wide range, 404 for an unknown tenant.`,
+    tags: TAGS,
+    query: USAGE_QUERY,
+    response: USAGE_RESPONSE,
+    errors: errors('path', 'backend', [400, 401, 403, 404]),
+  })
+  async readUsage(
+    @Context() ctx: RequestContext,
+    @Query() params: UsageParams,
+    @Res() reply: FastifyReply,
+  ) {
+    await sendUsage(reply, await this.service.readUsage(ctx, params));
   }
 }

@@ -27,6 +27,8 @@ import {
 import { limitValuesOf } from '../plans/plan-book.js';
 import { TenantPlans } from '../plans/tenant-plans.js';
 import * as schemas from './admin.schemas.js';
+import { UsageMeter } from '../usage/usage-meter.js';
+import { readUsage, type UsageAnswer, type UsageParams } from '../usage/usage-route.js';
 
 const parseCreateUser = bodyValidator<schemas.CreateUserBody>(schemas.createUserSchema);
 const parseCreateTenant = bodyValidator<schemas.CreateTenantBody>(schemas.createTenantSchema);
@@ -56,6 +58,7 @@ export class AdminService {
   constructor(
     @Inject(BACKENDS) private readonly backends: Backends,
     @Inject(TenantPlans) private readonly plans: TenantPlans,
+    @Inject(UsageMeter) private readonly meter: UsageMeter,
   ) {}
 
   private get control() {
@@ -210,6 +213,11 @@ export class AdminService {
     const tenant = tenantOf(ctx);
     const { plan } = await this.control.getTenantPlan({ tenant });
     return this.planJson(tenant, plan!);
+  }
+
+  /** The tenant's metered usage (404 for an unknown tenant: the control plane checks). */
+  async readUsage(ctx: RequestContext, params: UsageParams): Promise<UsageAnswer> {
+    return readUsage(this.backends, this.meter, tenantOf(ctx), params);
   }
 
   private async planJson(tenant: string, stored: TenantPlanMessage): Promise<object> {

@@ -125,7 +125,7 @@ describe('the route policy', () => {
         'Permission denied: the admin API needs authentication on (HUEDB_AUTH=true)',
       );
     }
-    expect(Object.values(ROUTE_ACTIONS).filter(isAdminAction)).toHaveLength(11);
+    expect(Object.values(ROUTE_ACTIONS).filter(isAdminAction)).toHaveLength(12);
   });
 
   it('leaves open routes and identity to everyone, and everything to anonymous (auth off)', () => {

@@ -22,6 +22,7 @@ export type Action =
   | 'tenant:create_tenant'
   | 'tenant:get_tenant'
   | 'tenant:update_tenant'
+  | 'tenant:read_usage'
   | 'db:create_database'
   | 'db:get_database'
   | 'db:delete_database'
@@ -54,7 +55,8 @@ export type AdminAction =
   | 'admin:revoke_key'
   | 'admin:read_audit'
   | 'admin:set_plan'
-  | 'admin:get_plan';
+  | 'admin:get_plan'
+  | 'admin:read_usage';
 
 const TENANT = '/api/v2/tenants/:tenant';
 const DB = `${TENANT}/databases/:database`;
@@ -85,12 +87,14 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   'POST /api/v2/accounts/password-reset/confirm': 'account',
   'POST /api/v2/accounts/invites/accept': 'account',
   'POST /api/v2/accounts/tenants/:tenant/invites': 'account',
+  'GET /api/v2/accounts/tenants/:tenant/usage': 'account',
   'POST /api/v2/accounts/tenants/:tenant/keys': 'account',
   'GET /api/v2/accounts/tenants/:tenant/keys': 'account',
   'DELETE /api/v2/accounts/tenants/:tenant/keys/:key_id': 'account',
   'POST /api/v2/reset': 'system:reset',
   'POST /api/v2/tenants': 'tenant:create_tenant',
   [`GET ${TENANT}`]: 'tenant:get_tenant',
+  [`GET ${TENANT}/usage`]: 'tenant:read_usage',
   [`PATCH ${TENANT}`]: 'tenant:update_tenant',
   [`POST ${TENANT}/databases`]: 'db:create_database',
   [`GET ${TENANT}/databases`]: 'db:list_databases',
@@ -126,6 +130,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, Action>> = {
   [`GET ${ADMIN_TENANT}/audit`]: 'admin:read_audit',
   [`PUT ${ADMIN_TENANT}/plan`]: 'admin:set_plan',
   [`GET ${ADMIN_TENANT}/plan`]: 'admin:get_plan',
+  [`GET ${ADMIN_TENANT}/usage`]: 'admin:read_usage',
 };
 
 /** The action of a route (`routeUrl` as Fastify's routeOptions.url), or undefined if unlisted. */
@@ -143,6 +148,8 @@ const NEEDS: Readonly<Record<Exclude<Action, 'open' | 'identity' | 'account'>, R
   'tenant:create_tenant': 'global',
   'tenant:get_tenant': 'read',
   'tenant:update_tenant': 'admin',
+  // What a tenant used is its admins' business (billing), as its plan is.
+  'tenant:read_usage': 'admin',
   'db:create_database': 'admin',
   'db:get_database': 'read',
   'db:delete_database': 'admin',
@@ -175,6 +182,7 @@ const NEEDS: Readonly<Record<Exclude<Action, 'open' | 'identity' | 'account'>, R
   // A tenant must not raise its own limits; its admins may read them.
   'admin:set_plan': 'global',
   'admin:get_plan': 'admin',
+  'admin:read_usage': 'admin',
 };
 
 /**
@@ -186,6 +194,7 @@ const TENANT_WIDE: ReadonlySet<Action> = new Set([
   'admin:add_member',
   'admin:list_members',
   'admin:read_audit',
+  'admin:read_usage',
 ]);
 
 /** Whether an action is one of the operator admin API's. */

@@ -18,8 +18,14 @@ export interface RouteContract {
   body?: object;
   /** Query parameters: name → JSON Schema (all optional). */
   query?: Readonly<Record<string, object>>;
-  /** The success answer: a JSON Schema of an application/json body, or other media types. */
-  response: object | { readonly mediaTypes: readonly string[]; readonly schema: object };
+  /**
+   * The success answer: a JSON Schema of an application/json body, other media types sharing
+   * one schema, or a schema per media type (`content`).
+   */
+  response:
+    | object
+    | { readonly mediaTypes: readonly string[]; readonly schema: object }
+    | { readonly content: Readonly<Record<string, object>> };
   /** Every error status the route can answer; each has Chroma's `{"error","message"}` body. */
   errors: readonly ErrorStatus[];
 }

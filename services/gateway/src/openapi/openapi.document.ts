@@ -133,10 +133,18 @@ function withAuthErrors(method: string, path: string, contract: RouteContract): 
 }
 
 function operation(path: string, status: number, contract: RouteContract): object {
-  const response = contract.response as Partial<{ mediaTypes: string[]; schema: object }>;
-  const success = response.mediaTypes
-    ? Object.fromEntries(response.mediaTypes.map((type) => [type, { schema: response.schema }]))
-    : { 'application/json': { schema: contract.response } };
+  const response = contract.response as Partial<{
+    mediaTypes: string[];
+    schema: object;
+    content: Record<string, object>;
+  }>;
+  const success = response.content
+    ? Object.fromEntries(
+        Object.entries(response.content).map(([type, schema]) => [type, { schema }]),
+      )
+    : response.mediaTypes
+      ? Object.fromEntries(response.mediaTypes.map((type) => [type, { schema: response.schema }]))
+      : { 'application/json': { schema: contract.response } };
   const error = { 'application/json': { schema: errorSchema } };
   const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   return {

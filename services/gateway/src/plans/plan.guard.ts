@@ -4,6 +4,7 @@ import { actionOf } from '../auth/policy.js';
 import { findRequestContext } from '../context/request-context.js';
 import { attachPlan } from './request-plan.js';
 import { TenantPlans } from './tenant-plans.js';
+import { UsageMeter } from '../usage/usage-meter.js';
 import {
   RequestRateLimitedError,
   TenantRateLimiter,
@@ -16,13 +17,15 @@ import {
  * tenant's plan, attaches it to the request for the handlers' limit checks, and takes one
  * request from the tenant's shared rate. Every answer of such a route carries the IETF RateLimit
  * fields (`RateLimit-Policy`, `RateLimit`) when the plan has a rate; a refusal is Chroma's 429
- * with `Retry-After`. Nothing else (accounts, admin, heartbeat) is counted against a tenant.
+ * with `Retry-After`. An admitted request is metered as one of the tenant's `requests`. Nothing
+ * else (accounts, admin, heartbeat) is counted against a tenant.
  */
 @Injectable()
 export class PlanGuard implements CanActivate {
   constructor(
     @Inject(TenantPlans) private readonly plans: TenantPlans,
     @Inject(TenantRateLimiter) private readonly rates: TenantRateLimiter,
+    @Inject(UsageMeter) private readonly usage: UsageMeter,
   ) {}
 
   async canActivate(host: ExecutionContext): Promise<boolean> {
@@ -40,6 +43,8 @@ export class PlanGuard implements CanActivate {
     try {
       const state = await this.rates.take(tenant, plan.limits);
       if (state) setRateHeaders(reply, state);
+      // Metered once admitted: a request refused for the tenant's rate costs it nothing.
+      this.usage.count(tenant, 'requests');
     } catch (err) {
       if (err instanceof RequestRateLimitedError) {
         setRateHeaders(reply, err.state);

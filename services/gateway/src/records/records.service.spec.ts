@@ -16,6 +16,7 @@ import { RecordsService } from './records.service.js';
 import { CollectionConcurrency } from '../plans/collection-concurrency.js';
 import { CollectionSizes } from '../plans/collection-sizes.js';
 import { fixedPlans, TenantPlans } from '../plans/tenant-plans.js';
+import { UsageMeter } from '../usage/usage-meter.js';
 
 const ctx = SPEC_CONTEXT;
 
@@ -31,6 +32,7 @@ describe('RecordsService', () => {
       plans,
       new CollectionSizes(),
       new CollectionConcurrency(),
+      new UsageMeter(backends.control),
     );
   };
 

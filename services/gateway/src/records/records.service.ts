@@ -43,6 +43,7 @@ import {
 import { CollectionConcurrency, type CollectionAccess } from '../plans/collection-concurrency.js';
 import { CollectionSizes } from '../plans/collection-sizes.js';
 import { limitsOf, noteHeadroom } from '../plans/request-plan.js';
+import { UsageMeter } from '../usage/usage-meter.js';
 import { TenantPlans } from '../plans/tenant-plans.js';
 import type { RawJson } from '../http/raw-json.js';
 import { getResultJson, queryResultJson } from './record.mapper.js';
@@ -80,6 +81,7 @@ export class RecordsService {
     @Inject(TenantPlans) private readonly plans: TenantPlans,
     @Inject(CollectionSizes) private readonly sizes: CollectionSizes,
     @Inject(CollectionConcurrency) private readonly slots: CollectionConcurrency,
+    @Inject(UsageMeter) private readonly usage: UsageMeter,
   ) {}
 
   async add(ctx: RequestContext, id: string, body: unknown): Promise<Record<string, never>> {
@@ -155,6 +157,7 @@ export class RecordsService {
         include: includeMessage(include),
       }),
     );
+    this.usage.count(tenant, 'records_returned', response.records.length);
     return getResultJson(response.records, include);
   }
 
@@ -183,6 +186,12 @@ export class RecordsService {
         nResults,
         include: includeMessage(include),
       }),
+    );
+    this.usage.count(tenant, 'queries', vectors.length);
+    this.usage.count(
+      tenant,
+      'records_returned',
+      response.results.reduce((n, r) => n + r.records.length, 0),
     );
     return queryResultJson(
       response.results.map((r) => r.records),
