@@ -17,6 +17,7 @@ const OWN_SINGLE_NODE_SUITES = [
   'test/e2e/openapi-conformance.test.ts',
   'test/e2e/accounts.test.ts',
   'test/e2e/admin.test.ts',
+  'test/e2e/usage-restart.test.ts',
 ];
 // The credential × route matrix: against the cluster (auth on, as in production) and against a
 // single node of its own with auth on (the single-node project's runs without, as `chroma run`);

@@ -36,7 +36,12 @@ export async function setupClusterTarget(
     compactors: options.compaction === 'off' ? 0 : 1,
     env: {
       compactor: AGGRESSIVE_COMPACTION,
-      gateway: { HUEDB_PLAN: 'e2e', HUEDB_PLANS_FILE: e2ePlansFile() },
+      // Usage reports every second: the usage suite reads each gateway's share soon after.
+      gateway: {
+        HUEDB_PLAN: 'e2e',
+        HUEDB_PLANS_FILE: e2ePlansFile(),
+        HUEDB_USAGE_FLUSH_MS: '1000',
+      },
     },
   });
   console.log(

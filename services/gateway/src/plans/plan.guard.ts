@@ -43,8 +43,9 @@ export class PlanGuard implements CanActivate {
     try {
       const state = await this.rates.take(tenant, plan.limits);
       if (state) setRateHeaders(reply, state);
-      // Metered once admitted: a request refused for the tenant's rate costs it nothing.
-      this.usage.count(tenant, 'requests');
+      // Metered once admitted: a request refused for the tenant's rate costs it nothing, and
+      // reading the meter is not a use of it (a console polling it would count itself).
+      if (action !== 'tenant:read_usage') this.usage.count(tenant, 'requests');
     } catch (err) {
       if (err instanceof RequestRateLimitedError) {
         setRateHeaders(reply, err.state);
