@@ -15,8 +15,9 @@ export interface PlanOverheadSeries {
 }
 
 /**
- * What plan enforcement costs (decision 0029, target ≤ 0.2 ms p50): the plan lookup, the shared
- * rate's lease, the RateLimit fields and the limit checks, on a query and on an add. The JSON line
+ * What plan enforcement and usage metering cost (decisions 0029, 0030; target ≤ 0.2 ms p50): the
+ * plan lookup, the shared rate's lease, the RateLimit fields, the limit checks and the meter's
+ * counts, on a query and on an add. The JSON line
  * services/gateway/test/bench/plan-enforcement.ts prints with --json.
  */
 export interface PlanOverhead {

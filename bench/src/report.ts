@@ -327,28 +327,28 @@ function authSection(result: BenchResult): string[] {
   ];
 }
 
-/** The plan enforcement overhead: `pro` per tenant vs `unlimited`, on a query and an add. */
+/** The plan enforcement + metering overhead: `pro` per tenant, metered, vs `unlimited` unmetered. */
 function planSection(result: BenchResult): string[] {
   if (result.planOverheadError) {
-    return ['## Plan enforcement overhead', '', `Failed: ${result.planOverheadError}`, ''];
+    return ['## Plan enforcement and usage metering overhead', '', `Failed: ${result.planOverheadError}`, ''];
   }
   const plan = result.planOverhead;
   if (!plan) return [];
   const ms = (v: number) => v.toFixed(4);
   const met = (v: number) => (v <= PLAN_OVERHEAD_TARGET_MS ? 'met' : 'NOT met');
   return [
-    '## Plan enforcement overhead',
+    '## Plan enforcement and usage metering overhead',
     '',
     `A query and an add of one record through the gateway app (Fastify inject, in-memory backends and control plane), ${plan.requests} requests per series, ` +
-      `under \`unlimited\` (nothing per tenant) and \`pro\` resolved per tenant (plan lookup, shared rate lease, RateLimit fields, limit checks) interleaved. ` +
+      `under \`unlimited\` with metering off (nothing per tenant) and \`pro\` resolved per tenant with metering on (plan lookup, shared rate lease, RateLimit fields, limit checks, usage counts) interleaved. ` +
       `Overhead = p50 enforced − p50 unlimited: query **${ms(plan.query.overheadP50Ms)} ms**, add **${ms(plan.add.overheadP50Ms)} ms**; ` +
       `target ≤ ${PLAN_OVERHEAD_TARGET_MS} ms: ${met(plan.query.overheadP50Ms)} / ${met(plan.add.overheadP50Ms)}.`,
     '',
     '| series | p50 ms | p99 ms |',
     '| --- | ---: | ---: |',
     ...(['query', 'add'] as const).flatMap((op) => [
-      `| ${op}, unlimited | ${ms(plan[op].unlimited.p50Ms)} | ${ms(plan[op].unlimited.p99Ms)} |`,
-      `| ${op}, pro per tenant | ${ms(plan[op].enforced.p50Ms)} | ${ms(plan[op].enforced.p99Ms)} |`,
+      `| ${op}, unlimited, unmetered | ${ms(plan[op].unlimited.p50Ms)} | ${ms(plan[op].unlimited.p99Ms)} |`,
+      `| ${op}, pro per tenant, metered | ${ms(plan[op].enforced.p50Ms)} | ${ms(plan[op].enforced.p99Ms)} |`,
     ]),
     '',
   ];

@@ -137,6 +137,14 @@ export const gatewaySettings = {
     description:
       'Login attempts per client address (see HUEDB_TRUSTED_PROXIES) before login answers 429 for it; one more comes back every 15 minutes / this number. A successful login gives its attempt back. Counted by the control plane, across all gateways.',
   },
+  usageMetering: {
+    env: 'HUEDB_USAGE_METERING',
+    schema: boolean(),
+    type: 'boolean',
+    default: 'true',
+    description:
+      "Whether this gateway meters tenants' requests, queries and records returned (the /usage routes; docs/decisions/0030-usage-metering.md). Off for a deployment that bills nothing; compactions meter writes and storage either way.",
+  },
   usageFlushMs: {
     env: 'HUEDB_USAGE_FLUSH_MS',
     schema: integer(100),
@@ -187,6 +195,8 @@ export interface GatewayConfig extends GrpcTlsConfig {
   /** Login attempts per account / per address (refilling over 15 minutes) before 429. */
   loginAttemptsPerAccount?: number | undefined;
   loginAttemptsPerAddress?: number | undefined;
+  /** Meter requests, queries and records returned (HUEDB_USAGE_METERING; default on). */
+  usageMetering?: boolean | undefined;
   /** How often metered usage is reported to the control plane (HUEDB_USAGE_FLUSH_MS). */
   usageFlushMs?: number | undefined;
   logLevel: string;

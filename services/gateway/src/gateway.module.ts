@@ -59,7 +59,13 @@ export class GatewayModule {
         },
         {
           provide: UsageMeter,
-          useFactory: () => new UsageMeter(backends.control, log, config.usageFlushMs),
+          useFactory: () =>
+            new UsageMeter(
+              backends.control,
+              log,
+              config.usageFlushMs,
+              config.usageMetering ?? true,
+            ),
         },
         { provide: APP_FILTER, useClass: ChromaErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonResponseInterceptor },

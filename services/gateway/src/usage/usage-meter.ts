@@ -47,6 +47,8 @@ export class UsageMeter implements OnApplicationShutdown {
     private readonly control: MeterClient,
     private readonly log?: Logger,
     flushMs = DEFAULT_USAGE_FLUSH_MS,
+    /** Off (HUEDB_USAGE_METERING=false): nothing is counted or reported. */
+    private readonly enabled = true,
     private readonly now: () => number = Date.now,
   ) {
     this.timer = setInterval(() => void this.flush(), flushMs);
@@ -55,7 +57,7 @@ export class UsageMeter implements OnApplicationShutdown {
 
   /** Adds `amount` of `metric` to the tenant's current hour. */
   count(tenant: string, metric: GatewayMetric, amount = 1): void {
-    if (amount <= 0) return;
+    if (!this.enabled || amount <= 0) return;
     const now = this.now();
     const hour = now - (now % HOUR_MS);
     const key = `${hour}\u0000${metric}\u0000${tenant}`;

@@ -1,10 +1,10 @@
 /**
- * What plan enforcement costs a request (decision 0029; target ≤ 0.2 ms p50): whole requests
- * through the gateway (Fastify inject, in-memory backends and control plane) under the
- * `unlimited` plan with nothing per tenant (no plan lookup, no rate, no counts) and under `pro`
- * resolved per tenant (the plan guard's cached lookup, a request from the shared rate's lease,
- * the RateLimit fields, the request limits, and for adds the records-per-collection check),
- * interleaved (both see the same machine load, JIT state and GC). The difference of p50s is the
+ * What plan enforcement and usage metering cost a request (decisions 0029, 0030; target
+ * ≤ 0.2 ms p50): whole requests through the gateway (Fastify inject, in-memory backends and
+ * control plane) under the `unlimited` plan with metering off (HUEDB_USAGE_METERING=false: no
+ * plan lookup, no rate, no counts) and under `pro` resolved per tenant with metering on (the
+ * plan guard's cached lookup, a request from the shared rate's lease, the RateLimit fields, the
+ * request limits, for adds the records-per-collection check, and the meter's counts), interleaved (both see the same machine load, JIT state and GC). The difference of p50s is the
  * enforcement as a request sees it, for a query and for an add of one record.
  * Prints p50/p99 in ms; with --json, one JSON line instead (what `make bench` runs,
  * bench/src/plan-overhead.ts).
@@ -42,16 +42,17 @@ const control = inProcessClient(
       Promise.resolve({ plan: { tenant, plan: '', limitOverridesJson: '{}', updatedAtMs: 0n } }),
     consumeRateLimit: () =>
       Promise.resolve({ allowed: true, remaining: 1000, retryAfterMs: 0n, resetAfterMs: 50n }),
+    recordUsage: () => Promise.resolve({ applied: true }),
   }),
 );
 
 /** A gateway under `plans`, and one query and one add through it. */
-async function gateway(plans: Plans) {
+async function gateway(plans: Plans, usageMetering: boolean) {
   const state = new FakeBackendState();
   const id = state.addCollection('bench', { dimension: 2 });
   const app = await createGatewayApp(
     { ...fakeBackends(state), control },
-    { ...loadGatewayConfig({}), auth: false },
+    { ...loadGatewayConfig({}), auth: false, usageMetering },
     plans,
   );
   await app.init();
@@ -69,8 +70,11 @@ async function gateway(plans: Plans) {
   };
 }
 
-const off = await gateway(fixedPlans(UNLIMITED_LIMITS));
-const on = await gateway({ book: PlanBook.load().with('bench', PRO_LIMITS), defaultPlan: 'bench' });
+const off = await gateway(fixedPlans(UNLIMITED_LIMITS), false);
+const on = await gateway(
+  { book: PlanBook.load().with('bench', PRO_LIMITS), defaultPlan: 'bench' },
+  true,
+);
 
 async function compare(op: 'query' | 'add') {
   for (let i = 0; i < Math.min(300, n); i++) await Promise.all([off[op](), on[op]()]);
@@ -105,8 +109,8 @@ if (values.json) {
   console.log(JSON.stringify(result));
 } else {
   for (const [name, r] of Object.entries({ query, add })) {
-    console.log(`${name}, unlimited plan:  ${show(r.unlimited)}`);
-    console.log(`${name}, pro per tenant: ${show(r.enforced)}`);
+    console.log(`${name}, unlimited, no metering: ${show(r.unlimited)}`);
+    console.log(`${name}, pro + metering:        ${show(r.enforced)}`);
     console.log(
       `${name} overhead (p50):    ${r.overheadP50Ms.toFixed(4)} ms (×${r.ratioP50.toFixed(3)})`,
     );
