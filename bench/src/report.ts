@@ -330,7 +330,12 @@ function authSection(result: BenchResult): string[] {
 /** The plan enforcement + metering overhead: `pro` per tenant, metered, vs `unlimited` unmetered. */
 function planSection(result: BenchResult): string[] {
   if (result.planOverheadError) {
-    return ['## Plan enforcement and usage metering overhead', '', `Failed: ${result.planOverheadError}`, ''];
+    return [
+      '## Plan enforcement and usage metering overhead',
+      '',
+      `Failed: ${result.planOverheadError}`,
+      '',
+    ];
   }
   const plan = result.planOverhead;
   if (!plan) return [];
