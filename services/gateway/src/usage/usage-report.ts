@@ -117,7 +117,7 @@ export function usageReport(
     const hour = Number(entry.hourStartMs);
     const start = hour - (hour % size);
     let metrics = byBucket.get(start);
-    if (!metrics) byBucket.set(start, (metrics = new Map()));
+    if (!metrics) byBucket.set(start, (metrics = new Map<string, number>()));
     const value = Number(entry.value);
     if ((GAUGE_METRICS as readonly string[]).includes(entry.metric)) {
       // Rows come by hour: a later hour's reading replaces an earlier one in the same day.
