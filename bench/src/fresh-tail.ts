@@ -9,6 +9,7 @@
  *   node --conditions=@huedb/source --import tsx bench/src/fresh-tail.ts \
  *     [--sizes 10000,50000] [--dim 128] [--queries 200] [--targets single-node,chroma] \
  *     [--cpu-prof DIR]   # single-node runs with --cpu-prof, the profile lands in DIR at exit
+ *     [--indexed]        # compaction on, queries once everything is indexed (the warm path)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,9 @@ const { values } = parseArgs({
     queries: { type: 'string', default: '200' },
     targets: { type: 'string', default: 'single-node,chroma' },
     'cpu-prof': { type: 'string' },
+    // Compaction on, and the queries wait until it has indexed everything: the warm indexed
+    // path (segment, empty tail) under the same driver and profile.
+    indexed: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(REPO_ROOT, '.data', 'bench', 'fresh-tail.json') },
   },
 });
@@ -67,7 +71,7 @@ interface FreshRow {
 function makeTarget(name: string): ServerTarget {
   switch (name) {
     case 'single-node': {
-      const env: Record<string, string> = { HUEDB_COMPACTION: 'off' };
+      const env: Record<string, string> = values.indexed ? {} : { HUEDB_COMPACTION: 'off' };
       if (values['cpu-prof']) {
         mkdirSync(values['cpu-prof'], { recursive: true });
         env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${path.resolve(values['cpu-prof'])}`;
@@ -87,6 +91,17 @@ async function driverFor(name: string, target: ServerTarget): Promise<HttpDriver
   return new PyDriver(target.baseUrls, options, venv, await PyDriver.version(venv));
 }
 
+/** Polls indexing_status until nothing is left unindexed. */
+async function waitIndexed(baseUrl: string, id: string): Promise<void> {
+  const url = `${baseUrl}/api/v2/tenants/default_tenant/databases/default_database/collections/${id}/indexing_status`;
+  for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
+    const status = (await (await fetch(url)).json()) as { num_unindexed_ops?: number };
+    if (status.num_unindexed_ops === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`collection ${id} not indexed after 600 s`);
+}
+
 const rows: FreshRow[] = [];
 for (const name of targets) {
   const target = makeTarget(name);
@@ -103,6 +118,8 @@ for (const name of targets) {
       const collection = `fresh-${size}x${dim}-${Date.now().toString(36)}`;
       const ingest = await driver.ingest(collection, dataset, 1);
       log(`${name}: ${size}×${dim} ingested, ${Math.round(ingest.recordsPerSec)} records/s`);
+      if (values.indexed && name !== 'chroma')
+        await waitIndexed(target.baseUrls[0]!, ingest.collectionId);
       const first = await driver.firstQueries(collection, dataset);
       const truth = dataset.truth.get('none')!;
       const run = await driver.query(collection, dataset, FILTERS[0]!, 1, 20, 30_000);
