@@ -15,7 +15,14 @@ export class SingleNodeTarget implements ServerTarget {
   private node: SingleNodeProcess | undefined;
   private readonly dataDir: string;
 
-  constructor(private readonly options: BenchOptions) {
+  /**
+   * `env`: more environment for the process (the fresh-tail bench turns compaction off with
+   * `HUEDB_COMPACTION=off`, or asks for a CPU profile through NODE_OPTIONS).
+   */
+  constructor(
+    private readonly options: BenchOptions,
+    private readonly env: Record<string, string> = {},
+  ) {
     this.dataDir = path.join(
       REPO_ROOT,
       '.data',
@@ -33,6 +40,7 @@ export class SingleNodeTarget implements ServerTarget {
         HUEDB_COMPACTION_MIN_RECORDS: String(compaction.minRecords),
         HUEDB_COMPACTION_MAX_AGE_MS: String(compaction.maxAgeMs),
         HUEDB_COMPACTION_POLL_MS: String(compaction.pollMs),
+        ...this.env,
       },
     });
   }

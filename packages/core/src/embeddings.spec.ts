@@ -72,6 +72,27 @@ describe('embedding codecs', () => {
     expect(() => embeddingFromBase64(text)).toThrow(message);
   });
 
+  it('accepts exactly the strings the strict base64 pattern accepts', () => {
+    const pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    const alphabet = 'AQ+/=-é ';
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 20_000; trial++) {
+      const length = Math.floor(next() * 13);
+      const text = Array.from(
+        { length },
+        () => alphabet[Math.floor(next() * alphabet.length)],
+      ).join('');
+      let invalid = false;
+      try {
+        embeddingFromBase64(text);
+      } catch (err) {
+        invalid = (err as Error).message.includes('Invalid base64 string');
+      }
+      expect(invalid, JSON.stringify(text)).toBe(!pattern.test(text));
+    }
+  });
+
   it('rejects bytes that are not whole floats', () => {
     expect(() => embeddingFromBytes(new Uint8Array(5))).toThrow('must be divisible by 4');
   });

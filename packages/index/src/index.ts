@@ -34,6 +34,15 @@ export {
   type WriteSegmentOptions,
 } from './segment-writer.js';
 export { SegmentCorruptError } from './segment-errors.js';
+export {
+  FlatIndex,
+  FLAT_EXACT_MAX,
+  float32ErrorBound,
+  scanNearest,
+  type FlatEntry,
+  type FlatIndexOptions,
+  type FlatNeighbor,
+} from './flat-index.js';
 export { TopK, compareNeighbors, type Neighbor, type NeighborWith } from './top-k.js';
 
 /** hnswlib-node's index class (compiled from source by scripts/install.sh). */

@@ -56,6 +56,12 @@ export interface LocalWalOptions {
   pullTimeoutMs?: number;
   /** Delete segment files the cursors no longer need. Default true. */
   truncate?: boolean;
+  /**
+   * Once compaction has passed part of the active segment file and it holds at least this many
+   * bytes, a new file starts, so that the old one can be deleted (restart reads stay small).
+   * Default 4 MiB.
+   */
+  earlyRollBytes?: number;
   /** Default: console, prefixed "[huedb/wal]". */
   logger?: WalLogger;
   /** The clock tail ages are measured against (collectionsToCompact), Unix ms. Default Date.now. */
@@ -69,6 +75,7 @@ interface ResolvedOptions {
   maxBatchBytes: number;
   pullTimeoutMs: number;
   truncate: boolean;
+  earlyRollBytes: number;
   logger: WalLogger;
   clock: () => number;
 }
@@ -90,6 +97,12 @@ interface QueuedEntry {
  * the fsync further but delay the callers at their head.
  */
 const MAX_GROUP_BYTES = 16 * 1024 * 1024;
+/**
+ * The active segment file rolls over early, once compaction has passed part of it and it holds
+ * at least this much: small enough that a restart reads little beyond the uncompacted tails, large
+ * enough that files stay few.
+ */
+const EARLY_ROLL_BYTES = 4 * 1024 * 1024;
 
 /**
  * The write-ahead log of single-node mode: append-only segment files in one directory
@@ -400,8 +413,26 @@ export class LocalWal implements WriteAheadLog {
       if (queued.reserved) this.#backpressure.release(queued.entry.collectionId, queued.reserved);
     });
     this.#waiters.notify(this.#tails.nextOffset);
+    const truncate = cursorsMoved && this.#options.truncate;
+    // Once compaction has passed part of the active file, start a new one (here, between two
+    // writes of this loop, where nothing else appends; before the cursor move is acknowledged, so
+    // that a truncation asked after it sees the new file), so that the old one can go as soon as
+    // compaction passes the rest: a restart then reads what is uncompacted plus at most
+    // earlyRollBytes, not everything since the last 64 MiB rollover.
+    if (
+      truncate &&
+      this.#files.activeBytes >= this.#options.earlyRollBytes &&
+      this.#tails.truncationTarget() > this.#files.activeBase
+    ) {
+      try {
+        await this.#files.rollOver();
+      } catch (err) {
+        // The next write reports the log broken (WalSegmentFiles): reopening recovers.
+        this.#options.logger.warn(`starting a new segment file in ${this.dir} failed`, err);
+      }
+    }
     group.forEach((queued, i) => queued.resolve(first + BigInt(i)));
-    if (cursorsMoved && this.#options.truncate) {
+    if (truncate) {
       await this.#truncate().catch((err: unknown) => {
         // Retried when the next cursor moves, and at every open.
         this.#options.logger.warn(`deleting old segment files of ${this.dir} failed`, err);
@@ -454,6 +485,7 @@ function resolveOptions(options: LocalWalOptions): ResolvedOptions {
     maxBatchBytes: options.maxBatchBytes ?? 32 * 1024 * 1024,
     pullTimeoutMs: options.pullTimeoutMs ?? 30_000,
     truncate: options.truncate ?? true,
+    earlyRollBytes: options.earlyRollBytes ?? EARLY_ROLL_BYTES,
     logger: options.logger ?? consoleLogger,
     clock: options.clock ?? Date.now,
   };

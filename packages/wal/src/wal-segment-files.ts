@@ -259,20 +259,7 @@ export class WalSegmentFiles {
       );
     }
     const total = entries.reduce((sum, entry) => sum + frameSize(entry), 0);
-    if (this.#size > 0 && this.#size + total > this.#options.segmentBytes) {
-      try {
-        await this.#roll();
-      } catch (err) {
-        // The new file may exist on disk even though it is not in use: appending more to the
-        // active file would then contradict its name (its base position). Recovery sorts it out.
-        this.#broken = err as Error;
-        throw new WalUnavailableError(
-          `starting a new segment file in ${this.#options.dir} failed: ${describe(err)}`,
-          { cause: err },
-          false,
-        );
-      }
-    }
+    if (this.#size > 0 && this.#size + total > this.#options.segmentBytes) await this.rollOver();
     const buf = Buffer.allocUnsafe(total);
     let offset = 0;
     let position = this.#next;
@@ -312,6 +299,38 @@ export class WalSegmentFiles {
       deleted++;
     }
     return deleted;
+  }
+
+  /** The position of the active file's first entry. */
+  get activeBase(): bigint {
+    return this.#segments[this.#segments.length - 1]!.base;
+  }
+
+  /** Bytes in the active file. */
+  get activeBytes(): number {
+    return this.#size;
+  }
+
+  /**
+   * Starts a new active file at the next position (nothing when the active file is empty): what
+   * append does when a file is full, and what the log does early once compaction has passed part
+   * of the active file, so that the file can be deleted and a restart need not read it. Call only
+   * between appends, never during one.
+   */
+  async rollOver(): Promise<void> {
+    if (this.#size === 0) return;
+    try {
+      await this.#roll();
+    } catch (err) {
+      // The new file may exist on disk even though it is not in use: appending more to the
+      // active file would then contradict its name (its base position). Recovery sorts it out.
+      this.#broken = err as Error;
+      throw new WalUnavailableError(
+        `starting a new segment file in ${this.#options.dir} failed: ${describe(err)}`,
+        { cause: err },
+        false,
+      );
+    }
   }
 
   /** Closes the active file. */

@@ -290,6 +290,33 @@ describe('Local WAL specifics', () => {
     expect(await positions(wal, a)).toEqual([]);
   });
 
+  it('starts a new file once compaction passes part of the active one, so the old one can go', async () => {
+    const dir = await freshDir();
+    const [a, b] = [randomUUID(), randomUUID()];
+    const options = { dir, segmentBytes: 1 << 20, earlyRollBytes: 2048 };
+    let wal = await open(options);
+    const pb0 = await wal.append(b, [rec('b0', 1000)]);
+    const pa: bigint[] = [];
+    for (let i = 0; i < 4; i++) pa.push(await wal.append(a, [rec(`a${i}`, 1000)]));
+    // b0 (position 0) is uncompacted: nothing of the only file is passed, so it stays alone.
+    await wal.advanceCursor(a, pa[3]! + 1n);
+    await wal.truncate();
+    expect(wal.segmentFiles.map((f) => path.basename(f))).toEqual([segmentFileName(0n)]);
+    // Now everything is compacted: the cursor move starts a new file and the old one goes.
+    await wal.advanceCursor(b, pb0 + 1n);
+    await wal.truncate();
+    const start = pa[3]! + 3n; // after a3, a's cursor and b's cursor
+    expect(wal.segmentFiles.map((f) => path.basename(f))).toEqual([segmentFileName(start)]);
+    expect((await stat(wal.segmentFiles[0]!)).size).toBe(0);
+    const next = await wal.append(a, [rec('a4')]);
+    expect(next).toBe(start);
+    await wal.close();
+    // A restart reads only the new file, and nothing compacted comes back.
+    wal = await open(options);
+    expect(await positions(wal, a)).toEqual([next]);
+    expect(await positions(wal, b)).toEqual([]);
+  });
+
   it('keeps cursors and purges across restarts, and never moves a cursor back', async () => {
     const dir = await freshDir();
     const [a, gone] = [randomUUID(), randomUUID()];

@@ -16,24 +16,37 @@ import {
   embeddingFromBytes,
   InvalidArgumentError,
   type CollectionSettings,
+  type LiveRecord,
 } from '@huedb/core';
-import { BRUTE_FORCE_MIN_ADMITTED } from '@huedb/index';
+import {
+  BRUTE_FORCE_MIN_ADMITTED,
+  scanNearest,
+  type FlatEntry,
+  type FlatNeighbor,
+} from '@huedb/index';
 import type { CollectionStateCache } from './collection-state.js';
 import type { CollectionView } from './operators/collection-view.js';
 import { compileFilter, Slicer, type RecordFilter } from './operators/filter.js';
-import { bruteForceKnn, compareNeighbours, type Neighbour, type Ranked } from './operators/knn.js';
+import { compareNeighbours, type Neighbour } from './operators/knn.js';
 import { project } from './operators/project.js';
 
 /** Extra neighbours asked of HNSW so that ties at the k-th place can be ordered. */
 const TIE_MARGIN = 8;
+
+/** Which segment positions a search may return, and how many (when a filter counted them). */
+interface SegmentFilter {
+  admits?: (position: number) => boolean;
+  admittedCount?: number;
+}
 
 /**
  * Reads over a collection = its compacted segment + its log tail:
  *
  *   scope ─▶ view (segment V ⊕ tail [log_position, bound)) ─▶ filter ─▶ page | knn ─▶ project
  *
- * knn searches the segment's HNSW index, excluding every record the tail touched, and brute-forces
- * the tail's records; the two are merged by distance (ties by insertion order).
+ * knn searches the segment's HNSW index, excluding every record the tail touched, and the tail's
+ * exact index (@huedb/index FlatIndex: hnswlib's SIMD brute force, distances recomputed exactly);
+ * the two are merged by distance (ties by insertion order).
  */
 export class QueryEngine {
   /** Each collection's configuration and schema, parsed once per change (not per request). */
@@ -94,45 +107,62 @@ export class QueryEngine {
         );
       }
     }
-    // Both are taken before any yield to the event loop, so they describe one state of the view.
-    const overlayCandidates = [...view.overlay()];
-    const untouched = this.untouchedMask(view);
-    const overlay: Ranked[] = [];
-    for (const candidate of overlayCandidates) {
-      if (!filter) {
-        overlay.push(candidate);
-        continue;
+    const tail = view.tailIndex(space);
+    const search = (
+      query: Float32Array,
+      nearestInTail: FlatNeighbor<LiveRecord>[],
+      segmentFilter: SegmentFilter,
+    ) => {
+      const candidates: Neighbour[] = nearestInTail.map(({ value, rank, distance }) => ({
+        record: value,
+        rank,
+        distance,
+      }));
+      const segment = view.segment;
+      if (segment && segment.size > 0 && segmentFilter.admittedCount !== 0) {
+        // Small segments are searched exactly (cheaper than HNSW there, and ties at the k-th
+        // place then follow insertion order as they do for tails); HNSW is asked for a few
+        // extra neighbours so ties at the cut-off are decided by insertion order, not the graph.
+        const exact = segment.size <= BRUTE_FORCE_MIN_ADMITTED;
+        const hits = segment.search(query, exact ? k : k + TIE_MARGIN, {
+          efSearch,
+          ...segmentFilter,
+          strategy: exact ? 'brute-force' : 'auto',
+        });
+        for (const hit of hits) {
+          candidates.push({
+            record: segment.record(hit.position),
+            rank: hit.position,
+            distance: hit.distance,
+          });
+        }
       }
-      const verdict = filter.matches(candidate.record);
-      if (typeof verdict === 'boolean' ? verdict : await verdict) overlay.push(candidate);
+      const nearest = candidates.sort(compareNeighbours).slice(0, k);
+      return { records: nearest.map((n) => project(n.record, request.include, n.distance)) };
+    };
+    if (!filter) {
+      // Nothing below yields to the event loop, so the tail (which other reads' catch-ups change)
+      // and the segment mask are searched in one state of the view, without copying either.
+      const untouched = this.untouchedMask(view);
+      const segmentFilter = untouched ? { admits: (p: number) => untouched[p] === 1 } : {};
+      return {
+        results: queries.map((query) => search(query, tail.nearest(query, k), segmentFilter)),
+      };
+    }
+    // Both are taken before any yield to the event loop, so they describe one state of the view.
+    const tailEntries = tail.entries();
+    const untouched = this.untouchedMask(view);
+    const admitted: FlatEntry<LiveRecord>[] = [];
+    for (const entry of tailEntries) {
+      const verdict = filter.matches(entry.value);
+      if (typeof verdict === 'boolean' ? verdict : await verdict) admitted.push(entry);
       if (slicer.due()) await slicer.yield();
     }
     const segmentFilter = await this.segmentFilter(view, untouched, filter, slicer);
     return {
-      results: queries.map((query) => {
-        const candidates: Neighbour[] = bruteForceKnn(query, overlay, k, space);
-        const segment = view.segment;
-        if (segment && segment.size > 0 && segmentFilter.admittedCount !== 0) {
-          // Small segments are searched exactly (cheaper than HNSW there, and ties at the k-th
-          // place then follow insertion order as they do for tails); HNSW is asked for a few
-          // extra neighbours so ties at the cut-off are decided by insertion order, not the graph.
-          const exact = segment.size <= BRUTE_FORCE_MIN_ADMITTED;
-          const hits = segment.search(query, exact ? k : k + TIE_MARGIN, {
-            efSearch,
-            ...segmentFilter,
-            strategy: exact ? 'brute-force' : 'auto',
-          });
-          for (const hit of hits) {
-            candidates.push({
-              record: segment.record(hit.position),
-              rank: hit.position,
-              distance: hit.distance,
-            });
-          }
-        }
-        const nearest = candidates.sort(compareNeighbours).slice(0, k);
-        return { records: nearest.map((n) => project(n.record, request.include, n.distance)) };
-      }),
+      results: queries.map((query) =>
+        search(query, scanNearest(admitted, query, k, space), segmentFilter),
+      ),
     };
   }
 
@@ -151,7 +181,7 @@ export class QueryEngine {
     untouched: Uint8Array | undefined,
     filter: RecordFilter | undefined,
     slicer: Slicer,
-  ): Promise<{ admits?: (position: number) => boolean; admittedCount?: number }> {
+  ): Promise<SegmentFilter> {
     const segment = view.segment;
     if (!segment || (!filter && !untouched)) return {};
     if (!filter) return { admits: (position) => untouched![position] === 1 };

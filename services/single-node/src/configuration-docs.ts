@@ -23,9 +23,10 @@ const OTHER_VARIABLES: OtherVariable[] = [
   },
   {
     env: 'HUEDB_CACHE_DIR',
-    readBy: 'deploy/local/lib.sh, scripts/ensure-pnpm.sh',
+    readBy: 'deploy/local/lib.sh, scripts/ensure-pnpm.sh, single-node',
     default: '`~/.cache/huedb`',
-    description: 'Where downloaded tools (pnpm, Kafka, MinIO, Mailpit, Chroma venv) are cached.',
+    description:
+      "Where downloaded tools (pnpm, Kafka, MinIO, Mailpit, Chroma venv) are cached, and single-node's catalog image (`pglite/`: a new data directory's catalog is copied from it).",
   },
   {
     env: 'HUEDB_CATALOG_PORT',

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { CatalogService } from '@huedb/proto/catalog';
 import { ControlService } from '@huedb/proto/control';
@@ -93,12 +94,18 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   registerTailMetrics(wal);
   // The control plane mails verification, reset and invite links when an SMTP server is set.
   const mail = loadSettings(mailSettings, asSources(env));
+  // A new catalog is copied from an image of initdb + the migrations kept in the machine's HueDB
+  // cache (made on the first start, PGliteTemplate): a fresh data directory serves in about a
+  // second instead of running initdb in WASM.
   const catalogService = await openPGliteCatalog(path.join(dir, 'catalog'), {
     allowReset: options.allowReset ?? false,
+    templateDir: path.join(
+      env.HUEDB_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'huedb'),
+      'pglite',
+    ),
     ...(mail.smtpUrl !== undefined && { mail: { smtpUrl: mail.smtpUrl, mailFrom: mail.mailFrom } }),
   });
-  // A data directory opened before has its catalog schema already (migration 1 not applied now).
-  const restarted = !catalogService.migrations.applied.includes(1);
+  const restarted = !catalogService.created;
   logger.info(
     {
       component: 'catalog',

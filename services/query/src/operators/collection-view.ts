@@ -1,6 +1,6 @@
 import { Operation, type LogRecord } from '@huedb/proto/log';
-import { mergeLogRecord, recordFromLog, type LiveRecord } from '@huedb/core';
-import type { Segment } from '@huedb/index';
+import { mergeLogRecord, recordFromLog, type LiveRecord, type Space } from '@huedb/core';
+import { FlatIndex, type Segment } from '@huedb/index';
 import { estimateBytes } from './record-set.js';
 
 /**
@@ -19,9 +19,22 @@ export class CollectionView {
   private readonly replaced = new Map<number, LiveRecord>();
   /** Records first inserted by the tail, in insertion order. */
   private readonly appended = new Map<string, LiveRecord>();
+  /**
+   * Each appended record's rank in first-insertion order: after every segment position, counted
+   * up as records are first inserted (kept by an update, new when a deleted id comes back).
+   */
+  private readonly appendedRanks = new Map<string, number>();
+  private nextRank: number;
+  /**
+   * The overlay's vectors for k-NN (label = rank), built on the first search and kept in step
+   * with every change after it, so a query never rebuilds per-record candidates.
+   */
+  private flat: FlatIndex<LiveRecord> | undefined;
   private overlayBytes = 0;
 
-  constructor(readonly segment: Segment | undefined) {}
+  constructor(readonly segment: Segment | undefined) {
+    this.nextRank = segment?.size ?? 0;
+  }
 
   /** Live records. */
   get size(): number {
@@ -37,7 +50,7 @@ export class CollectionView {
 
   /** Approximate bytes the overlay holds (the segment is accounted by its cache). */
   get bytes(): number {
-    return this.overlayBytes;
+    return this.overlayBytes + (this.flat?.bytes ?? 0);
   }
 
   /** Applies one log record with Chroma's semantics (see @huedb/core applyLogRecord). */
@@ -68,12 +81,15 @@ export class CollectionView {
         if (tailRecord) {
           this.overlayBytes -= estimateBytes(tailRecord);
           this.appended.delete(id);
+          this.flat?.delete(this.appendedRanks.get(id)!);
+          this.appendedRanks.delete(id);
         }
         if (position !== undefined) {
           const rewritten = this.replaced.get(position);
           if (rewritten) this.overlayBytes -= estimateBytes(rewritten);
           this.replaced.delete(position);
           this.hidden.add(position);
+          this.flat?.delete(position);
         }
         return;
       case Operation.UNSPECIFIED:
@@ -121,8 +137,22 @@ export class CollectionView {
   /** Records the tail changed or added, each with its rank in first-insertion order. */
   *overlay(): Generator<{ record: LiveRecord; rank: number }> {
     for (const [position, record] of this.replaced) yield { record, rank: position };
-    let rank = this.segment?.size ?? 0;
-    for (const record of this.appended.values()) yield { record, rank: rank++ };
+    for (const [id, record] of this.appended) yield { record, rank: this.appendedRanks.get(id)! };
+  }
+
+  /**
+   * The records the tail changed or added as an exact k-NN index in `space` (entries' labels and
+   * ranks are first-insertion ranks, values the records). Live: later changes to the view show,
+   * so a caller that yields to the event loop must take {@link FlatIndex.entries} first.
+   */
+  tailIndex(space: Space): FlatIndex<LiveRecord> {
+    if (this.flat?.space === space) return this.flat;
+    const flat = new FlatIndex<LiveRecord>(space);
+    for (const { record, rank } of this.overlay()) {
+      flat.set({ label: rank, rank, vector: record.embedding, value: record });
+    }
+    this.flat = flat;
+    return flat;
   }
 
   /** Whether a segment position still holds its original, live record (search it in the index). */
@@ -143,16 +173,21 @@ export class CollectionView {
   }
 
   private store(id: string, position: number | undefined, record: LiveRecord): void {
+    let rank: number;
     if (position !== undefined) {
       const before = this.replaced.get(position);
       if (before) this.overlayBytes -= estimateBytes(before);
       this.replaced.set(position, record);
       this.hidden.add(position);
+      rank = position;
     } else {
       const before = this.appended.get(id);
       if (before) this.overlayBytes -= estimateBytes(before);
       this.appended.set(id, record);
+      rank = this.appendedRanks.get(id) ?? this.nextRank++;
+      this.appendedRanks.set(id, rank);
     }
     this.overlayBytes += estimateBytes(record);
+    this.flat?.set({ label: rank, rank, vector: record.embedding, value: record });
   }
 }
