@@ -41,8 +41,8 @@ export interface Run {
   stderr: string;
 }
 
-export function run(bin: string, args: string[]): Run {
-  const r = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+export function run(bin: string, args: string[], env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env });
   if (r.error) throw r.error;
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
