@@ -9,7 +9,7 @@ $(error scripts/ensure-node.sh could not provide the Node.js in .node-version)
 endif
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help install build pack start test test-unit check config-docs openapi generate infra-up infra-down cluster-up cluster-down bench
+.PHONY: help install build pack start test test-unit check config-docs openapi generate helm-docs infra-up infra-down cluster-up cluster-down bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ check: install ## Formatting, lint, types, and generated code up to date
 
 config-docs: install ## Regenerate docs/configuration.md from the services' settings schemas
 	@node --conditions=@huedb/source --import tsx services/single-node/src/config-docs.ts --write
+
+helm-docs: install ## Regenerate helm/huedb's README values table and values.schema.json's settings
+	@node --conditions=@huedb/source --import tsx test/helm/chart-docs.ts --write
 
 openapi: install ## Regenerate services/gateway/openapi.json from the routes' @ApiRoute contracts
 	@node --conditions=@huedb/source --import tsx services/gateway/src/openapi/generate.ts --write

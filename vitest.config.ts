@@ -65,8 +65,8 @@ export default defineConfig({
             'test/**/*.test.ts',
           ],
           // The e2e suites need a HueDB deployment: they run in the e2e projects below; the image
-          // suites need the container image (the e2e-image project).
-          exclude: ['test/e2e/**', 'test/image/**', '**/node_modules/**'],
+          // suites need the container image (the e2e-image project); the chart's, helm (below).
+          exclude: ['test/e2e/**', 'test/image/**', 'test/helm/**', '**/node_modules/**'],
           globalSetup: ['packages/testing/src/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -113,6 +113,17 @@ export default defineConfig({
           // The first build of the image on a new machine (base rootfs, toolchain, install) is
           // minutes; image.sh caches every layer in ~/.cache/huedb/docker.
           hookTimeout: 40 * 60_000,
+        },
+      },
+      // The Helm chart (helm/huedb): lint, offline schema validation and rendered objects. Its
+      // first run on a machine builds helm from the Go module proxy (scripts/ensure-helm.sh).
+      {
+        extends: true,
+        test: {
+          name: 'helm',
+          include: ['test/helm/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 30 * 60_000,
         },
       },
     ],

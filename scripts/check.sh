@@ -21,4 +21,6 @@ echo "== docs/configuration.md matches the settings schemas"
 node --conditions=@huedb/source --import tsx services/single-node/src/config-docs.ts
 echo "== services/gateway/openapi.json matches the routes' contracts"
 node --conditions=@huedb/source --import tsx services/gateway/src/openapi/generate.ts
+echo "== helm/huedb's README and values.schema.json match values.yaml and the settings"
+node --conditions=@huedb/source --import tsx test/helm/chart-docs.ts
 echo "check: clean"
