@@ -84,7 +84,7 @@ describe.each(DRIVER_KINDS)('catalog quotas on %s', (kind) => {
     const s = await scope();
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) =>
-        client.createDatabase({ tenant: s.tenant, name: `db-${i}`, maxDatabases: 4n }),
+        client.createDatabase({ tenant: s.tenant, name: `racing-${i}`, maxDatabases: 4n }),
       ),
     );
     // The scope's own database is one of the 4.

@@ -70,7 +70,6 @@ describe.each(DRIVER_KINDS)('control plane usage metering on %s', (kind) => {
       { reporter: fresh('r'), sequence: 0n, entries: [entry] },
       { reporter: fresh('r'), sequence: 1n, entries: [entry, { ...entry, value: -1n }] },
       { reporter: fresh('r'), sequence: 1n, entries: [{ ...entry, metric: 'stored_bytes' }] },
-      { reporter: fresh('r'), sequence: 1n, entries: [{ ...entry, tenant: '' }] },
     ]) {
       await expectCode(control.recordUsage(bad), Code.INVALID_ARGUMENT);
     }
@@ -80,6 +79,19 @@ describe.each(DRIVER_KINDS)('control plane usage metering on %s', (kind) => {
       Code.NOT_FOUND,
     );
     await expectCode(control.getUsage({ tenant, fromMs: 10n, toMs: 5n }), Code.INVALID_ARGUMENT);
+  });
+
+  it('skips amounts of tenants that do not exist and applies the rest of the report', async () => {
+    const { tenant } = await scope();
+    const hourStartMs = hourOf(Date.now());
+    const entry = { tenant, hourStartMs, metric: 'requests', value: 2n };
+    const answer = await control.recordUsage({
+      reporter: fresh('gateway'),
+      sequence: 1n,
+      entries: [entry, { ...entry, tenant: '' }, { ...entry, tenant: fresh('made-up') }],
+    });
+    expect(answer.applied).toBe(true);
+    expect((await totals(tenant)).sums).toEqual({ requests: 2n });
   });
 
   it('meters a compaction with its registration, once; a lost CAS meters nothing', async () => {

@@ -24,15 +24,16 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
       '4_control_plane',
       '5_rate_limits',
       '6_tenant_plans',
+      '7_usage',
     ]);
   });
 
   it('applies every migration once; a second run is a no-op', async () => {
     const { driver } = await freshDriver('catalog_migrate');
     const first = await migrate(driver, migrations);
-    expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6], current: 6 });
+    expect(first).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], current: 7 });
     const second = await migrate(driver, migrations);
-    expect(second).toEqual({ applied: [], current: 6 });
+    expect(second).toEqual({ applied: [], current: 7 });
 
     const tables = await driver.query<{ name: string }>(
       `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
@@ -52,6 +53,8 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
       'sessions',
       'tenant_plans',
       'tenants',
+      'usage_hourly',
+      'usage_reporters',
       'users',
     ]);
     expect(await driver.query(`SELECT name, resource_name FROM tenants`)).toEqual([
@@ -67,12 +70,12 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
     const database = await freshDriver('catalog_migrate_race');
     const drivers = Array.from({ length: 5 }, () => database.replica());
     const reports = await Promise.all(drivers.map((d) => migrate(d, migrations)));
-    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(reports.every((r) => r.current === 6)).toBe(true);
+    expect(reports.flatMap((r) => r.applied).sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(reports.every((r) => r.current === 7)).toBe(true);
     const recorded = await drivers[0]!.query<{ version: number }>(
       `SELECT version FROM huedb_schema_migrations ORDER BY version`,
     );
-    expect(recorded.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(recorded.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await drivers[0]!.query(`SELECT count(*)::int AS n FROM databases`)).toEqual([{ n: 1 }]);
   });
 
@@ -88,18 +91,18 @@ describe.each(DRIVER_KINDS)('migrations on %s', (kind) => {
   it('rolls a failing migration back entirely and resumes after a fix', async () => {
     const { driver } = await freshDriver('catalog_migrate_fail');
     const broken: Migration = {
-      version: 7,
+      version: 8,
       name: 'broken',
       sql: `CREATE TABLE half_done (id int); SELECT no_such_function();`,
     };
     await expect(migrate(driver, [...migrations, broken])).rejects.toThrow(/no_such_function/);
-    // 1 to 6 stay applied; 7 left no trace.
+    // 1 to 7 stay applied; 8 left no trace.
     expect(
       await driver.query(`SELECT version FROM huedb_schema_migrations ORDER BY version`),
-    ).toEqual([1, 2, 3, 4, 5, 6].map((version) => ({ version })));
+    ).toEqual([1, 2, 3, 4, 5, 6, 7].map((version) => ({ version })));
     expect(await driver.query(`SELECT to_regclass('half_done') AS t`)).toEqual([{ t: null }]);
 
     const fixed = { ...broken, sql: `CREATE TABLE half_done (id int);` };
-    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [7], current: 7 });
+    expect(await migrate(driver, [...migrations, fixed])).toEqual({ applied: [8], current: 8 });
   });
 });

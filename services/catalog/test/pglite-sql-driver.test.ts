@@ -115,7 +115,7 @@ describe('PGliteSqlDriver', () => {
   it('keeps the catalog across close and reopen of its directory', async () => {
     const dir = path.join(await tempDir(), 'nested', 'catalog');
     const first = await openPGliteCatalog(dir, { loadDataDir: template });
-    expect(first.migrations).toEqual({ applied: [1, 2, 3, 4, 5, 6], current: 6 });
+    expect(first.migrations).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], current: 7 });
     const { service } = first;
     await service.tenants.create({ name: 'acme' });
     await service.databases.create({ tenant: 'acme', name: 'main', maxDatabases: 0n });
@@ -156,7 +156,7 @@ describe('PGliteSqlDriver', () => {
 
     const second = await openPGliteCatalog(dir);
     try {
-      expect(second.migrations).toEqual({ applied: [], current: 6 });
+      expect(second.migrations).toEqual({ applied: [], current: 7 });
       const again = await second.service.collections.get({
         ...scope,
         selector: { case: 'id', value: collection.id },

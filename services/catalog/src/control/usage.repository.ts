@@ -56,12 +56,16 @@ const HOUR = `to_timestamp(e.hour_ms / 1000.0)`;
  * last applied reports, and the collections' stored sizes.
  */
 export class UsageRepository extends SqlRepository {
-  /** Adds counter amounts to their hours' totals. */
+  /**
+   * Adds counter amounts to their hours' totals. Amounts of tenants that do not exist are
+   * dropped: a gateway meters requests before it knows whether the path's tenant exists, and a
+   * made-up name must not become a row.
+   */
   async addCounters(amounts: readonly UsageAmount[]): Promise<void> {
     if (amounts.length === 0) return;
     await this.q(
       `INSERT INTO usage_hourly AS u (tenant, hour, metric, value)
-       SELECT e.tenant, ${HOUR}, e.metric, e.value FROM ${ROWS}
+       SELECT e.tenant, ${HOUR}, e.metric, e.value FROM ${ROWS} JOIN tenants t ON t.name = e.tenant
        ON CONFLICT (tenant, hour, metric) DO UPDATE SET value = u.value + EXCLUDED.value`,
       [amountsJson(amounts)],
     );

@@ -40,7 +40,6 @@ export class UsageService {
         throw invalid(`${metric} is measured by compactions, not reported`);
       }
       if (entry.value < 0n) throw invalid('values must not be negative');
-      if (entry.tenant === '') throw invalid('tenant is required');
       return {
         tenant: entry.tenant,
         hourStartMs: entry.hourStartMs,
@@ -50,7 +49,9 @@ export class UsageService {
     });
     const applied = await this.repos.transaction(async (tx) => {
       if (!(await tx.usage.claimReport(reporter, req.sequence))) return false;
-      await tx.usage.addCounters(amounts.filter((a) => a.value > 0n));
+      // A tenant that does not exist (a request for a made-up one) is skipped, not refused: one
+      // such amount must not hold back a whole report.
+      await tx.usage.addCounters(amounts.filter((a) => a.value > 0n && a.tenant !== ''));
       return true;
     });
     // Housekeeping off the report's path: a failure here costs nothing but a stale row.

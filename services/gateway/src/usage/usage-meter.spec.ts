@@ -73,6 +73,30 @@ describe('UsageMeter', () => {
     expect(control.applied.get('t queries')).toBe(5);
   });
 
+  it('drops a report the control plane refuses as malformed, so later reports still go', async () => {
+    const control = fakeControl();
+    let refuse = true;
+    const client = {
+      recordUsage: (req: Parameters<typeof control.client.recordUsage>[0]) =>
+        refuse
+          ? Promise.reject(new RpcError(Code.INVALID_ARGUMENT, 'bad'))
+          : control.client.recordUsage(req),
+    };
+    const meter = new UsageMeter(client, undefined, 60_000);
+    meter.count('t', 'queries', 1);
+    await meter.flush();
+    refuse = false;
+    meter.count('t', 'queries', 2);
+    // Names no tenant has are not kept at all.
+    meter.count('', 'queries', 5);
+    meter.count('a\u0000b', 'queries', 5);
+    meter.count('x'.repeat(513), 'queries', 5);
+    await meter.flush();
+    expect(control.calls).toEqual([2n]);
+    expect(Object.fromEntries(control.applied)).toEqual({ 't queries': 2 });
+    await meter.onApplicationShutdown();
+  });
+
   it('reports what is left when the app shuts down', async () => {
     const control = fakeControl();
     const meter = new UsageMeter(control.client, undefined, 60_000);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { ServiceClient } from '@huedb/grpc';
+import { Code, RpcError, type ServiceClient } from '@huedb/grpc';
 import type { ControlService, UsageEntry } from '@huedb/proto/control';
 import { usageCounter, type Logger } from '@huedb/service';
 
@@ -57,7 +57,9 @@ export class UsageMeter implements OnApplicationShutdown {
 
   /** Adds `amount` of `metric` to the tenant's current hour. */
   count(tenant: string, metric: GatewayMetric, amount = 1): void {
-    if (!this.enabled || amount <= 0) return;
+    // A name no tenant can have (empty, too long, NUL: a request for a made-up tenant) is not
+    // kept: the control plane would drop it anyway, and it must not grow the map or a report.
+    if (!this.enabled || amount <= 0 || !plausibleTenant(tenant)) return;
     const now = this.now();
     const hour = now - (now % HOUR_MS);
     const key = `${hour}\u0000${metric}\u0000${tenant}`;
@@ -100,6 +102,16 @@ export class UsageMeter implements OnApplicationShutdown {
       // What was counted while that report was in flight goes in the next one, now.
       if (this.pending.size > 0) await this.send();
     } catch (err) {
+      if (err instanceof RpcError && err.code === Code.INVALID_ARGUMENT) {
+        // The control plane will refuse this report however often it is sent: retrying it would
+        // stop every later report behind it. Its counts are lost, loudly.
+        this.log?.error(
+          { err, sequence: this.inFlight?.sequence },
+          'usage: report refused; dropped',
+        );
+        this.inFlight = undefined;
+        return;
+      }
       this.log?.warn(
         { err, sequence: this.inFlight?.sequence },
         'usage: report failed; retrying at the next flush',
@@ -114,4 +126,11 @@ export class UsageMeter implements OnApplicationShutdown {
     // A report that failed once gets one more try before the process goes.
     if (this.inFlight || this.pending.size > 0) await this.flush();
   }
+}
+
+/** Longest tenant name a path can carry that Chroma's name rules allow. */
+const MAX_TENANT_LENGTH = 512;
+
+function plausibleTenant(tenant: string): boolean {
+  return tenant.length > 0 && tenant.length <= MAX_TENANT_LENGTH && !tenant.includes('\u0000');
 }
