@@ -10,6 +10,7 @@
  *     [--sizes 10000,50000] [--dim 128] [--queries 200] [--targets single-node,chroma] \
  *     [--cpu-prof DIR]   # single-node runs with --cpu-prof, the profile lands in DIR at exit
  *     [--indexed]        # compaction on, queries once everything is indexed (the warm path)
+ *     [--cold]           # then restart and time the first two queries (empty caches)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +41,9 @@ const { values } = parseArgs({
     // Compaction on, and the queries wait until it has indexed everything: the warm indexed
     // path (segment, empty tail) under the same driver and profile.
     indexed: { type: 'boolean', default: false },
+    // After the warm run: restart the server (single-node: SIGTERM, then start on the same data
+    // directory) and time the first two queries, with empty caches.
+    cold: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(REPO_ROOT, '.data', 'bench', 'fresh-tail.json') },
   },
 });
@@ -64,6 +68,8 @@ interface FreshRow {
   p95Ms: number;
   qps: number;
   recall: number | undefined;
+  /** With --cold: restart until serving, and the first / second query after it. */
+  cold?: { restartMs: number; firstMs: number; secondMs: number };
   loadBefore: number;
   loadAfter: number;
 }
@@ -123,8 +129,18 @@ for (const name of targets) {
       const first = await driver.firstQueries(collection, dataset);
       const truth = dataset.truth.get('none')!;
       const run = await driver.query(collection, dataset, FILTERS[0]!, 1, 20, 30_000);
+      let cold: FreshRow['cold'];
+      if (values.cold) {
+        const { restartMs } = await target.restartQueryNode();
+        const after = await driver.firstQueries(collection, dataset);
+        cold = { restartMs, firstMs: after.firstMs, secondMs: after.secondMs };
+        log(
+          `${name}: restart ${Math.round(restartMs)} ms, first query ${after.firstMs.toFixed(1)} ms`,
+        );
+      }
       rows.push({
         target: name,
+        ...(cold && { cold }),
         client: driver.client,
         size,
         dim,
@@ -154,11 +170,11 @@ for (const name of targets) {
 
 const fmt = (n: number | undefined, digits = 2) => (n === undefined ? '—' : n.toFixed(digits));
 const lines = [
-  '| target | client | records | ingest rec/s | first / second query ms | warm p50 / p95 ms · QPS | recall@10 | ÷ chroma p50 | load |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| target | client | records | ingest rec/s | first / second query ms | warm p50 / p95 ms · QPS | recall@10 | ÷ chroma p50 | cold: restart s, first / second ms | load |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map((r) => {
     const chroma = rows.find((c) => c.target === 'chroma' && c.size === r.size);
-    return `| ${r.target} | ${r.client} | ${r.size}×${r.dim} | ${Math.round(r.ingestRecordsPerSec)} | ${fmt(r.firstQueryMs, 1)} / ${fmt(r.secondQueryMs)} | ${fmt(r.p50Ms)} / ${fmt(r.p95Ms)} · ${Math.round(r.qps)} | ${fmt(r.recall, 4)} | ${chroma ? `${(r.p50Ms / chroma.p50Ms).toFixed(2)}×` : '—'} | ${r.loadBefore.toFixed(2)} → ${r.loadAfter.toFixed(2)} |`;
+    return `| ${r.target} | ${r.client} | ${r.size}×${r.dim} | ${Math.round(r.ingestRecordsPerSec)} | ${fmt(r.firstQueryMs, 1)} / ${fmt(r.secondQueryMs)} | ${fmt(r.p50Ms)} / ${fmt(r.p95Ms)} · ${Math.round(r.qps)} | ${fmt(r.recall, 4)} | ${chroma ? `${(r.p50Ms / chroma.p50Ms).toFixed(2)}×` : '—'} | ${r.cold ? `${(r.cold.restartMs / 1000).toFixed(2)}, ${fmt(r.cold.firstMs, 1)} / ${fmt(r.cold.secondMs)}` : '—'} | ${r.loadBefore.toFixed(2)} → ${r.loadAfter.toFixed(2)} |`;
   }),
 ];
 mkdirSync(path.dirname(values.out), { recursive: true });

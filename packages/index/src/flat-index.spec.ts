@@ -109,6 +109,16 @@ describe('FlatIndex: exact k-NN over a changing set', () => {
     ]);
   });
 
+  it('stays searchable by a scan when the kernel memory cannot grow that far', () => {
+    // 2^20 floats per row: the kernel's first 1,024 rows would take over 4 GiB, beyond wasm32.
+    const dim = 2 ** 20;
+    const index = new FlatIndex<string>('l2', { exactMax: 1 });
+    const near = new Float32Array(dim).fill(1);
+    index.set({ label: 1, rank: 1, vector: new Float32Array(dim), value: 'zero' });
+    index.set({ label: 2, rank: 2, vector: near, value: 'ones' });
+    expect(index.nearest(near, 1)).toEqual([{ value: 'ones', rank: 2, distance: 0 }]);
+  });
+
   it('entries() is a copy: later changes do not show in it', () => {
     const index = new FlatIndex<string>('l2', { exactMax: 1 });
     index.set({ label: 1, rank: 1, vector: new Float32Array([0]), value: 'a' });

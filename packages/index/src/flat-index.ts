@@ -61,6 +61,8 @@ export class FlatIndex<T> {
   private readonly dense: FlatEntry<T>[] = [];
   private readonly slotOf = new Map<number, number>();
   private kernel: FlatKernel | undefined;
+  /** Set once the kernel's memory could not grow: searches stay JS scans from then on. */
+  private kernelRefused = false;
   /** The dimension of every vector when they all agree; NaN once two differ (JS scans only). */
   private dimension: number | undefined;
   /** The largest norm ever added (ip's error bound); never lowered, so it stays an upper bound. */
@@ -99,12 +101,24 @@ export class FlatIndex<T> {
     if (this.dimension === undefined) this.dimension = length;
     else if (this.dimension !== length) this.dropKernel(Number.NaN);
     if (this.space === 'ip') this.maxNorm = Math.max(this.maxNorm, norm(entry.vector));
-    if (this.kernel) this.kernel.setRow(slot, this.row(entry.vector));
-    else if (this.dense.length > this.exactMax && Number.isFinite(this.dimension)) {
-      const kernel = new FlatKernel(this.dimension);
-      kernel.reserve(this.dense.length);
-      this.dense.forEach((e, i) => kernel.setRow(i, this.row(e.vector)));
-      this.kernel = kernel;
+    try {
+      if (this.kernel) this.kernel.setRow(slot, this.row(entry.vector));
+      else if (
+        this.dense.length > this.exactMax &&
+        Number.isFinite(this.dimension) &&
+        !this.kernelRefused
+      ) {
+        const kernel = new FlatKernel(this.dimension);
+        kernel.reserve(this.dense.length);
+        this.dense.forEach((e, i) => kernel.setRow(i, this.row(e.vector)));
+        this.kernel = kernel;
+      }
+    } catch (err) {
+      // WebAssembly memory could not grow (32-bit addressing: 4 GiB, or the host's limit): the
+      // set stays searchable by the JS scan, only slower.
+      if (!(err instanceof RangeError)) throw err;
+      this.kernel = undefined;
+      this.kernelRefused = true;
     }
   }
 

@@ -220,20 +220,23 @@ export class Segment {
       }
     }
 
+    // The HNSW file loads on the libuv pool while this thread parses the records file: a cold
+    // first query waits for the longer of the two, not their sum.
+    const index = new hnswlib.HierarchicalNSW(manifest.space, manifest.dimension);
+    const indexRead = index.readIndex(path.join(dir, HNSW_FILE)).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
     let columns: RecordColumns;
     try {
       columns = await readRecordsFile(path.join(dir, RECORDS_FILE), manifest);
     } catch (err) {
+      await indexRead;
       if (err instanceof SegmentCorruptError) throw corrupt(err.message);
       throw err;
     }
-
-    const index = new hnswlib.HierarchicalNSW(manifest.space, manifest.dimension);
-    try {
-      await index.readIndex(path.join(dir, HNSW_FILE));
-    } catch (err) {
-      throw corrupt(`${HNSW_FILE} cannot be loaded: ${(err as Error).message}`);
-    }
+    const indexError = await indexRead;
+    if (indexError) throw corrupt(`${HNSW_FILE} cannot be loaded: ${indexError.message}`);
     if (index.getCurrentCount() < manifest.recordCount) {
       throw corrupt(
         `${HNSW_FILE} holds ${index.getCurrentCount()} points for ${manifest.recordCount} records`,
