@@ -473,4 +473,44 @@ describe('edge cases, as chroma run answers them', () => {
       },
     });
   });
+
+  it('limit and offset of the list routes are u32, parsed as chroma run parses them', async () => {
+    const lists = [`${DB}/collections`, '/api/v2/tenants/default_tenant/databases'];
+    for (const list of lists) {
+      // Found by fuzzing the cluster: offsets past i32 answered 500 there.
+      for (const query of [
+        'offset=3486282244',
+        'offset=4294967295',
+        'limit=4294967295&offset=4294967295',
+        'limit=%2B5&offset=007',
+      ]) {
+        expect(await http('GET', `${list}?${query}`), `${list}?${query}`).toMatchObject({
+          status: 200,
+          body: [],
+        });
+      }
+      const refused = (name: string, why: string) => ({
+        status: 400,
+        body: {
+          error: 'InvalidArgumentError',
+          message: `Failed to deserialize query string: ${name}: ${why}`,
+        },
+      });
+      for (const query of ['offset=4294967296', 'offset=102698897802090', 'limit=4294967296']) {
+        const name = query.split('=')[0]!;
+        expect(await http('GET', `${list}?${query}`), query).toMatchObject(
+          refused(name, 'number too large to fit in target type'),
+        );
+      }
+      for (const query of ['limit=abc', 'offset=-1', 'limit=1e3', 'limit=0x10', 'offset=%201']) {
+        const name = query.split('=')[0]!;
+        expect(await http('GET', `${list}?${query}`), query).toMatchObject(
+          refused(name, 'invalid digit found in string'),
+        );
+      }
+      expect(await http('GET', `${list}?limit=`)).toMatchObject(
+        refused('limit', 'cannot parse integer from empty string'),
+      );
+    }
+  });
 });

@@ -30,7 +30,7 @@ export const createKeySchema = strict(
     name: { type: 'string', maxLength: 200 },
     role: { type: 'string', enum: ['read', 'read_write', 'admin'] },
     databases: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 128 } },
-    expires_at_ms: { type: 'integer', minimum: 0 },
+    expires_at_ms: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
   },
   [],
 );

@@ -165,7 +165,7 @@ export class AdminController {
   ) {
     return this.service.readAudit(ctx, {
       limit: optionalInt(limit, 'limit'),
-      beforeMs: optionalInt(beforeMs, 'before_ms'),
+      beforeMs: optionalInt(beforeMs, 'before_ms', Number.MAX_SAFE_INTEGER),
     });
   }
 

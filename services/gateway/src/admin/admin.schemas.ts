@@ -104,7 +104,7 @@ export const auditListSchema = {
 };
 export const AUDIT_QUERY = {
   limit: { type: 'integer', minimum: 1, maximum: 1000 },
-  before_ms: { type: 'integer', minimum: 0 },
+  before_ms: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
 };
 export const USER_QUERY = { email };
 

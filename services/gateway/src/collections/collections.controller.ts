@@ -13,13 +13,16 @@ import {
 } from '@nestjs/common';
 import { Context, type RequestContext } from '../context/request-context.js';
 import { CollectionsService } from './collections.service.js';
-import { optionalInt } from '../http/query-params.js';
+import { optionalInt, U32_MAX } from '../http/query-params.js';
 import * as res from '../http/response-schemas.js';
 import * as schemas from '../http/schemas.js';
 import { ApiRoute, errors } from '../openapi/contract.js';
 
 /** limit and offset of the list routes. */
-const PAGE = { limit: { type: 'integer', minimum: 0 }, offset: { type: 'integer', minimum: 0 } };
+const PAGE = {
+  limit: { type: 'integer', minimum: 0, maximum: U32_MAX },
+  offset: { type: 'integer', minimum: 0, maximum: U32_MAX },
+};
 
 /** Tenants, databases and collections (Chroma v2). Transport only. */
 @Controller('api/v2/tenants')
