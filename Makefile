@@ -9,7 +9,7 @@ $(error scripts/ensure-node.sh could not provide the Node.js in .node-version)
 endif
 export PATH := $(NODE_BIN):$(PATH)
 
-.PHONY: help install build pack start test test-unit check config-docs openapi generate helm-docs infra-up infra-down cluster-up cluster-down bench
+.PHONY: help install build pack start test test-unit check config-docs openapi generate helm-docs infra-up infra-down cluster-up cluster-down bench soak
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -61,3 +61,6 @@ cluster-down: ## Stop it (and the infrastructure, if cluster-up started it)
 
 bench: install ## Benchmarks beside hnswlib and Chroma: table + bench/results/latest.json (ARGS="--quick")
 	@node --conditions=@huedb/source --import tsx bench/src/cli.ts $(ARGS)
+
+soak: install ## Long mixed load with compaction: memory, open files and p99 slopes (ARGS="--minutes 30")
+	@node --conditions=@huedb/source --import tsx bench/src/soak/soak.ts $(ARGS)

@@ -182,6 +182,13 @@ export class LocalCluster {
     return tokenHeaders(this.adminToken);
   }
 
+  /** The running processes, named `<role>-<index>` (a soak samples their memory and files). */
+  processes(): { name: string; pid: number }[] {
+    return this.instances.flatMap((i) =>
+      i.child?.pid === undefined ? [] : [{ name: `${i.role}-${i.index}`, pid: i.child.pid }],
+    );
+  }
+
   /** "host:port" of every instance of a role. */
   addresses(role: Role): string[] {
     return this.instances.filter((i) => i.role === role).map((i) => `127.0.0.1:${i.port}`);

@@ -42,6 +42,11 @@ export class SingleNodeProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Stops the process: SIGTERM (graceful) or SIGKILL (crash). Resolves when it has exited. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
