@@ -71,7 +71,10 @@ interface Deployment {
 
 async function deploy(dir: string): Promise<Deployment> {
   if (target === 'single-node') {
-    const node = await SingleNodeProcess.start({ dataDir: path.join(dir, 'data'), env: COMPACTION });
+    const node = await SingleNodeProcess.start({
+      dataDir: path.join(dir, 'data'),
+      env: COMPACTION,
+    });
     return {
       baseUrls: [node.url],
       headers: {},
@@ -104,7 +107,10 @@ function probe(pid: number): { rssMiB: number; fds: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    return { rssMiB: Math.round((kb / 1024) * 10) / 10, fds: readdirSync(`/proc/${pid}/fd`).length };
+    return {
+      rssMiB: Math.round((kb / 1024) * 10) / 10,
+      fds: readdirSync(`/proc/${pid}/fd`).length,
+    };
   } catch {
     return undefined;
   }

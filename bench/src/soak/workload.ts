@@ -95,8 +95,7 @@ export class SoakWorkload {
 
   /** The interval's latencies per operation; starts the next interval. */
   takeWindow(): Record<string, { count: number; errors: number; p50Ms: number; p99Ms: number }> {
-    const out: Record<string, { count: number; errors: number; p50Ms: number; p99Ms: number }> =
-      {};
+    const out: Record<string, { count: number; errors: number; p50Ms: number; p99Ms: number }> = {};
     for (const [op, w] of this.window) {
       const sorted = Float64Array.from(w.latencies).sort();
       out[op] = {
