@@ -7,10 +7,10 @@
  *
  *   make soak ARGS="--target cluster --minutes 30"
  */
-import { readdirSync, readFileSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalCluster, provideInfra, SingleNodeProcess } from '@huedb/testing';
+import { deploy, probeProcess, type DeploymentTarget } from '../deployment.js';
 import { describeMachine } from '../machine.js';
 import { loadAverage } from '../measure.js';
 import { REPO_ROOT } from '../options.js';
@@ -46,7 +46,7 @@ const number = (name: keyof typeof values): number => {
   }
   return n;
 };
-const target = values.target;
+const target = values.target as DeploymentTarget;
 if (target !== 'cluster' && target !== 'single-node') {
   console.error(`--target must be cluster or single-node\n${USAGE}`);
   process.exit(2);
@@ -62,60 +62,6 @@ const COMPACTION = {
   HUEDB_SEGMENT_GC_GRACE_MS: '10000',
 };
 
-interface Deployment {
-  baseUrls: string[];
-  headers: Record<string, string>;
-  processes(): { name: string; pid: number }[];
-  stop(): Promise<void>;
-}
-
-async function deploy(dir: string): Promise<Deployment> {
-  if (target === 'single-node') {
-    const node = await SingleNodeProcess.start({
-      dataDir: path.join(dir, 'data'),
-      env: COMPACTION,
-    });
-    return {
-      baseUrls: [node.url],
-      headers: {},
-      processes: () => (node.pid === undefined ? [] : [{ name: 'single-node', pid: node.pid }]),
-      stop: () => node.kill('SIGTERM'),
-    };
-  }
-  const provided = await provideInfra();
-  const cluster = await LocalCluster.start({
-    infra: provided.infra,
-    gateways: 2,
-    queryNodes: 2,
-    compactors: 1,
-    dir: path.join(dir, 'logs'),
-    env: { compactor: COMPACTION, gateway: { HUEDB_PLAN: 'unlimited' } },
-  });
-  return {
-    baseUrls: cluster.gatewayUrls,
-    headers: cluster.authHeaders,
-    processes: () => cluster.processes(),
-    stop: async () => {
-      await cluster.stop();
-      await provided.release();
-    },
-  };
-}
-
-/** Resident memory (MiB) and open descriptors of a process, from /proc; undefined once it is gone. */
-function probe(pid: number): { rssMiB: number; fds: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-    return {
-      rssMiB: Math.round((kb / 1024) * 10) / 10,
-      fds: readdirSync(`/proc/${pid}/fd`).length,
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 const log = (m: string) => console.error(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}`);
 
 async function main(): Promise<void> {
@@ -123,7 +69,7 @@ async function main(): Promise<void> {
   const dir = path.join(REPO_ROOT, '.data', 'soak', `${target}-${Date.now().toString(36)}`);
   mkdirSync(dir, { recursive: true });
   log(`starting ${target} in ${dir}`);
-  const deployment = await deploy(dir);
+  const deployment = await deploy(target, dir, { compactor: COMPACTION });
   const workload = new SoakWorkload({
     baseUrls: deployment.baseUrls,
     headers: deployment.headers,
@@ -144,7 +90,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
       const processes: Sample['processes'] = {};
       for (const { name, pid } of deployment.processes()) {
-        const p = probe(pid);
+        const p = probeProcess(pid);
         if (p) processes[name] = p;
       }
       const sample: Sample = {

@@ -101,8 +101,8 @@ export class SoakWorkload {
       out[op] = {
         count: sorted.length,
         errors: w.errors,
-        p50Ms: sorted.length ? percentile(sorted, 50) : 0,
-        p99Ms: sorted.length ? percentile(sorted, 99) : 0,
+        p50Ms: sorted.length ? percentile(sorted, 0.5) : 0,
+        p99Ms: sorted.length ? percentile(sorted, 0.99) : 0,
       };
     }
     this.window = new Map();
