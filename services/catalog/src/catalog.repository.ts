@@ -58,13 +58,14 @@ export class AdminRepository extends SqlRepository {
    * processes, not data) and reseeds the defaults exactly as migration 0002 does. What belongs to
    * a tenant in the control plane (memberships, API keys, invites, its plan) goes with the tenants, and the
    * keys' change counter records a flush so gateways drop their key caches, and the metered usage
-   * goes too. Users, their sessions and the audit log stay: they are not a tenant's data (and the
+   * goes too, and the idempotency keys with their answers. Users, their sessions and the audit log stay: they are not a tenant's data (and the
    * audit log is append-only).
    */
   async resetData(): Promise<void> {
     await this.q(
       `TRUNCATE segment_versions, collections, databases, memberships, api_keys, email_tokens,
-                tenant_plans, usage_hourly, usage_reporters, tenants RESTART IDENTITY`,
+                tenant_plans, usage_hourly, usage_reporters, idempotency_keys, tenants
+       RESTART IDENTITY`,
     );
     await this.q(`UPDATE api_key_version SET version = version + 1, flushed_version = version + 1`);
     await this.q(`INSERT INTO tenants (name) VALUES ($1) ON CONFLICT DO NOTHING`, [DEFAULT_TENANT]);

@@ -10,7 +10,7 @@ import type { ControlService } from './control.service.js';
 export function createControlHandlers(
   control: ControlService,
 ): ServiceHandlers<typeof ControlServiceDescriptor> {
-  const { identity, apiKeys, audit, rateLimits, tenantPlans, usage } = control;
+  const { identity, apiKeys, audit, rateLimits, tenantPlans, usage, idempotency } = control;
   return {
     createUser: async (req) => ({ user: await identity.createUser(req) }),
     getUser: async (req) => ({ user: await identity.getUser(req) }),
@@ -37,5 +37,7 @@ export function createControlHandlers(
     getTenantPlan: async (req) => ({ plan: await tenantPlans.get(req) }),
     recordUsage: async (req) => ({ applied: await usage.record(req) }),
     getUsage: async (req) => usage.get(req),
+    beginIdempotentWrite: async (req) => idempotency.begin(req),
+    finishIdempotentWrite: async (req) => ({ finished: await idempotency.finish(req) }),
   };
 }

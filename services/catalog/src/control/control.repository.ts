@@ -2,6 +2,7 @@ import type { SqlDriver, SqlExecutor } from '../sql/sql-driver.js';
 import { TenantRepository } from '../tenant.repository.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { AuditRepository } from './audit.repository.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { TenantPlanRepository } from './tenant-plan.repository.js';
 import { UsageRepository } from './usage.repository.js';
@@ -25,6 +26,7 @@ export class ControlRepositories {
   readonly tenants: TenantRepository;
   readonly tenantPlans: TenantPlanRepository;
   readonly usage: UsageRepository;
+  readonly idempotency: IdempotencyRepository;
 
   constructor(private readonly sql: SqlDriver | SqlExecutor) {
     this.users = new UserRepository(sql);
@@ -37,6 +39,7 @@ export class ControlRepositories {
     this.tenants = new TenantRepository(sql);
     this.tenantPlans = new TenantPlanRepository(sql);
     this.usage = new UsageRepository(sql);
+    this.idempotency = new IdempotencyRepository(sql);
   }
 
   /** Runs `fn` with repositories bound to one transaction (see SqlDriver.transaction). */

@@ -3,6 +3,7 @@ import type { SqlDriver } from '../sql/sql-driver.js';
 import { ApiKeyService } from './api-key.service.js';
 import { AuditService } from './audit.service.js';
 import { ControlRepositories } from './control.repository.js';
+import { IdempotencyService } from './idempotency.service.js';
 import { IdentityService } from './identity.service.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { TenantPlanService } from './tenant-plan.service.js';
@@ -27,6 +28,7 @@ export class ControlService {
   readonly rateLimits: RateLimitService;
   readonly tenantPlans: TenantPlanService;
   readonly usage: UsageService;
+  readonly idempotency: IdempotencyService;
 
   constructor(repositories: ControlRepositories, options: ControlServiceOptions = {}) {
     this.identity = new IdentityService(repositories, options.mailer);
@@ -35,6 +37,7 @@ export class ControlService {
     this.rateLimits = new RateLimitService(repositories.rateLimits);
     this.tenantPlans = new TenantPlanService(repositories);
     this.usage = new UsageService(repositories);
+    this.idempotency = new IdempotencyService(repositories);
   }
 
   /** The control plane on a driver whose schema is migrated. */
