@@ -72,7 +72,9 @@ describe('error model', () => {
           ? 'InvalidArgument'
           : kind === 'RateLimited'
             ? 'Backoff'
-            : kind;
+            : kind === 'Conflict'
+              ? 'Unavailable'
+              : kind;
       expect(rebuilt.kind).toBe(expected);
       expect(rebuilt.message).toBe('msg');
     }

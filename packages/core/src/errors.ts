@@ -54,6 +54,7 @@ export type ErrorKind =
   | 'InvalidArgument'
   | 'NotFound'
   | 'AlreadyExists'
+  | 'Conflict'
   | 'Unauthenticated'
   | 'PermissionDenied'
   | 'QuotaExceeded'
@@ -80,6 +81,8 @@ export interface ErrorKindInfo {
  *   stay apart when {@link fromGrpc} rebuilds the error at the gateway.
  * - UnprocessableEntity (a body that does not match the schema) is a gateway-only decision; it
  *   crosses gRPC as INVALID_ARGUMENT and comes back as InvalidArgument (400).
+ * - Conflict (a write running under the same Idempotency-Key) is gateway-only too; it crosses gRPC
+ *   as ABORTED and comes back as Unavailable (503), which is what a retry-later means there.
  * - RateLimited is also gateway-only; it shares RESOURCE_EXHAUSTED with Backoff and comes back as
  *   Backoff (both are 429).
  */
@@ -91,6 +94,7 @@ export const ERROR_KINDS: { readonly [K in ErrorKind]: ErrorKindInfo } = {
   },
   NotFound: { httpStatus: 404, chromaName: 'NotFoundError', grpcCode: GrpcCode.NOT_FOUND },
   AlreadyExists: { httpStatus: 409, chromaName: 'ChromaError', grpcCode: GrpcCode.ALREADY_EXISTS },
+  Conflict: { httpStatus: 409, chromaName: 'ChromaError', grpcCode: GrpcCode.ABORTED },
   Unauthenticated: {
     httpStatus: 401,
     chromaName: 'ChromaError',
@@ -164,6 +168,16 @@ export class AlreadyExistsError extends HueDbError {
   /** This error's kind. */
   override readonly kind = 'AlreadyExists' as const;
   override readonly name = 'AlreadyExistsError';
+}
+
+/**
+ * 409 `ChromaError`: another request holds what this one needs (a write running under the same
+ * Idempotency-Key); retry later. Gateway-only: ABORTED comes back as Unavailable.
+ */
+export class ConflictError extends HueDbError {
+  /** This error's kind. */
+  override readonly kind = 'Conflict' as const;
+  override readonly name = 'ConflictError';
 }
 
 /** 401 `ChromaError`: no credentials, or credentials that are not valid. */
@@ -250,6 +264,7 @@ const CONSTRUCTORS: { readonly [K in ErrorKind]: new (message: string) => HueDbE
   InvalidArgument: InvalidArgumentError,
   NotFound: NotFoundError,
   AlreadyExists: AlreadyExistsError,
+  Conflict: ConflictError,
   Unauthenticated: UnauthenticatedError,
   PermissionDenied: PermissionDeniedError,
   QuotaExceeded: QuotaExceededError,

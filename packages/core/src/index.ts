@@ -11,6 +11,7 @@ export {
   InvalidArgumentError,
   NotFoundError,
   AlreadyExistsError,
+  ConflictError,
   UnauthenticatedError,
   PermissionDeniedError,
   QuotaExceededError,

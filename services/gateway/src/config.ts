@@ -153,6 +153,14 @@ export const gatewaySettings = {
     description:
       'How often a gateway reports the usage it metered (requests, queries, records returned per tenant) to the control plane. A gateway killed outright loses at most this much of those counts; a stopped one reports first (docs/decisions/0030-usage-metering.md).',
   },
+  idempotencyTtlMs: {
+    env: 'HUEDB_IDEMPOTENCY_TTL_MS',
+    schema: integer(1000, 604_800_000),
+    type: 'integer 1000–604800000 (ms)',
+    default: '86400000',
+    description:
+      'How long the answer of a write sent with an Idempotency-Key header is kept: a retry with the same key within this time gets that answer and is not applied again (docs/decisions/0031-idempotent-writes.md).',
+  },
 } as const;
 
 /** Gateway settings. */
@@ -199,6 +207,8 @@ export interface GatewayConfig extends GrpcTlsConfig {
   usageMetering?: boolean | undefined;
   /** How often metered usage is reported to the control plane (HUEDB_USAGE_FLUSH_MS). */
   usageFlushMs?: number | undefined;
+  /** How long idempotent writes' answers are kept (HUEDB_IDEMPOTENCY_TTL_MS; default 24 h). */
+  idempotencyTtlMs?: number | undefined;
   logLevel: string;
   logPretty?: boolean | undefined;
   metricsListen?: string | undefined;

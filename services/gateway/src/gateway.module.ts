@@ -19,6 +19,7 @@ import { OpenApiController } from './openapi/openapi.controller.js';
 import { RecordsModule } from './records/records.module.js';
 import { SystemModule } from './system/system.module.js';
 import { UsageMeter } from './usage/usage-meter.js';
+import { IdempotentWrites } from './idempotency/idempotency.interceptor.js';
 
 /**
  * The gateway's root module, given its backends (gRPC or in-process), settings and plans: it
@@ -67,6 +68,19 @@ export class GatewayModule {
               config.usageMetering ?? true,
             ),
         },
+        {
+          provide: IdempotentWrites,
+          useFactory: () =>
+            new IdempotentWrites(
+              backends.control,
+              {
+                ttlMs: config.idempotencyTtlMs ?? 86_400_000,
+                // Longer than any write may run (its RPCs end at their deadline).
+                leaseMs: Math.max(60_000, 2 * config.rpcTimeoutMs),
+              },
+              log,
+            ),
+        },
         { provide: APP_FILTER, useClass: ChromaErrorFilter },
         { provide: APP_INTERCEPTOR, useClass: JsonResponseInterceptor },
       ],
@@ -79,6 +93,7 @@ export class GatewayModule {
         CollectionConcurrency,
         TenantRateLimiter,
         UsageMeter,
+        IdempotentWrites,
       ],
     };
   }

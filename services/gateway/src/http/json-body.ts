@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidArgumentError } from '@huedb/core';
+import { rememberBodyDigest } from '../idempotency/body-digest.js';
 import { jsonTextProblem } from './json-text.js';
 
 /** Chroma's body limit. */
@@ -30,6 +31,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance): void {
         return;
       }
       try {
+        rememberBodyDigest(request, body as Buffer);
         done(null, parseJsonBody(body as Buffer));
       } catch (err) {
         done(err as Error, undefined);

@@ -18,6 +18,8 @@ export interface RouteContract {
   body?: object;
   /** Query parameters: name → JSON Schema (all optional). */
   query?: Readonly<Record<string, object>>;
+  /** Request headers the route reads: name → JSON Schema and meaning (all optional). */
+  headers?: Readonly<Record<string, { readonly schema: object; readonly description: string }>>;
   /**
    * The success answer: a JSON Schema of an application/json body, other media types sharing
    * one schema, or a schema per media type (`content`).
@@ -51,7 +53,7 @@ export const ERROR_STATUSES = {
   401: 'No valid credentials: none, malformed, unknown, revoked or expired (HUEDB_AUTH); accounts: a wrong email or password, an ended session, a used or expired token',
   403: 'Permission denied: the credentials do not reach this tenant, database or action, or reset is disabled by config; accounts: signup disabled, not an owner/admin of the tenant, a missing CSRF token',
   404: 'The tenant, database, collection or file does not exist',
-  409: 'A resource with that name exists already',
+  409: 'A resource with that name exists already, or a write with the same Idempotency-Key is still running',
   413: 'The request body is larger than 40 MiB',
   415: 'A Content-Type other than JSON',
   422: 'The body does not match the request schema, or a limit of the deployment is exceeded',

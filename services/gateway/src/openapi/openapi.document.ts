@@ -165,6 +165,13 @@ function operation(path: string, status: number, contract: RouteContract): objec
         required: false,
         schema,
       })),
+      ...Object.entries(contract.headers ?? {}).map(([name, { schema, description }]) => ({
+        name,
+        in: 'header',
+        required: false,
+        description,
+        schema,
+      })),
     ],
     ...(contract.body
       ? {

@@ -1,12 +1,29 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  UseInterceptors,
+} from '@nestjs/common';
 import { Context, type RequestContext } from '../context/request-context.js';
 import { RecordsService } from './records.service.js';
 import * as res from '../http/response-schemas.js';
 import * as schemas from '../http/schemas.js';
 import { ApiRoute, errors } from '../openapi/contract.js';
+import {
+  IDEMPOTENCY_HEADER_CONTRACT,
+  IdempotencyInterceptor,
+} from '../idempotency/idempotency.interceptor.js';
 
-/** What a write can answer: a bad body, a missing collection, a log that pushes back. */
-const WRITE_ERRORS = errors('path', 'body', 'backend', [404, 429]);
+/**
+ * What a write can answer: a bad body, a missing collection, a log that pushes back, a write
+ * running under the same Idempotency-Key (409).
+ */
+const WRITE_ERRORS = errors('path', 'body', 'backend', [404, 409, 429]);
 
 const BASE = 'api/v2/tenants/:tenant/databases/:database/collections/:id';
 
@@ -23,8 +40,10 @@ export class RecordsController {
     tags: ['records'],
     body: schemas.addSchema,
     response: res.emptySchema,
+    headers: IDEMPOTENCY_HEADER_CONTRACT,
     errors: WRITE_ERRORS,
   })
+  @UseInterceptors(IdempotencyInterceptor)
   add(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
     return this.records.limited(ctx, id, 'write', () => this.records.add(ctx, id, body));
   }
@@ -37,8 +56,10 @@ export class RecordsController {
     tags: ['records'],
     body: schemas.upsertSchema,
     response: res.emptySchema,
+    headers: IDEMPOTENCY_HEADER_CONTRACT,
     errors: WRITE_ERRORS,
   })
+  @UseInterceptors(IdempotencyInterceptor)
   upsert(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
     return this.records.limited(ctx, id, 'write', () => this.records.upsert(ctx, id, body));
   }
@@ -51,8 +72,10 @@ export class RecordsController {
     tags: ['records'],
     body: schemas.updateSchema,
     response: res.emptySchema,
+    headers: IDEMPOTENCY_HEADER_CONTRACT,
     errors: WRITE_ERRORS,
   })
+  @UseInterceptors(IdempotencyInterceptor)
   update(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
     return this.records.limited(ctx, id, 'write', () => this.records.update(ctx, id, body));
   }
@@ -65,8 +88,10 @@ export class RecordsController {
     tags: ['records'],
     body: schemas.deleteSchema,
     response: res.deleteRecordsSchema,
+    headers: IDEMPOTENCY_HEADER_CONTRACT,
     errors: WRITE_ERRORS,
   })
+  @UseInterceptors(IdempotencyInterceptor)
   delete(@Context() ctx: RequestContext, @Param('id') id: string, @Body() body: unknown) {
     return this.records.limited(ctx, id, 'write', () => this.records.delete(ctx, id, body));
   }
