@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as prettier from 'prettier';
 import { LocalCluster, provideInfra, SingleNodeProcess } from '@huedb/testing';
 
 /** A HueDB deployment the long-running benches (soak, catalog scale) drive over HTTP. */
@@ -75,4 +76,17 @@ export function probeProcess(pid: number): { rssMiB: number; fds: number } | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Writes a result file formatted as the repository's prettier config wants it (results are
+ * committed, and `make check` runs prettier over them).
+ */
+export async function writeFormatted(file: string, text: string): Promise<string> {
+  const formatted = await prettier.format(text, {
+    ...(await prettier.resolveConfig(file)),
+    filepath: file,
+  });
+  writeFileSync(file, formatted);
+  return formatted;
 }

@@ -7,10 +7,10 @@
  *
  *   node --conditions=@huedb/source --import tsx bench/src/scale/catalog-scale.ts --target cluster
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { deploy, probeProcess, type DeploymentTarget } from '../deployment.js';
+import { deploy, probeProcess, writeFormatted, type DeploymentTarget } from '../deployment.js';
 import { describeMachine } from '../machine.js';
 import { loadAverage, percentile } from '../measure.js';
 import { REPO_ROOT } from '../options.js';
@@ -153,10 +153,9 @@ async function main(): Promise<void> {
   const out = { startedAt: new Date().toISOString(), target, machine, checkpoints: results };
   mkdirSync(values.out, { recursive: true });
   const base = path.join(values.out, `catalog-scale-${target}`);
-  writeFileSync(`${base}.json`, JSON.stringify(out, null, 2) + '\n');
+  await writeFormatted(`${base}.json`, JSON.stringify(out));
   const markdown = render(results, machine.gitCommit);
-  writeFileSync(`${base}.md`, markdown);
-  console.log(markdown);
+  console.log(await writeFormatted(`${base}.md`, markdown));
 }
 
 function render(results: Checkpoint[], commit: string): string {

@@ -7,10 +7,10 @@
  *
  *   make soak ARGS="--target cluster --minutes 30"
  */
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { deploy, probeProcess, type DeploymentTarget } from '../deployment.js';
+import { deploy, probeProcess, writeFormatted, type DeploymentTarget } from '../deployment.js';
 import { describeMachine } from '../machine.js';
 import { loadAverage } from '../measure.js';
 import { REPO_ROOT } from '../options.js';
@@ -139,13 +139,12 @@ async function main(): Promise<void> {
   };
   mkdirSync(values.out, { recursive: true });
   const base = path.join(values.out, `soak-${target}`);
-  writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
+  await writeFormatted(`${base}.json`, JSON.stringify(result));
   const markdown = renderSoak({
     ...result,
     machine: `${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.gitCommit}`,
   });
-  writeFileSync(`${base}.md`, markdown);
-  console.log(markdown);
+  console.log(await writeFormatted(`${base}.md`, markdown));
   rmSync(dir, { recursive: true, force: true });
 }
 
