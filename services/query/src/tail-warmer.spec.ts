@@ -42,7 +42,7 @@ const row = (id: string, segmentManifestKey = ''): Collection =>
   create(CollectionSchema, { id, configurationJson: '{}', segmentManifestKey });
 
 async function until(condition: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 5_000; !condition(); ) {
+  for (const deadline = Date.now() + 5_000; !condition();) {
     if (Date.now() > deadline) throw new Error('condition not met within 5 s');
     await new Promise((resolve) => setImmediate(resolve));
   }

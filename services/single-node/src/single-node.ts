@@ -120,12 +120,13 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   const logHandlers = createLogHandlers(wal);
   // Every acknowledged write marks its collection for the tail warmer (below), so the query
   // path applies an ingest's records as they arrive rather than on the first query after it.
-  let warmer: TailWarmer | undefined;
+  // Set once the query engine exists (it reads the log through this client).
+  const writes: { warmer?: TailWarmer } = {};
   const logClient = inProcessClient(LogService, {
     ...logHandlers,
     pushLogs: async (req, ctx) => {
       const response = await logHandlers.pushLogs(req, ctx);
-      warmer?.written(req.collectionId);
+      writes.warmer?.written(req.collectionId);
       return response;
     },
   });
@@ -145,7 +146,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     metrics.tail,
   );
   const engine = new QueryEngine(states);
-  warmer = new TailWarmer(engine, {
+  const warmer = new TailWarmer(engine, {
     boundOf: async (collectionId) => (await logClient.scoutLogs({ collectionId })).toPosition,
     rowOf: async (id) => {
       try {
@@ -158,6 +159,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     onError: (collectionId, err) =>
       logger.debug({ component: 'query', collectionId, err }, 'tail warm-up failed'),
   });
+  writes.warmer = warmer;
   const query = inProcessClient(QueryService, createQueryHandlers(engine, metrics));
 
   const compactorConfig = {
@@ -222,7 +224,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
         stopHeartbeat();
         await app.close();
         await compactor.stop();
-        await warmer?.close();
+        await warmer.close();
         await wal.close();
         await catalogService.close();
         store.close();
