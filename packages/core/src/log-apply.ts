@@ -1,7 +1,7 @@
 import { Operation, type LogRecord, type PositionedBatch } from '@huedb/proto/log';
 import { embeddingFromBytes } from './embeddings.js';
 import { integralFloatKeys, updateMetadataFromProto } from './metadata-codec.js';
-import { nullObject, setOwn } from './own.js';
+import { nullObject } from './own.js';
 import type { Metadata, MetadataValue } from './types.js';
 
 /** A live record as the log's operations leave it: every field known, embedding required. */
@@ -115,11 +115,26 @@ function mergeMetadata(
   current: Metadata | null,
   update: NonNullable<LogRecord['metadata']>,
 ): Metadata | null {
+  // `next` has no prototype, so a plain assignment makes an own property for any key, even
+  // `__proto__` (no inherited setter to reach): no defineProperty per key on the apply path.
   const next = nullObject<MetadataValue>();
-  for (const [key, value] of Object.entries(current ?? {})) setOwn(next, key, value);
-  for (const [key, value] of Object.entries(updateMetadataFromProto(update))) {
-    if (value === null) delete next[key];
-    else setOwn(next, key, value);
+  let keys = 0;
+  if (current) {
+    for (const key of Object.keys(current)) {
+      next[key] = current[key]!;
+      keys++;
+    }
   }
-  return Object.keys(next).length > 0 ? next : null;
+  const changes = updateMetadataFromProto(update);
+  for (const key of Object.keys(changes)) {
+    const value = changes[key]!;
+    if (value === null) {
+      if (Object.hasOwn(next, key)) keys--;
+      delete next[key];
+    } else {
+      if (!Object.hasOwn(next, key)) keys++;
+      next[key] = value;
+    }
+  }
+  return keys > 0 ? next : null;
 }

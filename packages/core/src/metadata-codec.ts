@@ -11,7 +11,7 @@ import {
   type MetadataValue as ProtoMetadataValue,
 } from '@huedb/proto/common';
 import { InternalError, InvalidArgumentError } from './errors.js';
-import { nullObject, setOwn } from './own.js';
+import { nullObject } from './own.js';
 import type { Metadata, MetadataValue, UpdateMetadata, UpdateMetadataValue } from './types.js';
 
 /**
@@ -186,7 +186,8 @@ export function updateMetadataFromProto(metadata: ProtoMetadata): UpdateMetadata
   for (const { key, value } of metadata.entries) {
     if (!value) throw new InternalError(`Metadata key '${key}' has no value`);
     // A repeated key (never written by HueDB) resolves as a decoded map would: the last wins.
-    setOwn(out, key, metadataValueFromProto(value));
+    // `out` has no prototype: a plain assignment is an own property for any key.
+    out[key] = metadataValueFromProto(value);
   }
   return out;
 }

@@ -60,6 +60,17 @@ export class CollectionStateCache {
   }
 
   /**
+   * Catches the collection's view up to `toPosition` ahead of any read (see TailWarmer), when
+   * that is cheap to hold: the collection has a view already (it was read), or it has no segment
+   * yet (the view is the tail alone; no segment is loaded for a collection nobody reads).
+   * Returns the view when it did. A read after it only pulls what came since.
+   */
+  async warm(collection: Collection, toPosition: bigint): Promise<CollectionView | undefined> {
+    if (collection.segmentManifestKey && !this.states.has(collection.id)) return undefined;
+    return (await this.catchUp(collection, toPosition, false)).view;
+  }
+
+  /**
    * Log records of the collection that its segment does not hold yet, as of at least
    * `toPosition`: its parent tails plus its own tail (compaction lag, for indexing status).
    */
@@ -67,7 +78,12 @@ export class CollectionStateCache {
     return (await this.catchUp(collection, toPosition)).unindexedRecords;
   }
 
-  private async catchUp(collection: Collection, toPosition: bigint): Promise<CachedState> {
+  private async catchUp(
+    collection: Collection,
+    toPosition: bigint,
+    /** Whether a read asked (told to `onTail`), not a warm-up. */
+    read = true,
+  ): Promise<CachedState> {
     const segment = await this.segmentOf(collection);
     const id = collection.id;
     let state = this.states.get(id);
@@ -109,7 +125,7 @@ export class CollectionStateCache {
     current.lock = work.catch(() => {});
     await work;
     this.evict();
-    this.onTail(current.unindexedRecords);
+    if (read) this.onTail(current.unindexedRecords);
     return current;
   }
 

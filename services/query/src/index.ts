@@ -4,6 +4,7 @@
  */
 export { QueryEngine } from './query.service.js';
 export { CollectionStateCache } from './collection-state.js';
+export { TailWarmer, type Warmable, type WarmSources } from './tail-warmer.js';
 export { LogTailSource, type TailSource } from './tail-reader.js';
 export { createQueryHandlers } from './query.grpc.js';
 export { queryMetrics, segmentCacheMetrics, type QueryObserver } from './query-metrics.js';

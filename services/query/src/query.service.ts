@@ -11,6 +11,7 @@ import type {
   ReadScope,
   RecordSchema,
 } from '@huedb/proto/query';
+import type { Collection } from '@huedb/proto/catalog';
 import {
   CollectionSettingsCache,
   embeddingFromBytes,
@@ -164,6 +165,15 @@ export class QueryEngine {
         search(query, scanNearest(admitted, query, k, space), segmentFilter),
       ),
     };
+  }
+
+  /**
+   * Applies the collection's tail up to `toPosition` ahead of reads, and builds the tail's k-NN
+   * index in the collection's space (see TailWarmer): the next query searches at once.
+   */
+  async warm(collection: Collection, toPosition: bigint): Promise<void> {
+    const view = await this.states.warm(collection, toPosition);
+    view?.tailIndex(this.settings.of(collection).hnsw.space);
   }
 
   async count(request: CountRequest): Promise<MessageInitShape<typeof CountResponseSchema>> {

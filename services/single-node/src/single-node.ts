@@ -5,7 +5,7 @@ import { CatalogService } from '@huedb/proto/catalog';
 import { ControlService } from '@huedb/proto/control';
 import { LogService } from '@huedb/proto/log';
 import { QueryService } from '@huedb/proto/query';
-import { inProcessClient } from '@huedb/grpc';
+import { Code, inProcessClient, RpcError } from '@huedb/grpc';
 import { startHeartbeat } from '@huedb/core';
 import { createCatalogHandlers, createControlHandlers, openPGliteCatalog } from '@huedb/catalog';
 import { createLogHandlers } from '@huedb/log';
@@ -17,6 +17,7 @@ import {
   createQueryHandlers,
   LogTailSource,
   QueryEngine,
+  TailWarmer,
   queryMetrics,
   segmentCacheMetrics,
 } from '@huedb/query';
@@ -116,7 +117,19 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
     restarted ? 'catalog opened' : 'catalog created',
   );
   const catalog = inProcessClient(CatalogService, createCatalogHandlers(catalogService.service));
-  const logClient = inProcessClient(LogService, createLogHandlers(wal));
+  const logHandlers = createLogHandlers(wal);
+  // Every acknowledged write marks its collection for the tail warmer (below), so the query
+  // path applies an ingest's records as they arrive rather than on the first query after it.
+  // Set once the query engine exists (it reads the log through this client).
+  const writes: { warmer?: TailWarmer } = {};
+  const logClient = inProcessClient(LogService, {
+    ...logHandlers,
+    pushLogs: async (req, ctx) => {
+      const response = await logHandlers.pushLogs(req, ctx);
+      writes.warmer?.written(req.collectionId);
+      return response;
+    },
+  });
   const store = createFsObjectStore({ root: path.join(dir, 'objects') });
   const segments = new SegmentCache(
     store,
@@ -126,14 +139,27 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
   );
 
   const metrics = queryMetrics();
-  const engine = new QueryEngine(
-    new CollectionStateCache(
-      new LogTailSource(() => [logClient]),
-      segments,
-      512 * 1024 * 1024,
-      metrics.tail,
-    ),
+  const states = new CollectionStateCache(
+    new LogTailSource(() => [logClient]),
+    segments,
+    512 * 1024 * 1024,
+    metrics.tail,
   );
+  const engine = new QueryEngine(states);
+  const warmer = new TailWarmer(engine, {
+    boundOf: async (collectionId) => (await logClient.scoutLogs({ collectionId })).toPosition,
+    rowOf: async (id) => {
+      try {
+        return (await catalog.getCollectionById({ id })).collection;
+      } catch (err) {
+        if (RpcError.is(err, Code.NOT_FOUND)) return undefined;
+        throw err;
+      }
+    },
+    onError: (collectionId, err) =>
+      logger.debug({ component: 'query', collectionId, err }, 'tail warm-up failed'),
+  });
+  writes.warmer = warmer;
   const query = inProcessClient(QueryService, createQueryHandlers(engine, metrics));
 
   const compactorConfig = {
@@ -198,6 +224,7 @@ export async function startSingleNode(options: SingleNodeOptions): Promise<Singl
         stopHeartbeat();
         await app.close();
         await compactor.stop();
+        await warmer.close();
         await wal.close();
         await catalogService.close();
         store.close();

@@ -15,6 +15,21 @@ export function estimateBytes(record: MaterializedRecord): number {
   let bytes = 64 + record.id.length * 2 + record.embedding.byteLength;
   if (record.document) bytes += record.document.length * 2;
   if (record.uri) bytes += record.uri.length * 2;
-  if (record.metadata) bytes += JSON.stringify(record.metadata).length * 2;
+  if (record.metadata) bytes += metadataBytes(record.metadata);
+  return bytes;
+}
+
+/** Rough bytes of metadata: keys and strings at 2 bytes a character, 8 per number or flag. */
+function metadataBytes(metadata: NonNullable<MaterializedRecord['metadata']>): number {
+  // A walk, not JSON.stringify: this runs for every record the tail applies.
+  let bytes = 0;
+  for (const key of Object.keys(metadata)) {
+    const value = metadata[key];
+    bytes += 16 + key.length * 2;
+    if (typeof value === 'string') bytes += value.length * 2;
+    else if (Array.isArray(value)) {
+      for (const item of value) bytes += typeof item === 'string' ? item.length * 2 + 8 : 8;
+    } else bytes += 8;
+  }
   return bytes;
 }
